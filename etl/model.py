@@ -1,0 +1,96 @@
+"""The records that flow between stages. Plain frozen dataclasses: cheap, picklable, comparable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DocKind = Literal["response", "policy", "plan", "report", "webpage", "minutes", "other"]
+DOC_KINDS: tuple[str, ...] = ("response", "policy", "plan", "report", "webpage", "minutes", "other")
+ItemKind = Literal["component", "activity", "response", "recommendation"]
+ITEM_KINDS: tuple[str, ...] = ("component", "activity", "response", "recommendation")
+MAPPING_METHODS: tuple[str, ...] = ("fuzzy", "stated", "manual")
+MAPPING_STATUSES: tuple[str, ...] = ("auto", "accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """One manifest entry: what a source file is, as a person described it."""
+
+    doc_id: str
+    source_file: str
+    city: str
+    organ: str
+    doc_kind: str
+    title: str
+    date: str = ""
+    dnr: str = ""
+    relates_to: str = ""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A document's text as loaded from its file; all item offsets point into `text`."""
+
+    meta: DocumentMeta
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or list item found by the parser, located in the source text.
+
+    `text` is the block cleaned for reading (lines joined, hyphenation and bullets removed);
+    `raw_start:raw_end` is its exact span in the source.
+    """
+
+    section: str
+    subsection: str
+    form: Literal["paragraph", "bullet", "numbered", "heading"]
+    raw_start: int
+    raw_end: int
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A document split into sections and blocks, page furniture removed."""
+
+    source: SourceText
+    sections: tuple[str, ...]
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One passage an analyst would quote: a component, activity, response or recommendation."""
+
+    item_id: str
+    doc_id: str
+    city: str
+    kind: str
+    text: str
+    text_raw: str
+    section: str
+    char_start: int
+    char_end: int
+    subsection: str = ""
+    parent_id: str = ""
+    unit_id: str = ""
+    years: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One item × concept link, with the evidence a reviewer needs to judge it."""
+
+    item_id: str
+    concept_id: str
+    score: float
+    method: str
+    matched_alias: str
+    status: str = "auto"
+    match_start: int = -1
+    match_end: int = -1
