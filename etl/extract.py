@@ -249,7 +249,8 @@ def _is_signpost(block: Block, following: list[Block]) -> bool:
     leads_list = bool(following) and following[0].form in ("bullet", "numbered")
     folded = fold(block.text)
     announces = len(block.text) <= SIGNPOST_MAX_CHARS and bool(ANNOUNCEMENT.search(folded))
-    return (leads_list and len(block.text) <= LEAD_IN_MAX_CHARS) or announces
+    lead_in = block.form == "paragraph" or block.text.endswith(":")
+    return lead_in and ((leads_list and len(block.text) <= LEAD_IN_MAX_CHARS) or announces)
 
 
 def _describes_policy(text: str) -> bool:

@@ -1,0 +1,54 @@
+"""Export: the published tables → files for people who work in other tools.
+
+csv and parquet write one file per table into a folder; xlsx writes one workbook with a sheet
+per table. DuckDB's own COPY writes csv and parquet (built in, no extension download); the
+workbook is written from Polars frames with xlsxwriter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import xlsxwriter
+
+from etl.errors import InputError
+
+EXPORT_TABLES = ("documents", "items", "concepts", "mappings", "coverage", "crosswalk")
+FORMATS = ("csv", "parquet", "xlsx")
+
+
+def export(db: Path, fmt: str, out: Path) -> list[Path]:
+    """Write the tables in `fmt` to `out`; returns the files written."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if not db.exists():
+        raise InputError(f"no database at {db}: build it first (python -m etl build)")
+    with duckdb.connect(str(db), read_only=True) as con:
+        frames = {t: con.execute(f"SELECT * FROM {t}").pl() for t in EXPORT_TABLES}  # noqa: S608
+    if fmt == "xlsx":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with xlsxwriter.Workbook(str(out)) as workbook:
+            for table, frame in frames.items():
+                frame.with_columns(_flat_lists(frame)).write_excel(workbook, worksheet=table)
+        return [out]
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for table, frame in frames.items():
+        path = out / f"{table}.{fmt}"
+        if fmt == "csv":
+            frame.with_columns(_flat_lists(frame)).write_csv(path)
+        else:
+            frame.write_parquet(path)
+        written.append(path)
+    return written
+
+
+def _flat_lists(frame: pl.DataFrame) -> list[pl.Expr]:
+    """List columns (item years, derived-from concepts) as 'a; b' text for csv and Excel."""
+    return [
+        pl.col(name).list.eval(pl.element().cast(pl.String)).list.join("; ")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.List)
+    ]

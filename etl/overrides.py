@@ -1,0 +1,155 @@
+"""Overrides stage: automatic mappings + reviewed decisions → the mappings that count.
+
+Fuzzy matching suggests; a reviewed file decides. Decisions live in `data/review.csv`, outside
+the database, so a rebuild never loses them. The file is an append-only log (one decision per
+line, the last line for a key wins), which keeps the history of who decided what and lets two
+reviewers append at the same time without rewriting each other's lines.
+
+Decisions are keyed by item id — a hash of the passage's words, stable across rebuilds — and
+concept id. A decision whose item or concept no longer exists is reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from etl.errors import InputError
+from etl.model import Mapping
+
+DECISIONS = ("accept", "reject", "add", "not_covered", "clear")
+REVIEW_COLUMNS = ("item_id", "city", "concept_id", "decision", "reviewer", "decided_at", "note")
+MAX_NOTE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One reviewer's word on an item × concept link, or on a whole city × concept cell."""
+
+    item_id: str
+    city: str
+    concept_id: str
+    decision: str
+    reviewer: str = ""
+    decided_at: str = ""
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.item_id, self.city if not self.item_id else "", self.concept_id)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What applying the decisions produced, and what could not be applied."""
+
+    mappings: tuple[Mapping, ...]
+    not_covered: tuple[Decision, ...]
+    unapplied: tuple[str, ...]
+
+
+def parse_decisions(text: str, source: str = "review.csv") -> tuple[Decision, ...]:
+    """Review CSV text → decisions (later lines for the same key replace earlier ones)."""
+    if not text.strip():
+        return ()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REVIEW_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(
+            f"{source}: missing column(s) {', '.join(missing)}; "
+            f"the first line must be: {','.join(REVIEW_COLUMNS)}"
+        )
+    latest: dict[tuple[str, str, str], Decision] = {}
+    for line_no, row in enumerate(reader, start=2):
+        decision = Decision(**{c: (row.get(c) or "").strip() for c in REVIEW_COLUMNS})
+        _validate(decision, f"{source} line {line_no}")
+        latest[decision.key] = decision
+    return tuple(d for d in latest.values() if d.decision != "clear")
+
+
+def load_decisions(path: Path) -> tuple[Decision, ...]:
+    return parse_decisions(path.read_text(encoding="utf-8"), path.name) if path.exists() else ()
+
+
+def _validate(decision: Decision, where: str) -> None:
+    if decision.decision not in DECISIONS:
+        raise InputError(
+            f"{where}: unknown decision {decision.decision!r}; use one of {', '.join(DECISIONS)}"
+        )
+    if not decision.concept_id:
+        raise InputError(f"{where}: missing concept_id")
+    if decision.decision == "not_covered" and not decision.city:
+        raise InputError(f"{where}: a not_covered decision needs the city it is about")
+    if decision.decision != "not_covered" and not decision.item_id:
+        raise InputError(f"{where}: a {decision.decision} decision needs the item_id it is about")
+    if len(decision.note) > MAX_NOTE_CHARS:
+        raise InputError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
+
+
+def apply_decisions(
+    suggestions: Sequence[Mapping],
+    decisions: Iterable[Decision],
+    item_ids: Iterable[str],
+    concept_ids: Iterable[str],
+) -> Outcome:
+    """Re-apply every decision to this build's suggestions; report those that no longer fit."""
+    items, concepts = set(item_ids), set(concept_ids)
+    by_key = {(m.item_id, m.concept_id): m for m in suggestions}
+    not_covered: list[Decision] = []
+    unapplied: list[str] = []
+    for d in decisions:
+        label = f"{d.decision} {d.item_id or d.city} → {d.concept_id}"
+        if d.concept_id not in concepts:
+            unapplied.append(f"{label}: concept {d.concept_id} is no longer in the taxonomy")
+        elif d.decision == "not_covered":
+            not_covered.append(d)
+        elif d.item_id not in items:
+            unapplied.append(f"{label}: item {d.item_id} is no longer in the corpus")
+        elif d.decision == "reject":
+            current = by_key.get((d.item_id, d.concept_id))
+            if current is None:
+                unapplied.append(f"{label}: the matcher no longer suggests this link")
+            else:
+                by_key[(d.item_id, d.concept_id)] = replace(current, status="rejected")
+        else:
+            current = by_key.get((d.item_id, d.concept_id))
+            by_key[(d.item_id, d.concept_id)] = (
+                replace(current, status="accepted")
+                if current is not None
+                else Mapping(d.item_id, d.concept_id, 1.0, "manual", "", "accepted")
+            )
+    return Outcome(tuple(by_key.values()), tuple(not_covered), tuple(unapplied))
+
+
+def record_decision(path: Path, decision: Decision, known_items: Iterable[str] = ()) -> Decision:
+    """Append one decision to the review file under an exclusive lock; returns what was written.
+
+    The file is created with its header when missing. Validation happens before the file is
+    touched, so a refused decision leaves it byte-identical.
+    """
+    stamped = replace(decision, decided_at=decision.decided_at or _now())
+    _validate(stamped, "new decision")
+    items = set(known_items)
+    if items and stamped.item_id and stamped.item_id not in items:
+        raise InputError(f"new decision: item {stamped.item_id} does not exist")
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow([getattr(stamped, c) for c in REVIEW_COLUMNS])
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if handle.tell() == 0:
+            handle.write(",".join(REVIEW_COLUMNS) + "\n")
+        handle.write(line.getvalue())
+        handle.flush()
+        os.fsync(handle.fileno())
+    return stamped
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

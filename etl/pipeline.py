@@ -1,0 +1,165 @@
+"""The pipeline: the stages in order, and the build that runs them.
+
+    load → parse → repair → extract → dedupe → map → overrides → publish
+
+`STAGES` is the one place the order is written down. Parsing, repair and extraction are a pure
+function of one document (`process_document`), so they can fan out over a process pool; dedupe
+and mapping see the whole corpus; publish writes the database atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from etl.dedupe import assign_units
+from etl.extract import extract_items
+from etl.load import load_source
+from etl.manifest import load_manifest
+from etl.map import map_items
+from etl.model import Item, ParsedDocument, SourceText
+from etl.overrides import apply_decisions, load_decisions
+from etl.parse import parse_document
+from etl.paths import Paths
+from etl.publish import Build, publish
+from etl.repair import Lexicon, build_lexicon, needs_repair, repair_text
+from etl.taxonomy import load_taxonomy
+
+STAGES: tuple[tuple[str, Callable[..., object]], ...] = (
+    ("load", load_source),
+    ("parse", parse_document),
+    ("repair", repair_text),
+    ("extract", extract_items),
+    ("dedupe", assign_units),
+    ("map", map_items),
+    ("overrides", apply_decisions),
+    ("publish", publish),
+)
+Progress = Callable[[str], None]
+# Below this many documents a process pool costs more to start than it saves (benchmarks/).
+POOL_MIN_DOCUMENTS = 16
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the command line and the tests."""
+
+    documents: int
+    items: int
+    units: int
+    mappings: int
+    seconds: float
+    messages: tuple[tuple[str, str], ...]
+
+
+def process_document(
+    source: SourceText, lexicon: Lexicon
+) -> tuple[ParsedDocument, str, tuple[Item, ...]]:
+    """parse → repair → extract for one document: (repaired parse, repaired text, items)."""
+    parsed = parse_document(source)
+    if not needs_repair(source.text):
+        return parsed, source.text, extract_items(parsed)
+    blocks = tuple(replace(b, text=repair_text(b.text, lexicon)) for b in parsed.blocks)
+    repaired = replace(parsed, blocks=blocks)
+    return repaired, repair_text(source.text, lexicon), extract_items(repaired)
+
+
+def read_sources(paths: Paths) -> tuple[SourceText, ...]:
+    """Manifest + files in data/raw → loaded documents (the load stage, for every document)."""
+    metas = load_manifest(paths.manifest, paths.cities, paths.raw)
+    return tuple(load_source(m, (paths.raw / m.source_file).read_bytes()) for m in metas)
+
+
+def lexicon_for(sources: Sequence[SourceText]) -> Lexicon:
+    """The repair lexicon: general Swedish plus the corpus's own clean documents."""
+    return build_lexicon(s.text for s in sources if not needs_repair(s.text))
+
+
+def build(paths: Paths, progress: Progress = print) -> BuildReport:
+    """Full rebuild from data/raw, the manifest, the taxonomy and the review file into paths.db."""
+    started = time.perf_counter()
+    sources = read_sources(paths)
+    taxonomy = load_taxonomy(paths.taxonomy)
+    decisions = load_decisions(paths.review)
+    lexicon = lexicon_for(sources)
+    processed = _process_all(sources, lexicon, progress)
+    items = assign_units(
+        [item for _, _, doc_items in processed for item in doc_items],
+        {s.meta.doc_id: s.meta.relates_to for s in sources},
+    )
+    progress(f"dedupe: {len(items)} items form {len({i.unit_id for i in items})} units")
+    suggestions = map_items(items, taxonomy)
+    progress(f"map: {len(suggestions)} suggested links")
+    outcome = apply_decisions(
+        suggestions,
+        decisions,
+        (i.item_id for i in items),
+        (c.concept_id for c in taxonomy.concepts),
+    )
+    mapped = {m.item_id for m in outcome.mappings if m.status != "rejected"}
+    log = [("unmapped", f"{i.item_id}: {i.text[:80]}") for i in items if i.item_id not in mapped]
+    log += [("stale decision", message) for message in outcome.unapplied]
+    for topic, message in log:
+        if topic == "stale decision":
+            progress(f"warning: review decision no longer applies: {message}")
+    progress(
+        f"overrides: {len(decisions)} decisions, {len(outcome.unapplied)} no longer apply; "
+        f"{sum(t == 'unmapped' for t, _ in log)} items unmapped"
+    )
+    publish(
+        Build(
+            sources=sources,
+            repaired_texts=[text for _, text, _ in processed],
+            items=items,
+            taxonomy=taxonomy,
+            suggestions=suggestions,
+            mappings=outcome.mappings,
+            not_covered=outcome.not_covered,
+            quality=read_quality(paths.quality),
+            log=log,
+        ),
+        paths.db,
+    )
+    seconds = time.perf_counter() - started
+    progress(f"published {paths.db} in {seconds:.1f} s")
+    return BuildReport(
+        documents=len(sources),
+        items=len(items),
+        units=len({i.unit_id for i in items}),
+        mappings=len(outcome.mappings),
+        seconds=seconds,
+        messages=tuple(log),
+    )
+
+
+def _process_all(
+    sources: Sequence[SourceText], lexicon: Lexicon, progress: Progress
+) -> list[tuple[ParsedDocument, str, tuple[Item, ...]]]:
+    results = []
+    if len(sources) >= POOL_MIN_DOCUMENTS:
+        with ProcessPoolExecutor() as pool:
+            futures = [pool.submit(process_document, s, lexicon) for s in sources]
+            outputs = [f.result() for f in futures]
+    else:
+        outputs = [process_document(s, lexicon) for s in sources]
+    for n, (source, output) in enumerate(zip(sources, outputs, strict=True), start=1):
+        parsed, text, doc_items = output
+        repaired = " (repaired)" if text != source.text else ""
+        progress(
+            f"[{n}/{len(sources)}] {source.meta.source_file}{repaired}: "
+            f"{len(parsed.sections)} sections, {len(doc_items)} items"
+        )
+        results.append(output)
+    return results
+
+
+def read_quality(path: Path) -> list[dict[str, object]]:
+    """Measured precision and recall per concept (written by benchmarks/evaluate_mapping.py)."""
+    if not path.exists():
+        return []
+    per_concept = json.loads(path.read_text(encoding="utf-8")).get("concepts", {})
+    return [{"concept_id": cid, **values} for cid, values in per_concept.items()]
