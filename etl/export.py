@@ -26,26 +26,26 @@ def export(db: Path, fmt: str, out: Path) -> list[Path]:
     if not db.exists():
         raise InputError(f"no database at {db}: build it first (python -m etl build)")
     with duckdb.connect(str(db), read_only=True) as con:
-        frames = {t: con.execute(f"SELECT * FROM {t}").pl() for t in EXPORT_TABLES}  # noqa: S608
+        frames = {t: con.table(t).pl() for t in EXPORT_TABLES}
     if fmt == "xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
         with xlsxwriter.Workbook(str(out)) as workbook:
             for table, frame in frames.items():
-                frame.with_columns(_flat_lists(frame)).write_excel(workbook, worksheet=table)
+                frame.with_columns(flat_lists(frame)).write_excel(workbook, worksheet=table)
         return [out]
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for table, frame in frames.items():
         path = out / f"{table}.{fmt}"
         if fmt == "csv":
-            frame.with_columns(_flat_lists(frame)).write_csv(path)
+            frame.with_columns(flat_lists(frame)).write_csv(path)
         else:
             frame.write_parquet(path)
         written.append(path)
     return written
 
 
-def _flat_lists(frame: pl.DataFrame) -> list[pl.Expr]:
+def flat_lists(frame: pl.DataFrame) -> list[pl.Expr]:
     """List columns (item years, derived-from concepts) as 'a; b' text for csv and Excel."""
     return [
         pl.col(name).list.eval(pl.element().cast(pl.String)).list.join("; ")

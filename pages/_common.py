@@ -1,0 +1,146 @@
+"""What every page shares: the language, the database connection, cached queries, safe text.
+
+Not a page (the leading underscore keeps it out of navigation and of the page smoke tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from etl import i18n
+from etl.paths import Paths
+from etl.query import Atlas, connect, version
+
+# Characters that mean something in Streamlit markdown; escaped so document text stays text.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def lang() -> str:
+    """The language chosen in the sidebar (kept in the URL as ?lang=)."""
+    chosen = st.session_state.get("lang")
+    return chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def t(key: str) -> str:
+    return i18n.t(key, lang())
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    return i18n.fmt_number(value, lang(), decimals)
+
+
+def date(value: str | None) -> str:
+    return i18n.fmt_date(value, lang())
+
+
+def label(row: dict[str, Any]) -> str:
+    """A concept's label in the chosen language."""
+    return str(row["label_sv"] if lang() == "sv" else row["label_en"])
+
+
+@dataclass(frozen=True)
+class _OpenDatabase:
+    con: duckdb.DuckDBPyConnection
+    path: str
+    version: float
+
+
+def _still_current(db: _OpenDatabase) -> bool:
+    return version(Paths.from_env().db) == db.version and str(Paths.from_env().db) == db.path
+
+
+def _close(db: _OpenDatabase) -> None:
+    db.con.close()
+
+
+@st.cache_resource(show_spinner=False, validate=_still_current, on_release=_close)
+def _open(path: str, db_version: float) -> _OpenDatabase:
+    """One read-only connection per database file version.
+
+    A rebuild replaces the file; `_still_current` then fails, the stale connection is closed
+    (DuckDB keeps serving the old file to every connection while one is open) and a new one
+    opens on the new file.
+    """
+    return _OpenDatabase(connect(Paths.from_env().db), path, db_version)
+
+
+def database_ready() -> bool:
+    """True when there is a database to show; otherwise says how to build one."""
+    if Paths.from_env().db.exists():
+        return True
+    st.warning(t("app.no_database"))
+    return False
+
+
+def atlas() -> Atlas:
+    """Queries on a cursor of its own: one cursor per script run is thread-safe."""
+    db = Paths.from_env().db
+    return Atlas(_open(str(db), version(db)).con.cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(path: str, db_version: float, name: str, args: tuple, kwargs: tuple) -> Any:
+    return getattr(atlas(), name)(*args, **dict(kwargs))
+
+
+def query(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call `Atlas.<name>` with caching keyed on the database file's version."""
+    db = Paths.from_env().db
+    return _cached(str(db), version(db), name, args, tuple(sorted(kwargs.items())))
+
+
+def escape(text: str) -> str:
+    """Document text → markdown that shows it literally (no HTML, links or images)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def highlighted(text: str, start: int | None, end: int | None) -> str:
+    """Escaped markdown with text[start:end] marked, to show the evidence of a match."""
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return escape(text)
+    return (
+        escape(text[:start])
+        + ":orange-background["
+        + escape(text[start:end])
+        + "]"
+        + escape(text[end:])
+    )
+
+
+def from_url(key: str, options: Sequence[Any], multi: bool = False) -> None:
+    """Before a widget keyed `key`: take its first value from the URL (?key=…) if valid.
+
+    Widgets whose options are ids shown through `format_func` cannot use
+    `bind="query-params"` (it would put the display label in the URL), so they are seeded
+    here and mirrored back with `to_url`.
+    """
+    if key in st.session_state or key not in st.query_params:
+        return
+    allowed = {str(o): o for o in options}
+    if multi:
+        st.session_state[key] = [allowed[v] for v in st.query_params.get_all(key) if v in allowed]
+    elif st.query_params[key] in allowed:
+        st.session_state[key] = allowed[st.query_params[key]]
+
+
+def to_url(key: str) -> None:
+    """After the widget: write its value to the URL, so a copied link reopens this view."""
+    value = st.session_state.get(key)
+    if value is None or value == []:
+        st.query_params.pop(key, None)
+    elif isinstance(value, list):
+        st.query_params[key] = [str(v) for v in value]
+    else:
+        st.query_params[key] = str(value)
+
+
+def localised_columns(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """Keep and rename columns for display: {column: text key}."""
+    return frame.select([pl.col(c).alias(t(key)) for c, key in names.items()])
