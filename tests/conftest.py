@@ -1,0 +1,43 @@
+"""Shared fixtures: a built copy of the shipped data, so no test touches the real data/ folder.
+
+`built_data` (session): data/ copied to a temporary folder and built once; returns its Paths.
+`atlas_env` (per test): points ATLAS_DATA / ATLAS_DB at that copy for code that reads the env,
+such as the Streamlit pages under AppTest.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from etl.paths import ROOT, Paths
+from etl.pipeline import build
+
+
+def copy_data(target: Path) -> Paths:
+    """A private copy of data/ (without any built database) at `target`."""
+    shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("*.duckdb*", ".*"))
+    return Paths(data=target, db=target / "atlas.duckdb")
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    paths = copy_data(tmp_path_factory.mktemp("atlas") / "data")
+    build(paths, progress=lambda _: None)
+    return paths
+
+
+@pytest.fixture
+def atlas_env(built_data: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[Paths]:
+    monkeypatch.setenv("ATLAS_DATA", str(built_data.data))
+    monkeypatch.setenv("ATLAS_DB", str(built_data.db))
+    yield built_data
+
+
+@pytest.fixture
+def fresh_data(tmp_path: Path) -> Paths:
+    """An unbuilt private copy of data/, for tests that change the corpus or decisions."""
+    return copy_data(tmp_path / "data")
