@@ -1,0 +1,107 @@
+"""The build: contract kept, grain checked, progress shown, never a half-written database."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.errors import InputError
+from etl.paths import ROOT, Paths
+from etl.pipeline import STAGES, build
+from etl.publish import PublishCheckFailed, check
+
+CONTRACT = ROOT / "tests" / "check_contract.py"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_contract_holds_on_the_built_corpus(built_data: Paths) -> None:
+    result = subprocess.run(
+        [sys.executable, str(CONTRACT), str(built_data.db)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("contract holds: documents=4, items=")
+
+
+def test_units_join_the_development_areas_across_two_responses(built_data: Paths) -> None:
+    with duckdb.connect(str(built_data.db), read_only=True) as con:
+        shared = con.execute(
+            "SELECT list(DISTINCT left(doc_id, 3) ORDER BY left(doc_id, 3)), any_value(text) "
+            "FROM items GROUP BY unit_id HAVING count(DISTINCT doc_id) > 1 ORDER BY 2"
+        ).fetchall()
+    assert shared == [
+        (["000", "001"], "Motverka att barn och unga utsätts för rasism"),
+        (["000", "001"], "Stärka samverkan med civilsamhället i arbetet mot rasism"),
+        (["000", "001"], "Öka kunskapen om rasism och diskriminering"),
+    ]
+
+
+def test_build_reports_progress_per_document(fresh_data: Paths) -> None:
+    messages: list[str] = []
+    report = build(fresh_data, progress=messages.append)
+    per_document = [m for m in messages if m.startswith("[")]
+    assert [m.split(":")[0] for m in per_document] == [
+        "[1/4] 000_c5242cab91dd5620.txt (repaired)",
+        "[2/4] 001_1b10471eeb29dce3.txt",
+        "[3/4] 003_5cd601967da3769b.txt (repaired)",
+        "[4/4] 004_42a1907bf947dec8.txt",
+    ]
+    assert report.documents == 4 and report.items > 100 and report.units < report.items
+    assert messages[-1].startswith(f"published {fresh_data.db} in ")
+
+
+def test_a_failed_build_leaves_the_previous_database(fresh_data: Paths) -> None:
+    build(fresh_data, progress=lambda _: None)
+    before = digest(fresh_data.db)
+    fresh_data.taxonomy.write_text("[[concept]\nbroken", encoding="utf-8")
+    with pytest.raises(InputError):
+        build(fresh_data, progress=lambda _: None)
+    assert digest(fresh_data.db) == before
+    assert [p.name for p in fresh_data.data.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_publish_check_names_the_bad_keys() -> None:
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE documents (doc_id VARCHAR); CREATE TABLE items (item_id VARCHAR, "
+            "doc_id VARCHAR, kind VARCHAR); CREATE TABLE concepts (concept_id VARCHAR);"
+            "CREATE TABLE concept_aliases (concept_id VARCHAR, alias VARCHAR);"
+            "CREATE TABLE crosswalk (concept_id VARCHAR, eccar_id VARCHAR);"
+            "CREATE TABLE suggestions (item_id VARCHAR, concept_id VARCHAR);"
+            "CREATE TABLE mappings (item_id VARCHAR, concept_id VARCHAR, method VARCHAR, "
+            "status VARCHAR); CREATE TABLE cell_reviews (city VARCHAR, concept_id VARCHAR);"
+            "INSERT INTO documents VALUES ('d');"
+            "INSERT INTO items VALUES ('i1', 'd', 'component'), ('i1', 'd', 'poem');"
+        )
+        with pytest.raises(PublishCheckFailed) as error:
+            check(con)
+    assert str(error.value).splitlines()[1:] == [
+        "items: key ('i1',) repeated 2 times or null",
+        "items.kind: value 'poem' not allowed",
+    ]
+
+
+def test_cli_build_uses_the_environment_paths(fresh_data: Paths) -> None:
+    env = {**os.environ, "ATLAS_DATA": str(fresh_data.data), "ATLAS_DB": str(fresh_data.db)}
+    result = subprocess.run(
+        [sys.executable, "-m", "etl", "build"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[4/4] 004_42a1907bf947dec8.txt" in result.stdout
+    assert fresh_data.db.exists()
+
+
+def test_every_stage_lives_in_its_own_module() -> None:
+    names = [name for name, _ in STAGES]
+    assert names == ["load", "parse", "repair", "extract", "dedupe", "map", "overrides", "publish"]
+    for name, function in STAGES:
+        assert function.__module__ == f"etl.{name}"
+        assert (ROOT / "etl" / f"{name}.py").exists()
