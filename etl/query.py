@@ -14,8 +14,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from etl.export import EXPORT_TABLES
+from etl.model import ITEM_KINDS
+
 COVERAGE_STATES = ("confirmed", "suggested", "reviewed_not_covered", "not_found")
 DIMENSIONS = ("eccar", "function", "focus", "arena")
+COVERED_STATES = ("confirmed", "suggested")  # what the comparison pages count as covered
 
 
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
@@ -152,3 +156,180 @@ class Atlas:
 
     def build_log(self) -> pl.DataFrame:
         return self._frame("SELECT topic, message FROM build_log ORDER BY topic, message")
+
+    # The comparison pages (Overview, Coverage and gaps, ECCAR benchmark, Export). A concept
+    # counts as covered when its state is confirmed or suggested; `cities` empty means all.
+
+    def city_summary(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per city: documents, passages and units (the headline figures)."""
+        return self._frame(
+            """
+            SELECT d.city, count(DISTINCT d.doc_id) AS documents, count(i.item_id) AS items,
+                   count(DISTINCT i.unit_id) AS units
+            FROM documents d LEFT JOIN items i USING (doc_id)
+            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.city)
+            GROUP BY d.city ORDER BY d.city COLLATE sv
+            """,
+            [list(cities), list(cities)],
+        )
+
+    def covered_counts(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per city × dimension: concepts covered (and confirmed) out of all."""
+        return self._frame(
+            """
+            SELECT city, dimension,
+                   count(*) FILTER (WHERE list_contains(?::VARCHAR[], state)) AS covered,
+                   count(*) FILTER (WHERE state = 'confirmed') AS confirmed,
+                   count(*) AS concepts
+            FROM coverage
+            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], city)
+            GROUP BY city, dimension
+            ORDER BY city COLLATE sv, list_position(?::VARCHAR[], dimension)
+            """,
+            [list(COVERED_STATES), list(cities), list(cities), list(DIMENSIONS)],
+        )
+
+    def comparison(self, dimension: str, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """`coverage` of one dimension for the chosen cities, gaps first.
+
+        `covered_by` counts the chosen cities that cover the concept and `covered_in` names
+        them; sorting on both puts the concepts nobody covers at the top of a heatmap and keeps
+        "only this city" rows together, instead of scattering gaps through taxonomy order.
+        """
+        return self._frame(
+            """
+            WITH chosen AS (
+                SELECT v.*, c.label_sv, c.label_en,
+                       list_contains(?::VARCHAR[], v.state) AS covered
+                FROM coverage v JOIN concepts c USING (concept_id)
+                WHERE v.dimension = ?
+                  AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], v.city))
+            )
+            SELECT city, concept_id, dimension, position, units, items, components, activities,
+                   responses, recommendations, best_score, sources, derived_units,
+                   derived_from, state, label_sv, label_en,
+                   count(*) FILTER (WHERE covered) OVER concept AS covered_by,
+                   coalesce(list(city ORDER BY city COLLATE sv) FILTER (WHERE covered)
+                       OVER concept, [])::VARCHAR[] AS covered_in
+            FROM chosen
+            WINDOW concept AS (PARTITION BY concept_id)
+            ORDER BY covered_by, covered_in, position, city COLLATE sv
+            """,
+            [list(COVERED_STATES), dimension, list(cities), list(cities)],
+        )
+
+    def gaps(self, dimension: str, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per concept: which chosen cities cover it, and which do not and why.
+
+        `gap` is 'all', 'some' or 'none'; the cities without it are split into reviewed (a
+        person said so) and not found (nothing matched: not a proven gap).
+        """
+        state = pl.col("state")
+        return (
+            self.comparison(dimension, cities)
+            .group_by("concept_id", maintain_order=True)
+            .agg(
+                pl.first("label_sv", "label_en", "covered_by", "covered_in"),
+                pl.col("city").filter(state == "reviewed_not_covered").alias("reviewed_not_in"),
+                pl.col("city").filter(state == "not_found").alias("not_found_in"),
+                pl.len().alias("cities"),
+            )
+            .with_columns(
+                gap=pl.when(pl.col("covered_by") == 0)
+                .then(pl.lit("none"))
+                .when(pl.col("covered_by") == pl.col("cities"))
+                .then(pl.lit("all"))
+                .otherwise(pl.lit("some"))
+            )
+            .drop("cities")
+        )
+
+    def evidence(
+        self, concept_id: str, cities: Sequence[str] = (), *, derived: bool = False
+    ) -> pl.DataFrame:
+        """The passages behind a concept, one row per item and route, with the matched span.
+
+        `route` is 'direct' (the item maps to the concept) or, with `derived`, 'derived' (the
+        item maps to a concept the crosswalk counts towards this ECCAR commitment); `via_*`
+        name the concepts that carried the link. Rejected mappings count nowhere.
+        """
+        return self._frame(
+            """
+            WITH links AS (
+                SELECT m.*, 'direct' AS route FROM mappings m
+                WHERE m.concept_id = ? AND m.status <> 'rejected'
+                UNION ALL
+                SELECT m.*, 'derived' AS route
+                FROM mappings m JOIN crosswalk x USING (concept_id)
+                WHERE ? AND x.eccar_id = ? AND m.status <> 'rejected'
+            ), per_item AS (
+                SELECT l.route, l.item_id,
+                       list(l.concept_id ORDER BY c.position) AS via_concept_ids,
+                       list(c.label_sv ORDER BY c.position) AS via_labels_sv,
+                       list(c.label_en ORDER BY c.position) AS via_labels_en,
+                       max(l.score) AS score, bool_or(l.status = 'accepted') AS accepted,
+                       arg_max(l.matched_alias, l.score) AS matched_alias,
+                       arg_max(l.match_start, l.score) AS match_start,
+                       arg_max(l.match_end, l.score) AS match_end
+                FROM links l JOIN concepts c USING (concept_id)
+                GROUP BY l.route, l.item_id
+            )
+            SELECT p.route, i.item_id, i.city, i.kind, i.text, i.section, i.unit_id, i.doc_id,
+                   d.title AS doc_title, d.organ, d.date, p.via_concept_ids, p.via_labels_sv,
+                   p.via_labels_en, p.score, p.accepted, p.matched_alias, p.match_start,
+                   p.match_end
+            FROM per_item p JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city)
+            ORDER BY p.route DESC, i.city COLLATE sv, list_position(?::VARCHAR[], i.kind),
+                     i.position
+            """,
+            [concept_id, derived, concept_id, list(cities), list(cities), list(ITEM_KINDS)],
+        )
+
+    def says_does(self, concept_id: str, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per city × {component, activity}: units the city has vs does on a concept.
+
+        Every chosen city gets both rows, zeros included, so a city that only writes about a
+        concept (or only acts on it) shows as such instead of dropping out of the chart.
+        """
+        return self._frame(
+            """
+            WITH chosen AS (
+                SELECT DISTINCT city FROM documents
+                WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], city)
+            ), kinds AS (SELECT unnest(['component', 'activity']) AS kind)
+            SELECT ch.city, k.kind, count(DISTINCT l.unit_id) AS units
+            FROM chosen ch CROSS JOIN kinds k
+            LEFT JOIN live_links l
+                   ON l.city = ch.city AND l.kind = k.kind AND l.concept_id = ?
+            GROUP BY ch.city, k.kind
+            ORDER BY ch.city COLLATE sv, k.kind DESC
+            """,
+            [list(cities), list(cities), concept_id],
+        )
+
+    def eccar_benchmark(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per ECCAR commitment × city × route (direct, derived) with its units.
+
+        Derived units reach a commitment through the crosswalk; they are kept in rows of their
+        own so no chart or table can add them to the direct count by accident.
+        """
+        return self._frame(
+            """
+            SELECT v.concept_id, c.label_sv, c.label_en, v.position, v.city, r.route,
+                   CASE r.route WHEN 'direct' THEN v.units ELSE v.derived_units END AS units,
+                   v.state, v.derived_from
+            FROM coverage v JOIN concepts c USING (concept_id)
+                 CROSS JOIN (SELECT unnest(['direct', 'derived']) AS route) r
+            WHERE v.dimension = 'eccar'
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], v.city))
+            ORDER BY v.position, v.city COLLATE sv, r.route DESC
+            """,
+            [list(cities), list(cities)],
+        )
+
+    def table(self, name: str) -> pl.DataFrame:
+        """A whole published table for download; only the tables `etl.export` offers."""
+        if name not in EXPORT_TABLES:
+            raise ValueError(f"unknown table {name!r}; choose one of {', '.join(EXPORT_TABLES)}")
+        return self.con.table(name).pl()
