@@ -244,7 +244,7 @@ class Atlas:
             .drop("cities")
         )
 
-    def evidence(
+    def concept_evidence(
         self, concept_id: str, cities: Sequence[str] = (), *, derived: bool = False
     ) -> pl.DataFrame:
         """The passages behind a concept, one row per item and route, with the matched span.
