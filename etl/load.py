@@ -134,6 +134,10 @@ def pdf_text(name: str, data: bytes) -> str:
             f"{name}: the PDF is incomplete (it does not end with %%EOF, so it was cut off); "
             "download or export it again"
         )
+    damaged = (
+        f"{name}: the PDF is damaged and cannot be read; "
+        "export it again from the program that made it"
+    )
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -142,22 +146,31 @@ def pdf_text(name: str, data: bytes) -> str:
                 "save or print it to a new PDF without a password and add that"
             )
         pages = [page.extract_text() or "" for page in reader.pages]
+        scanned = any(_has_image(page) for page in reader.pages)
     except InputError:
         raise
     # pypdf raises many kinds of error on damaged files (its own, ValueError, KeyError,
     # RecursionError...); for a person they all mean the same thing.
-    except Exception as error:
-        raise InputError(
-            f"{name}: the PDF is damaged and cannot be read ({type(error).__name__}); "
-            "export it again from the program that made it"
-        ) from None
+    except Exception:
+        raise InputError(damaged) from None
     text = "\n\n".join(page.strip("\n") for page in pages)
-    if sum(c.isalpha() for c in text) < MIN_LETTERS_PER_PDF_PAGE * max(len(pages), 1):
+    if sum(c.isalpha() for c in text) >= MIN_LETTERS_PER_PDF_PAGE * max(len(pages), 1):
+        return text
+    if scanned:
         raise InputError(
-            f"{name}: the PDF has no text layer (it is a scanned image); "
+            f"{name}: the PDF has no text layer (its pages are scanned images); "
             "run text recognition (OCR, e.g. ocrmypdf) on it first, or add a text version"
         )
-    return text
+    raise InputError(damaged)
+
+
+def _has_image(page: pypdf.PageObject) -> bool:
+    """Whether a page draws an image: without a text layer, that is what a scan looks like."""
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is None:
+        return False
+    return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
 
 
 def docx_text(name: str, data: bytes) -> str:
@@ -183,9 +196,9 @@ def docx_text(name: str, data: bytes) -> str:
     try:
         blocks = [_block_text(b) for b in docx.Document(io.BytesIO(data)).iter_inner_content()]
     # python-docx and lxml raise many kinds of error on damaged packages; one message for all.
-    except Exception as error:
+    except Exception:
         raise InputError(
-            f"{name}: the Word file is damaged and cannot be read ({type(error).__name__}); "
+            f"{name}: the Word file is damaged and cannot be read; "
             "open it in Word and save it again as .docx"
         ) from None
     return _join_blocks([b for b in blocks if b.strip()])
