@@ -20,11 +20,19 @@ with st.sidebar:
         bind="query-params",
     )
 
+# The first page is the landing page.
 PAGES = [
+    ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+    ("pages/coverage.py", "page.coverage", ":material/compare:", "coverage"),
+    ("pages/eccar.py", "page.eccar", ":material/flag:", "eccar"),
     ("pages/sources.py", "page.sources", ":material/description:", "sources"),
+    ("pages/export.py", "page.export", ":material/download:", "export"),
 ]
 
 navigation = st.navigation(
-    [st.Page(path, title=t(title), icon=icon, url_path=url) for path, title, icon, url in PAGES]
+    [
+        st.Page(path, title=t(title), icon=icon, url_path=url, default=n == 0)
+        for n, (path, title, icon, url) in enumerate(PAGES)
+    ]
 )
 navigation.run()

@@ -7,6 +7,9 @@ workbook is written from Polars frames with xlsxwriter.
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -52,3 +55,17 @@ def flat_lists(frame: pl.DataFrame) -> list[pl.Expr]:
         for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.List)
     ]
+
+
+def export_bytes(db: Path, fmt: str) -> bytes:
+    """`export` as one download: the xlsx workbook, or the csv/parquet files in a zip."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / ("tables.xlsx" if fmt == "xlsx" else "tables")
+        written = export(db, fmt, out)
+        if fmt == "xlsx":
+            return out.read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in written:
+                archive.write(path, path.name)
+        return buffer.getvalue()

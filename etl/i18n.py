@@ -76,6 +76,232 @@ TEXT: dict[str, tuple[str, str]] = {
         "Ladda ner diagrammet eller dess data",
         "Download the chart or its data",
     ),
+    # Overview, Coverage and gaps, ECCAR benchmark, Export (the comparison pages).
+    "page.overview": ("Översikt", "Overview"),
+    "page.coverage": ("Täckning och luckor", "Coverage and gaps"),
+    "page.eccar": ("ECCAR-jämförelse", "ECCAR benchmark"),
+    "page.export": ("Export", "Export"),
+    "overview.cities": ("Städer att jämföra", "Cities to compare"),
+    "overview.no_cities": (
+        "Välj minst en stad att jämföra.",
+        "Choose at least one city to compare.",
+    ),
+    "overview.dimension": ("Dimension", "Dimension"),
+    "overview.dimension.eccar": ("ECCAR:s tiopunktsprogram", "ECCAR Ten-Point Plan"),
+    "overview.dimension.function": ("Arbetssätt", "How the work is done"),
+    "overview.dimension.focus": ("Fokus: vilka arbetet gäller", "Focus: whom the work concerns"),
+    "overview.dimension.arena": ("Arena: var staden agerar", "Arena: where the city acts"),
+    "overview.headline": ("Nyckeltal per stad", "Headline figures per city"),
+    "overview.documents": ("Dokument", "Documents"),
+    "overview.items": ("Passager", "Passages"),
+    "overview.units": ("Enheter", "Units"),
+    "overview.units_help": (
+        "En enhet är en policykomponent, aktivitet eller synpunkt. Beskrivs samma "
+        "komponent i flera dokument räknas den en gång.",
+        "A unit is a policy component, activity or comment. When several documents "
+        "describe the same component it counts once.",
+    ),
+    "overview.covered_line": (
+        "{dimension}: **{covered} av {concepts}** begrepp täcks ({confirmed} bekräftade)",
+        "{dimension}: **{covered} of {concepts}** concepts covered ({confirmed} confirmed)",
+    ),
+    "overview.covered_of": ("{covered} av {concepts}", "{covered} of {concepts}"),
+    "overview.covered_note": (
+        "Täckt = bekräftad eller föreslagen. Föreslagna kopplingar har hittats automatiskt i "
+        "texten men ännu inte granskats av någon.",
+        "Covered = confirmed or suggested. Suggested links were found automatically in the "
+        "text but nobody has reviewed them yet.",
+    ),
+    "overview.heatmap": ("Täckning per begrepp", "Coverage per concept"),
+    "overview.heatmap_title": (
+        "{dimension}: täckning per stad och begrepp",
+        "{dimension}: coverage per city and concept",
+    ),
+    "overview.heatmap_subtitle": (
+        "Begrepp som färre städer täcker står överst. Siffran är antal enheter.",
+        "Concepts fewer cities cover come first. The number is the count of units.",
+    ),
+    "overview.no_concepts": (
+        "Taxonomin har inga begrepp i denna dimension.",
+        "The taxonomy has no concepts in this dimension.",
+    ),
+    "overview.axis.concept": ("Begrepp", "Concept"),
+    "overview.axis.state": ("Täckning", "Coverage"),
+    "overview.col.concept_id": ("Begrepps-id", "Concept id"),
+    "overview.state_help.confirmed": (
+        "en granskare har godkänt minst en koppling i stadens dokument.",
+        "a reviewer accepted at least one link in the city's documents.",
+    ),
+    "overview.state_help.suggested": (
+        "texten matchar begreppet, men ingen har granskat kopplingen än.",
+        "the text matches the concept, but nobody has reviewed the link yet.",
+    ),
+    "overview.state_help.reviewed_not_covered": (
+        "en granskare har konstaterat att stadens dokument saknar begreppet.",
+        "a reviewer found that the city's documents do not cover the concept.",
+    ),
+    "overview.state_help.not_found": (
+        "inget i dokumenten matchade och ingen har granskat: ingen bevisad lucka, bara "
+        "ingen träff.",
+        "nothing in the documents matched and nobody has reviewed it: not a proven gap, "
+        "just no match.",
+    ),
+    "overview.colour_note": (
+        "Färgerna visar vad som har hittats i dokumenten, inte om arbetet är bra eller dåligt.",
+        "The colours show what was found in the documents, not whether the work is good or bad.",
+    ),
+    "coverage.intro": (
+        "Städerna sida vid sida per begrepp, luckorna, och underlaget bakom varje rad.",
+        "The cities side by side per concept, the gaps, and the evidence behind each row.",
+    ),
+    "coverage.units_title": (
+        "{dimension}: antal enheter per begrepp och stad",
+        "{dimension}: units per concept and city",
+    ),
+    "coverage.units_subtitle": (
+        "Färgen visar staden, formen täckningen. Begrepp som färre städer täcker står överst.",
+        "Colour shows the city, shape the coverage. Concepts fewer cities cover come first.",
+    ),
+    "coverage.gaps": ("Luckor", "Gaps"),
+    "coverage.show_all": (
+        "Visa även begrepp som alla valda städer täcker",
+        "Also show concepts every chosen city covers",
+    ),
+    "coverage.no_gaps": (
+        "Alla valda städer täcker varje begrepp i denna dimension.",
+        "Every chosen city covers every concept in this dimension.",
+    ),
+    "coverage.col.gap": ("Täcks av", "Covered by"),
+    "coverage.col.covered_in": ("Täckt i", "Covered in"),
+    "coverage.col.reviewed_not_in": ("Granskat: saknas i", "Reviewed: not in"),
+    "coverage.col.not_found_in": ("Inget hittat i", "Nothing found in"),
+    "coverage.gap.none": ("Ingen av städerna", "None of the cities"),
+    "coverage.gap.some": ("Bara {cities}", "Only {cities}"),
+    "coverage.gap.all": ("Alla valda städer", "All chosen cities"),
+    "coverage.pick_hint": (
+        "Välj en rad i tabellen (eller ett begrepp nedan) för att se underlaget.",
+        "Choose a row in the table (or a concept below) to see the evidence.",
+    ),
+    "coverage.choose_concept": ("Begrepp", "Concept"),
+    "coverage.evidence": ("Underlaget: {concept}", "The evidence: {concept}"),
+    "coverage.says_does_title": (
+        "{concept}: vad städerna har skrivit fram och vad de gör",
+        "{concept}: what the cities have written down and what they do",
+    ),
+    "coverage.kind.component": ("Har: policykomponenter", "Has: policy components"),
+    "coverage.kind.activity": ("Gör: aktiviteter", "Does: activities"),
+    "coverage.no_passages.not_found": (
+        "Inga passager matchar begreppet. Det är ingen bevisad lucka: ingen har granskat.",
+        "No passage matches the concept. That is not a proven gap: nobody has reviewed it.",
+    ),
+    "coverage.no_passages.reviewed_not_covered": (
+        "En granskare har konstaterat att stadens dokument saknar begreppet.",
+        "A reviewer found that the city's documents do not cover the concept.",
+    ),
+    "coverage.no_passages.suggested": ("Inga passager.", "No passages."),
+    "coverage.no_passages.confirmed": ("Inga passager.", "No passages."),
+    "eccar.intro": (
+        "ECCAR:s tiopunktsprogram (Nürnberg 2004) som gemensam måttstock. Direkt täckning: "
+        "passager som kopplats till åtagandet. Härledd täckning: passager om ett närliggande "
+        "begrepp som korsreferensen räknar till åtagandet.",
+        "The ECCAR Ten-Point Plan of Action (Nuremberg 2004) as the common yardstick. Direct "
+        "coverage: passages linked to the commitment. Derived coverage: passages on a related "
+        "concept that the crosswalk counts towards the commitment.",
+    ),
+    "eccar.chart_title": (
+        "ECCAR:s tio åtaganden: enheter per stad, direkt och härlett",
+        "The ten ECCAR commitments: units per city, direct and derived",
+    ),
+    "eccar.chart_subtitle": (
+        "Härledda enheter (blekare) kommer via korsreferensen och räknas aldrig som direkta.",
+        "Derived units (paler) come through the crosswalk and never count as direct.",
+    ),
+    "eccar.route.direct": ("Direkt", "Direct"),
+    "eccar.route.derived": ("Härledd (via korsreferens)", "Derived (via crosswalk)"),
+    "eccar.route_help.direct": (
+        "Passager som kopplats direkt till åtagandet.",
+        "Passages linked to the commitment itself.",
+    ),
+    "eccar.route_help.derived": (
+        "Passager om ett begrepp som korsreferensen räknar till åtagandet; begreppet anges "
+        "under varje passage.",
+        "Passages on a concept the crosswalk counts towards the commitment; the concept is "
+        "named under each passage.",
+    ),
+    "eccar.derived_note": (
+        "Härledd = via korsreferens från arbetssätt, fokus och arenor (t.ex. Bostäder → "
+        "åtagande 7). Det visar närliggande arbete, inte att staden själv kopplat det till "
+        "ECCAR.",
+        "Derived = through the crosswalk from functions, focus and arenas (e.g. Housing → "
+        "commitment 7). It shows related work, not that the city itself tied it to ECCAR.",
+    ),
+    "eccar.cells": ("Åtagande × stad", "Commitment × city"),
+    "eccar.pick_hint": (
+        "Välj en rad (eller ett åtagande och en stad nedan) för att se passagerna bakom.",
+        "Choose a row (or a commitment and a city below) to see the passages behind it.",
+    ),
+    "eccar.col.commitment": ("Åtagande", "Commitment"),
+    "eccar.col.route": ("Täckningsväg", "Route"),
+    "eccar.col.direct_state": ("Direkt täckning", "Direct coverage"),
+    "eccar.col.direct_units": ("Direkta enheter", "Direct units"),
+    "eccar.col.derived_units": ("Härledda enheter", "Derived units"),
+    "eccar.col.derived_from": ("Härledd från", "Derived from"),
+    "eccar.choose_commitment": ("Åtagande", "Commitment"),
+    "eccar.items_title": ("{commitment} – {city}", "{commitment} – {city}"),
+    "eccar.via": ("Härledd via: {concepts}", "Derived via: {concepts}"),
+    "eccar.no_items.direct": (
+        "Ingen passage är direkt kopplad till åtagandet.",
+        "No passage is linked to the commitment itself.",
+    ),
+    "eccar.no_items.derived": (
+        "Ingen passage når åtagandet via korsreferensen.",
+        "No passage reaches the commitment through the crosswalk.",
+    ),
+    "export.intro": (
+        "Tabellerna som filer för andra verktyg, och en presentation att visa på ett möte.",
+        "The tables as files for other tools, and a presentation to show at a meeting.",
+    ),
+    "export.tables": ("Tabellerna", "The tables"),
+    "export.table.documents": ("ett dokument per rad", "one document per row"),
+    "export.table.items": (
+        "en passage per rad, med dess plats i källan",
+        "one passage per row, with its place in the source",
+    ),
+    "export.table.concepts": ("taxonomins begrepp", "the taxonomy's concepts"),
+    "export.table.mappings": (
+        "en koppling passage × begrepp per rad, med likhet och granskningsstatus",
+        "one passage × concept link per row, with similarity and review status",
+    ),
+    "export.table.coverage": (
+        "en rad per stad × begrepp: enheter, källor och täckning",
+        "one row per city × concept: units, sources and coverage",
+    ),
+    "export.table.crosswalk": (
+        "vilka begrepp som räknas till vilket ECCAR-åtagande",
+        "which concepts count towards which ECCAR commitment",
+    ),
+    "export.format.csv": ("CSV (zip)", "CSV (zip)"),
+    "export.format.parquet": ("Parquet (zip)", "Parquet (zip)"),
+    "export.format.xlsx": ("Excel (XLSX)", "Excel (XLSX)"),
+    "export.deck": ("Presentation", "Presentation"),
+    "export.deck_intro": (
+        "En PowerPoint-fil på valt språk med diagrammen och tabellerna för valda städer "
+        "och dimension.",
+        "A PowerPoint file in the chosen language with the charts and tables for the chosen "
+        "cities and dimension.",
+    ),
+    "export.deck_button": ("Ladda ner presentationen (.pptx)", "Download the presentation (.pptx)"),
+    "export.deck.title_slide": ("Titelsida", "Title slide"),
+    "export.deck.title": ("Rights Atlas: {cities}", "Rights Atlas: {cities}"),
+    "export.deck.subtitle": (
+        "Arbetet mot rasism och för mänskliga rättigheter, jämfört utifrån städernas egna "
+        "dokument · {today}",
+        "Work against racism and for human rights, compared from the cities' own documents "
+        "· {today}",
+    ),
+    "export.deck.gaps": ("Luckor: {dimension}", "Gaps: {dimension}"),
+    "export.deck.sources": ("Källor", "Sources"),
+    "export.deck.continued": ("(forts.)", "(cont.)"),
 }
 
 MONTHS = {

@@ -1,0 +1,67 @@
+"""ECCAR benchmark: the ten commitments × cities, direct and derived coverage apart, and the
+passages behind any one cell."""
+
+import polars as pl
+import streamlit as st
+
+from pages._charts import show_chart
+from pages._common import database_ready, number, query, t, to_url
+from pages._comparison import (
+    choose_cities,
+    eccar_chart,
+    eccar_table,
+    explain_states,
+    label_column,
+    pick_from_table,
+    remember,
+    show_passages,
+)
+
+st.title(t("page.eccar"))
+st.caption(t("eccar.intro"))
+
+if database_ready():
+    cities = choose_cities()
+
+    chart, data = eccar_chart(query("eccar_benchmark", cities), cities)
+    show_chart(chart, data, "eccar")
+    st.caption(t("eccar.derived_note"))
+
+    st.subheader(t("eccar.cells"))
+    cells = query("coverage", "eccar", cities)
+    labels = dict(zip(cells["concept_id"], cells[label_column()], strict=True))
+    commitments = list(labels)
+    remember("commitment", commitments, commitments[0])
+    remember("city", cities, cities[0])
+
+    def pick(row: int) -> None:
+        st.session_state["commitment"] = cells["concept_id"][row]
+        st.session_state["city"] = cells["city"][row]
+
+    chosen = cells.with_row_index().filter(
+        concept_id=st.session_state["commitment"], city=st.session_state["city"]
+    )
+    st.caption(t("eccar.pick_hint"))
+    pick_from_table(eccar_table(cells, query("concepts")), chosen["index"][0], pick, "cells")
+    explain_states()
+
+    left, right = st.columns([2, 1])
+    commitment = left.selectbox(
+        t("eccar.choose_commitment"), commitments, format_func=labels.get, key="commitment"
+    )
+    city = right.selectbox(t("col.city"), cities, key="city")
+    to_url("commitment")
+    to_url("city")
+
+    st.subheader(t("eccar.items_title").format(commitment=labels[commitment], city=city))
+    passages = query("concept_evidence", commitment, [city], derived=True)
+    direct_column, derived_column = st.columns(2)
+    for column, route in ((direct_column, "direct"), (derived_column, "derived")):
+        of_route = passages.filter(pl.col("route") == route)
+        with column:
+            st.markdown(f"#### {t(f'eccar.route.{route}')} ({number(of_route.height)})")
+            st.caption(t(f"eccar.route_help.{route}"))
+            if of_route.is_empty():
+                st.info(t(f"eccar.no_items.{route}"))
+            else:
+                show_passages(of_route, via=route == "derived")
