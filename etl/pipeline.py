@@ -9,6 +9,7 @@ and mapping see the whole corpus; publish writes the database atomically.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -16,16 +17,18 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import duckdb
+
 from etl.dedupe import assign_units
 from etl.extract import extract_items
 from etl.load import load_source
 from etl.manifest import load_manifest
 from etl.map import map_items
-from etl.model import Item, ParsedDocument, SourceText
+from etl.model import Item, Mapping, ParsedDocument, SourceText
 from etl.overrides import apply_decisions, load_decisions
 from etl.parse import parse_document
 from etl.paths import Paths
-from etl.publish import Build, publish
+from etl.publish import Build, publish, revise
 from etl.repair import Lexicon, build_lexicon, needs_repair, repair_text
 from etl.taxonomy import load_taxonomy
 
@@ -134,6 +137,32 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
         seconds=seconds,
         messages=tuple(log),
     )
+
+
+def reapply_decisions(paths: Paths) -> tuple[str, ...]:
+    """The review file → the published database's reviewed tables, without a full rebuild.
+
+    The Review page calls this after each decision: mappings are recomputed from the stored
+    suggestions and every decision, checked, and swapped in atomically. A lock beside the
+    database keeps two reviewers' re-applications in order. Returns the decisions that no
+    longer apply.
+    """
+    lock = paths.db.with_name(f".{paths.db.name}.lock")
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with duckdb.connect(str(paths.db), read_only=True) as con:
+            suggestions = [
+                Mapping(*row)
+                for row in con.execute(
+                    "SELECT item_id, concept_id, score, method, matched_alias, 'auto', "
+                    "match_start, match_end FROM suggestions"
+                ).fetchall()
+            ]
+            item_ids = [row[0] for row in con.execute("SELECT item_id FROM items").fetchall()]
+            concept_ids = [r[0] for r in con.execute("SELECT concept_id FROM concepts").fetchall()]
+        outcome = apply_decisions(suggestions, load_decisions(paths.review), item_ids, concept_ids)
+        revise(paths.db, outcome.mappings, outcome.not_covered, outcome.unapplied)
+    return outcome.unapplied
 
 
 def _process_all(

@@ -10,6 +10,7 @@ removes.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -136,6 +137,10 @@ REFERENCES = (
 )
 
 
+# The build_log topic of review decisions that no longer apply (the Review page lists them).
+STALE_TOPIC = "stale decision"
+
+
 class PublishCheckFailed(RuntimeError):
     """The built tables broke their own grain; the old database stays in place."""
 
@@ -164,18 +169,61 @@ def publish(build: Build, target: Path) -> None:
     try:
         with duckdb.connect(str(temporary)) as con:
             con.execute(SCHEMA)
-            for table, frame in frames(build).items():
-                con.register("frame", frame)
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")  # noqa: S608
-                con.unregister("frame")
+            _insert(con, frames(build))
             con.execute(COVERAGE_VIEW)
             check(con)
             con.execute("CHECKPOINT")
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        _swap(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def revise(
+    target: Path,
+    mappings: Sequence[Mapping],
+    not_covered: Sequence[Decision],
+    stale: Sequence[str],
+) -> None:
+    """Replace the reviewed tables of a published database: copy, rewrite, check, swap.
+
+    Review decisions change only `mappings`, `cell_reviews` and the stale-decision lines of
+    `build_log`; rewriting those on a copy takes a fraction of a second where a rebuild takes
+    seconds, and readers keep the old file until the atomic rename.
+    """
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.revise.tmp")
+    try:
+        shutil.copyfile(target, temporary)
+        with duckdb.connect(str(temporary)) as con:
+            con.execute("DELETE FROM mappings; DELETE FROM cell_reviews")
+            con.execute("DELETE FROM build_log WHERE topic = ?", [STALE_TOPIC])
+            log = [(STALE_TOPIC, message) for message in stale]
+            _insert(
+                con,
+                {
+                    "mappings": _mapping_frame(mappings, with_status=True),
+                    "cell_reviews": _cell_review_frame(not_covered),
+                    "build_log": _log_frame(log),
+                },
+            )
+            check(con)
+            con.execute("CHECKPOINT")
+        _swap(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
+    for table, frame in tables.items():
+        con.register("frame", frame)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")  # noqa: S608
+        con.unregister("frame")
+
+
+def _swap(temporary: Path, target: Path) -> None:
+    """Flush the finished file to disk, then rename it over the target (atomic on POSIX)."""
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
 
 
 def frames(build: Build) -> dict[str, pl.DataFrame]:
@@ -233,19 +281,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         ),
         "suggestions": _mapping_frame(build.suggestions, with_status=False),
         "mappings": _mapping_frame(build.mappings, with_status=True),
-        "cell_reviews": pl.DataFrame(
-            [
-                {
-                    "city": d.city,
-                    "concept_id": d.concept_id,
-                    "reviewer": d.reviewer,
-                    "decided_at": d.decided_at,
-                    "note": d.note,
-                }
-                for d in build.not_covered
-            ],
-            schema={k: pl.String for k in ("city", "concept_id", "reviewer", "decided_at", "note")},
-        ),
+        "cell_reviews": _cell_review_frame(build.not_covered),
         "quality": pl.DataFrame(
             list(build.quality),
             schema={
@@ -255,11 +291,31 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                 "support": pl.Int32,
             },
         ),
-        "build_log": pl.DataFrame(
-            [{"topic": t, "message": m} for t, m in build.log],
-            schema={"topic": pl.String, "message": pl.String},
-        ),
+        "build_log": _log_frame(build.log),
     }
+
+
+def _cell_review_frame(not_covered: Sequence[Decision]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "city": d.city,
+                "concept_id": d.concept_id,
+                "reviewer": d.reviewer,
+                "decided_at": d.decided_at,
+                "note": d.note,
+            }
+            for d in not_covered
+        ],
+        schema={k: pl.String for k in ("city", "concept_id", "reviewer", "decided_at", "note")},
+    )
+
+
+def _log_frame(log: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"topic": t, "message": m} for t, m in log],
+        schema={"topic": pl.String, "message": pl.String},
+    )
 
 
 def _mapping_frame(mappings: Sequence[Mapping], with_status: bool) -> pl.DataFrame:
