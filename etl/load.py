@@ -19,14 +19,15 @@ import re
 import unicodedata
 import zipfile
 from pathlib import PurePath
-
-import docx
-import pypdf
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+from typing import TYPE_CHECKING
 
 from etl.errors import InputError
 from etl.model import DocumentMeta, SourceText
+
+if TYPE_CHECKING:
+    import pypdf
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 # What each accepted extension promises the bytes are.
 FORMAT_BY_EXTENSION = {".txt": "text", ".pdf": "pdf", ".docx": "zip"}
@@ -138,6 +139,8 @@ def pdf_text(name: str, data: bytes) -> str:
         f"{name}: the PDF is damaged and cannot be read; "
         "export it again from the program that made it"
     )
+    import pypdf  # here, not at the top: it costs 0.25 s and most builds read only text files
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -175,6 +178,8 @@ def _has_image(page: pypdf.PageObject) -> bool:
 
 def docx_text(name: str, data: bytes) -> str:
     """A Word document's text in reading order: paragraphs, list items as "- " lines, tables."""
+    import docx  # here, not at the top: it costs 0.15 s and most builds read only text files
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = {info.filename: info.file_size for info in package.infolist()}
@@ -214,6 +219,8 @@ def _join_blocks(blocks: list[str]) -> str:
 
 
 def _block_text(block: Paragraph | Table) -> str:
+    from docx.table import Table
+
     if isinstance(block, Table):
         rows = []
         for row in block.rows:

@@ -63,12 +63,17 @@ def quiet(_: str) -> None:
 # ---------------------------------------------------------------- the corpus and its snapshot
 
 
-@pytest.fixture(scope="module")
-def built_corpus(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    paths = copy_data(tmp_path_factory.mktemp("ingest") / "data")
+def reviewed_corpus(folder: Path) -> Paths:
+    """A built copy of the shipped data with one review decision, so review.csv exists."""
+    paths = copy_data(folder / "data")
     paths.review.write_text(REVIEW, encoding="utf-8")
     build(paths, quiet)
     return paths
+
+
+@pytest.fixture(scope="module")
+def built_corpus(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    return reviewed_corpus(tmp_path_factory.mktemp("ingest"))
 
 
 @pytest.fixture
