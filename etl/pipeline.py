@@ -43,6 +43,8 @@ STAGES: tuple[tuple[str, Callable[..., object]], ...] = (
     ("publish", publish),
 )
 Progress = Callable[[str], None]
+# The `quality` row that holds the micro-average over all concepts.
+QUALITY_ALL = "all"
 # Below this many documents a process pool costs more to start than it saves (benchmarks/).
 POOL_MIN_DOCUMENTS = 16
 
@@ -187,8 +189,22 @@ def _process_all(
 
 
 def read_quality(path: Path) -> list[dict[str, object]]:
-    """Measured precision and recall per concept (written by benchmarks/evaluate_mapping.py)."""
+    """Measured precision and recall per concept (written by benchmarks/evaluate_mapping.py).
+
+    The micro-average over all item × concept pairs comes as one more row, `QUALITY_ALL`.
+    """
     if not path.exists():
         return []
-    per_concept = json.loads(path.read_text(encoding="utf-8")).get("concepts", {})
-    return [{"concept_id": cid, **values} for cid, values in per_concept.items()]
+    measured = json.loads(path.read_text(encoding="utf-8"))
+    rows = [{"concept_id": cid, **values} for cid, values in measured.get("concepts", {}).items()]
+    if "overall" in measured:
+        overall = measured["overall"]
+        rows.append(
+            {
+                "concept_id": QUALITY_ALL,
+                "precision": overall["precision"],
+                "recall": overall["recall"],
+                "support": overall["pairs"],
+            }
+        )
+    return rows

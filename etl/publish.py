@@ -63,7 +63,8 @@ CREATE TABLE cell_reviews (     -- one row per city × concept a reviewer judged
     city VARCHAR NOT NULL, concept_id VARCHAR NOT NULL, reviewer VARCHAR,
     decided_at VARCHAR, note VARCHAR
 );
-CREATE TABLE quality (          -- one row per concept with measured precision and recall
+CREATE TABLE quality (          -- one row per concept with measured precision and recall, and
+                                -- one row 'all' with the micro-average over every pair
     concept_id VARCHAR PRIMARY KEY, precision DOUBLE, recall DOUBLE, support INTEGER
 );
 CREATE TABLE build_log (        -- one row per build message: unmapped items, stale decisions

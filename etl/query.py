@@ -138,7 +138,11 @@ class Atlas:
         )
 
     def review_queue(
-        self, *, cities: Sequence[str] = (), statuses: Sequence[str] = ("auto",)
+        self,
+        *,
+        cities: Sequence[str] = (),
+        statuses: Sequence[str] = ("auto",),
+        concept_ids: Sequence[str] = (),
     ) -> pl.DataFrame:
         """Mappings to review, lowest score first: the likeliest mistakes come first."""
         return self._frame(
@@ -149,9 +153,10 @@ class Atlas:
             FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
             WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city))
               AND list_contains(?::VARCHAR[], m.status)
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], m.concept_id))
             ORDER BY m.score, i.item_id, c.position
             """,
-            [list(cities), list(cities), list(statuses)],
+            [list(cities), list(cities), list(statuses), list(concept_ids), list(concept_ids)],
         )
 
     def build_log(self) -> pl.DataFrame:
@@ -333,3 +338,54 @@ class Atlas:
         if name not in EXPORT_TABLES:
             raise ValueError(f"unknown table {name!r}; choose one of {', '.join(EXPORT_TABLES)}")
         return self.con.table(name).pl()
+
+    # The Review and Methodology pages.
+
+    def item_ids(self) -> list[str]:
+        """Every item id: a decision about an item that does not exist is refused."""
+        return [r[0] for r in self.con.execute("SELECT item_id FROM items").fetchall()]
+
+    def stale_decisions(self) -> list[str]:
+        """Review decisions the last build or re-application could not apply, and why."""
+        rows = self.con.execute(
+            "SELECT message FROM build_log WHERE topic = 'stale decision' ORDER BY message"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def cell_reviews(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """City × concept cells a reviewer marked as not covered, with who and when."""
+        return self._frame(
+            """
+            SELECT r.city, r.concept_id, c.label_sv, c.label_en, r.reviewer, r.decided_at, r.note
+            FROM cell_reviews r JOIN concepts c USING (concept_id)
+            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], r.city)
+            ORDER BY r.city COLLATE sv, c.position
+            """,
+            [list(cities), list(cities)],
+        )
+
+    def taxonomy_terms(self) -> pl.DataFrame:
+        """Each concept with its scope notes, its aliases and the ECCAR points it counts towards."""
+        return self._frame(
+            """
+            SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, c.scope_sv, c.scope_en,
+                   coalesce((SELECT list(a.alias ORDER BY a.alias COLLATE sv)
+                             FROM concept_aliases a WHERE a.concept_id = c.concept_id), [])
+                       AS aliases,
+                   coalesce((SELECT list(x.eccar_id ORDER BY x.eccar_id)
+                             FROM crosswalk x WHERE x.concept_id = c.concept_id), [])
+                       AS eccar_targets
+            FROM concepts c ORDER BY c.position
+            """
+        )
+
+    def quality(self) -> pl.DataFrame:
+        """Measured precision and recall: the micro-average ('all') first, then per concept."""
+        return self._frame(
+            """
+            SELECT q.concept_id, c.dimension, c.label_sv, c.label_en, q.precision, q.recall,
+                   q.support
+            FROM quality q LEFT JOIN concepts c USING (concept_id)
+            ORDER BY c.position NULLS FIRST
+            """
+        )
