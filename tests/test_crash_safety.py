@@ -13,7 +13,6 @@ measured under the same load.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_ingest import SWEDISH, corpus_snapshot, reviewed_corpus
+from test_ingest import ETL, SWEDISH, cli_env, corpus_snapshot, ingest_arguments, reviewed_corpus
 
 from etl.ingest import corpus_lock, recover
 from etl.paths import ROOT, Paths
@@ -40,7 +39,6 @@ PARALLEL_TRIALS = 2
 # Kill points run to a little past the measured end, so a kill after the rename is tried too.
 OVERSHOOT = 1.1
 SEED = 6
-PYTHON = [sys.executable, "-m", "etl"]
 
 
 @dataclass(frozen=True)
@@ -57,10 +55,6 @@ class Trial:
 @pytest.fixture(scope="module")
 def built_corpus(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     return reviewed_corpus(tmp_path_factory.mktemp("crash"))
-
-
-def env_for(paths: Paths) -> dict[str, str]:
-    return {**os.environ, "ATLAS_DATA": str(paths.data), "ATLAS_DB": str(paths.db)}
 
 
 def private_copy(base: Paths, folder: Path) -> Paths:
@@ -98,9 +92,9 @@ def kill_at(base: Paths, folder: Path, arguments: Sequence[str], delay: float) -
     paths = private_copy(base, folder)
     inode = paths.db.stat().st_ino
     process = subprocess.Popen(
-        [*PYTHON, *arguments],
+        [*ETL, *arguments],
         cwd=ROOT,
-        env=env_for(paths),
+        env=cli_env(paths),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -118,7 +112,7 @@ def measured_seconds(base: Paths, folder: Path, arguments: Sequence[str]) -> flo
         paths = private_copy(base, folder / str(n))
         started = time.perf_counter()
         subprocess.run(
-            [*PYTHON, *arguments], cwd=ROOT, env=env_for(paths), check=True, capture_output=True
+            [*ETL, *arguments], cwd=ROOT, env=cli_env(paths), check=True, capture_output=True
         )
         return time.perf_counter() - started
 
@@ -161,10 +155,10 @@ def test_killed_build_leaves_database_and_corpus_intact(
     print(f"{len(trials)} kills over {seconds:.2f} s; {replaced} after the new file was in place")
     assert 0 < replaced < len(trials), "the kills should fall both before and after the rename"
     last = trials[-1].paths
-    subprocess.run([*PYTHON, "build"], cwd=ROOT, env=env_for(last), check=True, capture_output=True)
+    subprocess.run([*ETL, "build"], cwd=ROOT, env=cli_env(last), check=True, capture_output=True)
     assert not [p.name for p in last.data.glob("*.tmp")], "a later build clears stray temporaries"
     contract = subprocess.run(
-        [sys.executable, ROOT.parent / "shared" / "tools" / "check_contract.py", last.db],
+        [sys.executable, ROOT / "tests" / "check_contract.py", last.db],
         capture_output=True,
         text=True,
     )
@@ -174,21 +168,10 @@ def test_killed_build_leaves_database_and_corpus_intact(
 def test_killed_ingest_is_rolled_back_or_complete(built_corpus: Paths, tmp_path: Path) -> None:
     source = tmp_path / "nytt_remissvar.txt"
     source.write_text(SWEDISH, encoding="utf-8")
-    arguments = [
-        "ingest",
-        str(source),
-        "--city",
-        "Malmö",
-        "--organ",
-        "Kulturnämnden",
-        "--kind",
-        "response",
-    ]
+    arguments = ingest_arguments(source)
     before = relative(corpus_snapshot(built_corpus), built_corpus)
     done = private_copy(built_corpus, tmp_path / "done")
-    subprocess.run(
-        [*PYTHON, *arguments], cwd=ROOT, env=env_for(done), check=True, capture_output=True
-    )
+    subprocess.run([*ETL, *arguments], cwd=ROOT, env=cli_env(done), check=True, capture_output=True)
     after_files = relative(files_of(corpus_snapshot(done), done), done)
     after_counts = table_counts(done.db)
     seconds = measured_seconds(built_corpus, tmp_path / "measure", arguments)
@@ -226,19 +209,9 @@ def test_open_reader_keeps_working_while_the_database_is_replaced(
     reader = duckdb.connect(str(paths.db), read_only=True)
     assert reader.execute(count).fetchall() == [(4,)]
     subprocess.run(
-        [
-            *PYTHON,
-            "ingest",
-            str(source),
-            "--city",
-            "Malmö",
-            "--organ",
-            "Kulturnämnden",
-            "--kind",
-            "response",
-        ],
+        [*ETL, *ingest_arguments(source)],
         cwd=ROOT,
-        env=env_for(paths),
+        env=cli_env(paths),
         check=True,
         capture_output=True,
     )

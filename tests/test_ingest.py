@@ -618,30 +618,27 @@ def test_text_encodings_decode() -> None:
 # ---------------------------------------------------------------- the command line and two at once
 
 
+ETL = [sys.executable, "-m", "etl"]
+
+
+def cli_env(paths: Paths) -> dict[str, str]:
+    """The environment that points `python -m etl` at a private copy."""
+    return {**os.environ, "ATLAS_DATA": str(paths.data), "ATLAS_DB": str(paths.db)}
+
+
+def ingest_arguments(source: Path, city: str = "Malmö", organ: str = "Kulturnämnden") -> list[str]:
+    return ["ingest", str(source), "--city", city, "--organ", organ, "--kind", "response"]
+
+
 def run_cli(paths: Paths, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ATLAS_DATA": str(paths.data), "ATLAS_DB": str(paths.db)}
     return subprocess.run(
-        [sys.executable, "-m", "etl", "ingest", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [*ETL, *args], cwd=ROOT, env=cli_env(paths), capture_output=True, text=True, timeout=120
     )
 
 
 def test_cli_ingests_a_good_file(corpus: Paths, tmp_path: Path) -> None:
     (tmp_path / "svar.txt").write_text(SWEDISH, encoding="utf-8")
-    done = run_cli(
-        corpus,
-        str(tmp_path / "svar.txt"),
-        "--city",
-        "Malmö",
-        "--organ",
-        "Kulturnämnden",
-        "--kind",
-        "response",
-    )
+    done = run_cli(corpus, *ingest_arguments(tmp_path / "svar.txt"))
     assert done.returncode == 0, done.stderr
     assert document_row(corpus, "svar")[0] == "Malmö"
 
@@ -649,9 +646,7 @@ def test_cli_ingests_a_good_file(corpus: Paths, tmp_path: Path) -> None:
 def test_cli_refuses_bad_input_with_status_2(corpus: Paths, tmp_path: Path) -> None:
     (tmp_path / "svar.txt").write_text(SWEDISH, encoding="utf-8")
     before = corpus_snapshot(corpus)
-    done = run_cli(
-        corpus, str(tmp_path / "svar.txt"), "--city", "Malmo", "--organ", "K", "--kind", "response"
-    )
+    done = run_cli(corpus, *ingest_arguments(tmp_path / "svar.txt", city="Malmo", organ="K"))
     assert (done.returncode, done.stderr) == (
         2,
         "error: unknown city 'Malmo'; did you mean 'Malmö'? known cities: Stockholm, Malmö. "
@@ -661,28 +656,13 @@ def test_cli_refuses_bad_input_with_status_2(corpus: Paths, tmp_path: Path) -> N
 
 
 def test_two_ingests_at_once_both_land(corpus: Paths, tmp_path: Path) -> None:
-    env = {**os.environ, "ATLAS_DATA": str(corpus.data), "ATLAS_DB": str(corpus.db)}
     runs = []
     for n in (1, 2):
         source = tmp_path / f"samtidig{n}.txt"
         source.write_text(SWEDISH + f"\nBilaga {n}\n", encoding="utf-8")
-        command = [
-            sys.executable,
-            "-m",
-            "etl",
-            "ingest",
-            str(source),
-            "--city",
-            "Malmö",
-            "--organ",
-            f"Nämnd {n}",
-            "--kind",
-            "response",
-        ]
+        command = [*ETL, *ingest_arguments(source, organ=f"Nämnd {n}")]
         runs.append(
-            subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
+            subprocess.Popen(command, cwd=ROOT, env=cli_env(corpus), stdout=subprocess.DEVNULL)
         )
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     with duckdb.connect(str(corpus.db), read_only=True) as con:
