@@ -27,6 +27,8 @@ PAGES = [
     ("pages/eccar.py", "page.eccar", ":material/flag:", "eccar"),
     ("pages/sources.py", "page.sources", ":material/description:", "sources"),
     ("pages/export.py", "page.export", ":material/download:", "export"),
+    ("pages/review.py", "page.review", ":material/rule:", "review"),
+    ("pages/methodology.py", "page.methodology", ":material/science:", "methodology"),
 ]
 
 navigation = st.navigation(

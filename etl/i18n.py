@@ -302,6 +302,140 @@ TEXT: dict[str, tuple[str, str]] = {
     "export.deck.gaps": ("Luckor: {dimension}", "Gaps: {dimension}"),
     "export.deck.sources": ("Källor", "Sources"),
     "export.deck.continued": ("(forts.)", "(cont.)"),
+    # Review (mapping curation) and Methodology pages.
+    "page.review": ("Granskning", "Review"),
+    "page.methodology": ("Metod", "Methodology"),
+    "review.intro": (
+        "Granska de kopplingar som matchningen föreslagit, med lägst poäng först: de är de "
+        "troligaste felen. Varje beslut sparas i granskningsfilen och finns kvar när "
+        "databasen byggs om.",
+        "Review the links the matcher suggested, lowest score first: those are the likeliest "
+        "mistakes. Every decision is saved in the review file and survives a rebuild.",
+    ),
+    "review.filter_city": ("Städer", "Cities"),
+    "review.filter_concept": ("Begrepp", "Concepts"),
+    "review.filter_status": ("Status", "Status"),
+    "review.status.auto": ("Föreslagen", "Suggested"),
+    "review.status.accepted": ("Godkänd", "Accepted"),
+    "review.status.rejected": ("Avvisad", "Rejected"),
+    "review.method.fuzzy": ("nyckelord", "keyword"),
+    "review.method.stated": ("angiven i dokumentet", "stated by the document"),
+    "review.method.manual": ("tillagd av granskare", "added by a reviewer"),
+    "review.count": (
+        "{shown} av {total} kopplingar visas, lägst poäng först.",
+        "Showing {shown} of {total} links, lowest score first.",
+    ),
+    "review.none": ("Inga kopplingar matchar urvalet.", "No links match the selection."),
+    "review.evidence": (
+        "Poäng {score} · {method} · matchade ”{alias}”",
+        "Score {score} · {method} · matched “{alias}”",
+    ),
+    "review.no_span": (
+        "Kopplingen anges i en underordnad passage; inget att markera här.",
+        "The link is stated in a sub-passage; nothing to highlight here.",
+    ),
+    "review.accept": ("Godkänn", "Accept"),
+    "review.reject": ("Avvisa", "Reject"),
+    "review.locked": (
+        "Du kan läsa men inte ändra. Logga in eller ange lösenordet för att granska.",
+        "You can read but not change anything. Sign in or give the password to review.",
+    ),
+    "review.password": ("Lösenord för granskning", "Review password"),
+    "review.login": ("Logga in", "Sign in"),
+    "review.reviewer": ("Ditt namn (sparas med beslutet)", "Your name (saved with the decision)"),
+    "review.add_title": ("Lägg till ett begrepp för en passage", "Add a concept to a passage"),
+    "review.add_item": ("Passage", "Passage"),
+    "review.add_concept": ("Begrepp", "Concept"),
+    "review.add_button": ("Lägg till", "Add"),
+    "review.cell_title": (
+        "Markera att en stad saknar ett begrepp",
+        "Mark that a city does not cover a concept",
+    ),
+    "review.cell_help": (
+        "Ett granskat ”saknas” skiljer en bekräftad lucka från ett tomt resultat.",
+        "A reviewed “not covered” tells a confirmed gap from an empty result.",
+    ),
+    "review.cell_city": ("Stad", "City"),
+    "review.note": ("Anteckning (valfri)", "Note (optional)"),
+    "review.cell_button": ("Markera som granskad: saknas", "Mark as reviewed: not covered"),
+    "review.cells": ("Granskat som saknas", "Reviewed as not covered"),
+    "review.saved": ("Beslutet är sparat.", "The decision is saved."),
+    "review.refused": ("Beslutet sparades inte: {reason}", "The decision was not saved: {reason}"),
+    "review.stale_title": ("Beslut som inte längre gäller", "Decisions that no longer apply"),
+    "review.stale_help": (
+        "Passagen eller begreppet finns inte längre (texten eller taxonomin har ändrats). "
+        "Besluten finns kvar i granskningsfilen.",
+        "The passage or concept is gone (the text or the taxonomy changed). The decisions "
+        "stay in the review file.",
+    ),
+    "review.stale_none": ("Alla beslut gäller.", "Every decision applies."),
+    "method.intro": (
+        "Hur passagerna i städernas dokument kopplas till den gemensamma taxonomin, och hur "
+        "väl det fungerar.",
+        "How the passages of the cities' documents are linked to the shared taxonomy, and how "
+        "well that works.",
+    ),
+    "method.how_title": ("Så fungerar matchningen", "How the matching works"),
+    "method.how_body": (
+        "1. Dokumenten delas upp i passager: policykomponenter, aktiviteter, ståndpunkter och "
+        "förslag.\n"
+        "2. Varje begrepp i taxonomin har en lista med uttryck som dokumenten använder för det. "
+        "Passagen och uttrycken jämförs ord för ord efter att böjningsändelser tagits bort, så "
+        "att ”kartläggningar” hittar ”kartläggning”. Små stavningsskillnader tolereras.\n"
+        "3. Vissa uttryck räknas inte i ett visst sammanhang (t.ex. ”utbildning” i "
+        "”utbildningsinsatser”). ECCAR-punkterna kopplas direkt bara när passagen handlar om "
+        "rasism eller diskriminering; annars ger andra begrepp *härledd* ECCAR-täckning.\n"
+        "4. Där dokumentet självt säger vilket fokusområde en passage svarar mot blir det en "
+        "*angiven* koppling, som väger tyngre än ett nyckelord.\n"
+        "5. Alla kopplingar är förslag tills en granskare godkänner eller avvisar dem på sidan "
+        "Granskning.",
+        "1. The documents are cut into passages: policy components, activities, positions and "
+        "proposals.\n"
+        "2. Every concept in the taxonomy has a list of phrases the documents use for it. The "
+        "passage and the phrases are compared word by word with inflections removed, so "
+        "“kartläggningar” finds “kartläggning”. Small spelling differences are tolerated.\n"
+        "3. Some phrases do not count in some contexts (e.g. “utbildning” inside "
+        "“utbildningsinsatser”). ECCAR points are linked directly only where the passage is "
+        "about racism or discrimination; elsewhere other concepts give *derived* ECCAR "
+        "coverage.\n"
+        "4. Where a document itself says which focus area a passage answers to, the link is "
+        "*stated*, and outweighs any keyword.\n"
+        "5. Every link is a suggestion until a reviewer accepts or rejects it on the Review page.",
+    ),
+    "method.caveat": (
+        "Nyckelord hittar inte allt: en stad kan arbeta med något utan att använda de ord "
+        "taxonomin känner till. En tom cell betyder därför ”inget hittat”, inte en bevisad "
+        "lucka – bara ”granskad: saknas” är en bekräftad lucka.",
+        "Keywords do not find everything: a city may work on something without using the "
+        "words the taxonomy knows. An empty cell therefore means “nothing found”, not a proven "
+        "gap – only “reviewed: not covered” is a confirmed gap.",
+    ),
+    "method.quality_title": ("Uppmätt träffsäkerhet", "Measured accuracy"),
+    "method.quality_body": (
+        "Mätt mot ett handmärkt urval av passager ur de fyra dokumenten. Precision: hur stor "
+        "andel av de föreslagna kopplingarna som är rätt. Täckning (recall): hur stor andel av "
+        "de rätta kopplingarna som hittas.",
+        "Measured against a hand-labelled sample of passages from the four documents. "
+        "Precision: the share of suggested links that are right. Recall: the share of the "
+        "right links that are found.",
+    ),
+    "method.precision": ("Precision", "Precision"),
+    "method.recall": ("Täckning (recall)", "Recall"),
+    "method.pairs": ("Handmärkta par", "Hand-labelled pairs"),
+    "method.support": ("Par i urvalet", "Pairs in the sample"),
+    "method.no_quality": (
+        "Ingen mätning finns ännu. Kör `benchmarks/evaluate_mapping.py` och bygg om.",
+        "No measurement yet. Run `benchmarks/evaluate_mapping.py` and rebuild.",
+    ),
+    "method.small_sample": (
+        "Begrepp med få par i urvalet har osäkra siffror.",
+        "Concepts with few pairs in the sample have uncertain numbers.",
+    ),
+    "method.concepts_title": ("Begreppen", "The concepts"),
+    "method.concept": ("Begrepp", "Concept"),
+    "method.scope": ("Omfattning", "Scope"),
+    "method.aliases": ("Uttryck som matchas", "Phrases matched"),
+    "method.crosswalk": ("Räknas mot ECCAR", "Counts towards ECCAR"),
 }
 
 MONTHS = {
