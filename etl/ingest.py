@@ -305,8 +305,32 @@ def _with_city(cities_text: str, city: str) -> str:
 
 @contextmanager
 def corpus_lock(paths: Paths) -> Iterator[None]:
-    """Hold the corpus for one writer; a second one waits, then gives up with a message."""
-    fd = os.open(paths.data / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the corpus and the database for one writer; a second one waits, then gives up.
+
+    Two locks, always taken in this order: the corpus's (ingests) and the database's, which the
+    Review page's `reapply_decisions` takes, so that a reviewer's quick re-application cannot
+    swap a revised copy of the old database over the one an ingest has just built.
+    """
+    database_lock = paths.db.with_name(f".{paths.db.name}.lock")
+    with (
+        _exclusive(
+            paths.data / LOCK_NAME,
+            f"another ingest is still running (it holds data/{LOCK_NAME}); "
+            "try again when it has finished",
+        ),
+        _exclusive(
+            database_lock,
+            f"the database is being updated (a review decision holds {database_lock.name}); "
+            "try again in a moment",
+        ),
+    ):
+        yield
+
+
+@contextmanager
+def _exclusive(lock: Path, busy: str) -> Iterator[None]:
+    """An exclusive flock on `lock`, waited for up to LOCK_TIMEOUT_SECONDS, else `busy`."""
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
         while True:
@@ -315,10 +339,7 @@ def corpus_lock(paths: Paths) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise InputError(
-                        f"another ingest is still running (it holds data/{LOCK_NAME}); "
-                        "try again when it has finished"
-                    ) from None
+                    raise InputError(busy) from None
                 time.sleep(LOCK_POLL_SECONDS)
         yield
     finally:

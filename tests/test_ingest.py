@@ -8,6 +8,7 @@ part of what must survive). Files are made here: a hand-written PDF (Helvetica, 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
@@ -501,6 +502,20 @@ def test_a_second_writer_gives_up_with_a_message(
     )
 
 
+def test_ingest_waits_for_a_reviewer_updating_the_database(
+    corpus: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Review page's reapply_decisions holds this lock while it swaps in a revised copy."""
+    monkeypatch.setattr(etl.ingest, "LOCK_TIMEOUT_SECONDS", 0.3)
+    with open(corpus.data / ".atlas.duckdb.lock", "a") as reviewer:
+        fcntl.flock(reviewer, fcntl.LOCK_EX)
+        message = refused(corpus, lambda: add(corpus, "svar.txt", SWEDISH.encode()))
+    assert message == (
+        "the database is being updated (a review decision holds .atlas.duckdb.lock); "
+        "try again in a moment"
+    )
+
+
 def test_failing_rebuild_restores_everything(
     corpus: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -518,9 +533,8 @@ def test_failing_rebuild_restores_everything(
     assert error.value.__notes__ == [
         "The corpus and the database were left as they were before this ingest."
     ]
-    assert sorted(p.name for p in corpus.data.iterdir() if p.name.startswith(".")) == [
-        ".ingest.lock"
-    ]
+    hidden = sorted(p.name for p in corpus.data.iterdir() if p.name.startswith("."))
+    assert hidden == [".atlas.duckdb.lock", ".ingest.lock"]
 
 
 def test_bad_review_file_fails_the_rebuild_and_restores_everything(corpus: Paths) -> None:
