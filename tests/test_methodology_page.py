@@ -1,0 +1,39 @@
+"""The Methodology page renders in both languages and shows the measured numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.i18n import fmt_share
+from etl.paths import ROOT, Paths
+
+APP_TIMEOUT = 30  # seconds: the first run imports the data stack
+
+
+def open_methodology(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
+    at.query_params.update(query)
+    at.run()
+    return at.switch_page("pages/methodology.py").run()
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_methodology_shows_the_measured_precision_and_recall(atlas_env: Paths, lang: str) -> None:
+    overall = json.loads(atlas_env.quality.read_text(encoding="utf-8"))["overall"]
+    at = open_methodology(lang=lang)
+    assert not at.exception
+    shown = [metric.value for metric in at.metric]
+    assert shown[:2] == [fmt_share(overall["precision"], lang), fmt_share(overall["recall"], lang)]
+    per_concept = at.dataframe[0].value
+    assert len(per_concept) > 20
+
+
+def test_methodology_lists_the_concepts_of_the_dimension_in_the_url(atlas_env: Paths) -> None:
+    at = open_methodology(dimension="arena", lang="en")
+    assert not at.exception
+    titles = [expander.label for expander in at.expander]
+    assert "Housing" in titles and "Digital environments" in titles
+    assert not any(title.startswith("7. Fair access") for title in titles)
