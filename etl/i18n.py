@@ -168,8 +168,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Also show concepts every chosen city covers",
     ),
     "coverage.no_gaps": (
-        "Alla valda städer täcker varje begrepp i denna dimension.",
-        "Every chosen city covers every concept in this dimension.",
+        "Alla valda städer täcker varje begrepp i denna dimension; tabellen visar alla.",
+        "Every chosen city covers every concept in this dimension; the table shows them all.",
     ),
     "coverage.col.gap": ("Täcks av", "Covered by"),
     "coverage.col.covered_in": ("Täckt i", "Covered in"),
@@ -300,6 +300,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "· {today}",
     ),
     "export.deck.gaps": ("Luckor: {dimension}", "Gaps: {dimension}"),
+    "export.deck.heatmap": (
+        "Täckning per begrepp: {dimension}",
+        "Coverage per concept: {dimension}",
+    ),
+    "export.deck.units": ("Enheter per begrepp: {dimension}", "Units per concept: {dimension}"),
     "export.deck.sources": ("Källor", "Sources"),
     "export.deck.continued": ("(forts.)", "(cont.)"),
     # Review (mapping curation) and Methodology pages.

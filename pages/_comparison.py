@@ -38,7 +38,7 @@ STATE_SHAPES = {
     "confirmed": "circle",
     "suggested": "diamond",
     "reviewed_not_covered": "cross",
-    "not_found": "stroke",
+    "not_found": "square",
 }
 SAYS_DOES = ("component", "activity")  # what a city has written down vs what it does
 
@@ -98,30 +98,45 @@ def explain_states() -> None:
     st.caption("  \n".join([*lines, t("overview.colour_note")]))
 
 
-def _states(rows: pl.DataFrame) -> list[pl.Expr]:
-    """The state kept as an id (for logic and tests) and shown as a label (for readers)."""
+def _per_concept(rows: pl.DataFrame) -> pl.DataFrame:
+    """What the coverage charts draw: concept, city, state (an id for logic and tests, a label
+    for readers) and the counts."""
     labels = {s: t(f"state.{s}") for s in COVERAGE_STATES}
-    return [
+    return rows.select(
+        "concept_id",
+        pl.col(label_column()).alias("concept"),
+        "city",
         pl.col("state").alias("state_id"),
         pl.col("state").replace_strict(labels, return_dtype=pl.String),
+        "units",
+        "items",
+        "sources",
+    )
+
+
+def _tooltips() -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip("concept:N", title=t("overview.axis.concept")),
+        alt.Tooltip("city:N", title=t("col.city")),
+        alt.Tooltip("state:N", title=t("overview.axis.state")),
+        alt.Tooltip("units:Q", title=t("overview.units")),
+        alt.Tooltip("items:Q", title=t("overview.items")),
+        alt.Tooltip("sources:Q", title=t("overview.documents")),
     ]
+
+
+def _units_axis() -> alt.X:
+    """Units are whole numbers: no 0.5 ticks."""
+    return alt.X("units:Q", title=t("overview.units"), axis=alt.Axis(tickMinStep=1))
 
 
 def heatmap(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.LayerChart, pl.DataFrame]:
     """City × concept cells coloured by coverage state, in the rows' order (gaps first)."""
     dimension = rows["dimension"][0]
-    data = rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        *_states(rows),
-        "units",
-        "items",
-        "sources",
-        pl.when(pl.col("units") > 0)
+    data = _per_concept(rows).with_columns(
+        count=pl.when(pl.col("units") > 0)
         .then(pl.col("units").cast(pl.String))
         .otherwise(pl.lit(""))
-        .alias("count"),
     )
     base = alt.Chart(data).encode(
         x=alt.X("city:N", sort=list(cities), title=None, axis=alt.Axis(orient="top", labelAngle=0)),
@@ -134,14 +149,7 @@ def heatmap(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.LayerChart, 
             title=t("overview.axis.state"),
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
         ),
-        tooltip=[
-            alt.Tooltip("concept:N", title=t("overview.axis.concept")),
-            alt.Tooltip("city:N", title=t("col.city")),
-            alt.Tooltip("state:N", title=t("overview.axis.state")),
-            alt.Tooltip("units:Q", title=t("overview.units")),
-            alt.Tooltip("items:Q", title=t("overview.items")),
-            alt.Tooltip("sources:Q", title=t("overview.documents")),
-        ],
+        tooltip=_tooltips(),
     )
     counts = base.mark_text().encode(
         text="count:N",
@@ -163,20 +171,12 @@ def heatmap(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.LayerChart, 
 def units_plot(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, pl.DataFrame]:
     """Units per concept, one dot per city (colour) whose shape tells the coverage state."""
     dimension = rows["dimension"][0]
-    data = rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        *_states(rows),
-        "units",
-        "items",
-        "sources",
-    )
+    data = _per_concept(rows)
     chart = (
         alt.Chart(data)
         .mark_point(size=110, filled=True, opacity=0.9)
         .encode(
-            x=alt.X("units:Q", title=t("overview.units"), axis=alt.Axis(tickMinStep=1)),
+            x=_units_axis(),
             y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("city:N", sort=list(cities)),
             color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city")),
@@ -189,13 +189,7 @@ def units_plot(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, pl
                 title=t("overview.axis.state"),
                 legend=alt.Legend(labelLimit=320),
             ),
-            tooltip=[
-                alt.Tooltip("concept:N", title=t("overview.axis.concept")),
-                alt.Tooltip("city:N", title=t("col.city")),
-                alt.Tooltip("state:N", title=t("overview.axis.state")),
-                alt.Tooltip("units:Q", title=t("overview.units")),
-                alt.Tooltip("items:Q", title=t("overview.items")),
-            ],
+            tooltip=_tooltips(),
         )
         .properties(
             title=alt.Title(
@@ -221,7 +215,7 @@ def says_does_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("units:Q", title=t("overview.units"), axis=alt.Axis(tickMinStep=1)),
+            x=_units_axis(),
             y=alt.Y("city:N", sort=list(cities), title=None),
             color=alt.Color("city:N", scale=city_scale(cities), legend=None),
             column=alt.Column(
@@ -248,16 +242,20 @@ def eccar_chart(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, p
         pl.col("route").alias("route_id"),
         pl.col("route").replace_strict(routes),
         "units",
-        *_states(rows),
     )
     chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("units:Q", title=t("overview.units"), axis=alt.Axis(tickMinStep=1)),
+            x=_units_axis(),
             y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city")),
+            color=alt.Color(
+                "city:N",
+                scale=city_scale(cities),
+                title=t("col.city"),
+                legend=alt.Legend(orient="bottom"),
+            ),
             opacity=alt.Opacity(
                 "route:N",
                 scale=alt.Scale(domain=list(routes.values()), range=[1.0, 0.5]),

@@ -35,12 +35,11 @@ if database_ready():
 
     st.subheader(t("coverage.gaps"))
     show_all = st.toggle(t("coverage.show_all"), key="all", bind="query-params")
-    gaps = query("gaps", dimension, cities)
-    if not show_all:
-        gaps = gaps.filter(pl.col("gap") != "all")
+    every_concept = query("gaps", dimension, cities)
+    gaps = every_concept if show_all else every_concept.filter(pl.col("gap") != "all")
     if gaps.is_empty():
         st.info(t("coverage.no_gaps"))
-        st.stop()
+        gaps = every_concept
 
     labels = dict(zip(gaps["concept_id"], gaps[label_column()], strict=True))
     concepts = list(labels)

@@ -50,6 +50,7 @@ if database_ready():
     st.caption(t("export.deck_intro"))
     cities = choose_cities()
     dimension = choose_dimension()
+    name = dimension_name(dimension)
     rows = query("comparison", dimension, cities)
     documents = query("documents").filter(pl.col("city").is_in(cities))
     heatmap_chart, _ = heatmap(rows, cities)
@@ -62,12 +63,18 @@ if database_ready():
             t("overview.covered_note"),
         ),
         ChartSlide(
-            t("overview.heatmap"), localised(heatmap_chart).to_json(), t("overview.colour_note")
+            t("export.deck.heatmap").format(dimension=name),
+            localised(heatmap_chart).to_json(),
+            t("overview.colour_note"),
         ),
-        ChartSlide(t("page.coverage"), localised(units_chart).to_json(), t("overview.colour_note")),
+        ChartSlide(
+            t("export.deck.units").format(dimension=name),
+            localised(units_chart).to_json(),
+            t("overview.colour_note"),
+        ),
         ChartSlide(t("page.eccar"), localised(eccar).to_json(), t("eccar.derived_note")),
         TableSlide(
-            t("export.deck.gaps").format(dimension=dimension_name(dimension)),
+            t("export.deck.gaps").format(dimension=name),
             gap_table(query("gaps", dimension, cities)),
             t("overview.state_help.not_found"),
         ),

@@ -1,0 +1,68 @@
+"""The Overview page under AppTest on the shipped corpus: figures, heatmap, URL state, language."""
+
+from __future__ import annotations
+
+import polars as pl
+from comparison_pages import chart_data, chart_title, charts, open_page
+
+from etl.paths import Paths
+
+CITIES = {"Malmö", "Stockholm"}
+COVERED = ("confirmed", "suggested")
+
+
+def test_overview_is_the_landing_page_with_figures_per_city(atlas_env: Paths) -> None:
+    at = open_page(None)
+    assert at.title[0].value == "Översikt"
+    assert [m.label for m in at.metric][:3] == ["Dokument", "Passager", "Enheter"]
+    assert len(at.metric) == 3 * len(CITIES)
+    assert any("begrepp täcks" in m.value for m in at.markdown)
+    assert any("bekräftad eller föreslagen" in c.value for c in at.caption)
+
+
+def test_heatmap_shows_every_city_and_concept_with_its_state(atlas_env: Paths) -> None:
+    at = open_page(None, dimension="function")
+    (heatmap,) = charts(at)
+    data = chart_data(heatmap)
+    assert set(data["city"]) == CITIES
+    assert data.height == len(CITIES) * data["concept_id"].n_unique()
+    assert data["concept_id"].str.starts_with("function.").all()
+    competence = data.filter(city="Malmö", concept_id="function.competence")
+    assert competence["concept"][0] == "Kompetenshöjande insatser"
+    assert competence["state_id"][0] in COVERED
+    assert competence["state"][0] in {"Bekräftad", "Föreslagen (ej granskad)"}
+
+
+def test_heatmap_puts_the_gaps_first(atlas_env: Paths) -> None:
+    data = chart_data(charts(open_page(None, dimension="eccar"))[0])
+    covered_by = (
+        data.group_by("concept_id", maintain_order=True)
+        .agg(pl.col("state_id").is_in(COVERED).sum())["state_id"]
+        .to_list()
+    )
+    assert covered_by == sorted(covered_by)
+
+
+def test_url_restores_dimension_and_cities(atlas_env: Paths) -> None:
+    at = open_page(None, dimension="focus", cities="Malmö")
+    assert at.get("button_group")[0].value == "focus"
+    assert at.multiselect(key="cities").value == ["Malmö"]
+    assert set(chart_data(charts(at)[0])["city"]) == {"Malmö"}
+    assert len(at.metric) == 3
+
+
+def test_choosing_a_dimension_is_written_to_the_url(atlas_env: Paths) -> None:
+    at = open_page(None)
+    at.get("button_group")[0].set_value("arena").run()
+    assert at.query_params["dimension"] == "arena"
+    assert chart_data(charts(at)[0])["concept_id"].str.starts_with("arena.").all()
+
+
+def test_english_labels(atlas_env: Paths) -> None:
+    at = open_page(None, lang="en", dimension="function")
+    assert at.title[0].value == "Overview"
+    assert [m.label for m in at.metric][:3] == ["Documents", "Passages", "Units"]
+    (heatmap,) = charts(at)
+    assert chart_title(heatmap) == "How the work is done: coverage per city and concept"
+    competence = chart_data(heatmap).filter(city="Malmö", concept_id="function.competence")
+    assert competence["concept"][0] == "Competence development and training"
