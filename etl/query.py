@@ -20,6 +20,9 @@ from etl.model import ITEM_KINDS
 COVERAGE_STATES = ("confirmed", "suggested", "reviewed_not_covered", "not_found")
 DIMENSIONS = ("eccar", "function", "focus", "arena")
 COVERED_STATES = ("confirmed", "suggested")  # what the comparison pages count as covered
+# A remissvar gives its overall position first in the administration's views and proposals.
+POSITION_SECTION = "Förvaltningens synpunkter och förslag"
+LABEL_CHARS = 60  # an activity's short label: fits one line of a chart axis
 
 
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
@@ -338,6 +341,167 @@ class Atlas:
         if name not in EXPORT_TABLES:
             raise ValueError(f"unknown table {name!r}; choose one of {', '.join(EXPORT_TABLES)}")
         return self.con.table(name).pl()
+
+    # The Responses, Activities and Evidence pages. `cities` or `policies` empty means all;
+    # rejected mappings count nowhere here, as in `live_links`.
+
+    def consultation_responses(
+        self, cities: Sequence[str] = (), policies: Sequence[str] = ()
+    ) -> pl.DataFrame:
+        """One row per consultation response: who answered which policy, and its position.
+
+        The overall position is the first `response` passage of the administration's views
+        (POSITION_SECTION), where a remissvar gives its verdict before the details.
+        """
+        return self._frame(
+            """
+            WITH statements AS (
+                SELECT doc_id, item_id, text, count(*) OVER (PARTITION BY doc_id) AS statements,
+                       row_number() OVER (PARTITION BY doc_id ORDER BY section <> ?, position) AS n
+                FROM items WHERE kind = 'response'
+            ), proposals AS (
+                SELECT doc_id, count(*) AS recommendations
+                FROM items WHERE kind = 'recommendation' GROUP BY doc_id
+            )
+            SELECT d.doc_id, d.city, d.organ, split_part(d.organ, ' / ', 1) AS committee,
+                   d.relates_to, d.date, d.title, s.item_id AS position_id, s.text AS position,
+                   coalesce(s.statements, 0) AS statements,
+                   coalesce(p.recommendations, 0) AS recommendations
+            FROM documents d
+            LEFT JOIN statements s ON s.doc_id = d.doc_id AND s.n = 1
+            LEFT JOIN proposals p ON p.doc_id = d.doc_id
+            WHERE d.doc_kind = 'response'
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.city))
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.relates_to))
+            ORDER BY d.city COLLATE sv, d.relates_to COLLATE sv, d.organ COLLATE sv
+            """,
+            [POSITION_SECTION, list(cities), list(cities), list(policies), list(policies)],
+        )
+
+    def recommendation_concepts(
+        self, cities: Sequence[str] = (), policies: Sequence[str] = ()
+    ) -> pl.DataFrame:
+        """One row per recommendation × concept in consultation responses, shared concerns first.
+
+        `committees` counts the committees that raise the concept, so the concerns several
+        committees share come first; `match_start:match_end` mark the alias in `text`.
+        """
+        return self._frame(
+            """
+            SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, d.doc_id, d.city,
+                   split_part(d.organ, ' / ', 1) AS committee, d.relates_to, i.item_id, i.text,
+                   m.matched_alias, m.match_start, m.match_end,
+                   count(DISTINCT d.organ) OVER (PARTITION BY c.concept_id) AS committees
+            FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+                 JOIN concepts c USING (concept_id)
+            WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
+              AND d.doc_kind = 'response'
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.city))
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.relates_to))
+            ORDER BY committees DESC, c.position, d.city COLLATE sv, committee COLLATE sv,
+                     i.position
+            """,
+            [list(cities), list(cities), list(policies), list(policies)],
+        )
+
+    def activities(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per activity, numbered, with a short label, its years and its concepts."""
+        return self._frame(
+            """
+            WITH linked AS (
+                SELECT m.item_id, list(c.label_sv ORDER BY c.position) AS concepts_sv,
+                       list(c.label_en ORDER BY c.position) AS concepts_en
+                FROM mappings m JOIN concepts c USING (concept_id)
+                WHERE m.status <> 'rejected' GROUP BY m.item_id
+            ), chosen AS (
+                SELECT i.*, d.organ, d.title AS doc_title,
+                       row_number() OVER (ORDER BY i.city COLLATE sv, i.position) AS number
+                FROM items i JOIN documents d USING (doc_id)
+                WHERE i.kind = 'activity'
+                  AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city))
+            )
+            SELECT a.number, a.item_id, a.doc_id, a.city, a.organ, a.doc_title, a.section,
+                   a.number || ' · ' || CASE WHEN length(a.text) <= ? THEN a.text
+                       ELSE regexp_replace(left(a.text, ?), '\\s+\\S*$', '') || ' …' END
+                       AS label,
+                   a.text, a.years,
+                   coalesce(l.concepts_sv, []::VARCHAR[]) AS concepts_sv,
+                   coalesce(l.concepts_en, []::VARCHAR[]) AS concepts_en
+            FROM chosen a LEFT JOIN linked l USING (item_id)
+            ORDER BY a.number
+            """,
+            [list(cities), list(cities), LABEL_CHARS, LABEL_CHARS],
+        )
+
+    def activity_years(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per activity × year it mentions; activities without a year are left out."""
+        return (
+            self.activities(cities)
+            .drop("concepts_sv", "concepts_en")
+            .explode("years")
+            .rename({"years": "year"})
+            .drop_nulls("year")
+        )
+
+    def evidence(
+        self,
+        *,
+        cities: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        doc_id: str | None = None,
+        concept_id: str | None = None,
+        search: str = "",
+    ) -> pl.DataFrame:
+        """`items(...)` with the link whose matched alias to highlight, and all concept labels.
+
+        The highlighted link is the chosen concept's if one is chosen, else the item's best.
+        """
+        found = self.items(
+            doc_id=doc_id, cities=cities, kinds=kinds, concept_id=concept_id, search=search
+        )
+        links = self._frame(
+            """
+            SELECT item_id, shown.alias AS matched_alias, shown.match_start, shown.match_end,
+                   shown.label_sv AS alias_label_sv, shown.label_en AS alias_label_en,
+                   concepts_sv, concepts_en
+            FROM (
+                SELECT m.item_id,
+                       arg_max({'alias': m.matched_alias, 'match_start': m.match_start,
+                                'match_end': m.match_end, 'label_sv': c.label_sv,
+                                'label_en': c.label_en},
+                               (m.concept_id IS NOT DISTINCT FROM ?)::INTEGER + m.score)
+                           AS shown,
+                       list(c.label_sv ORDER BY c.position) AS concepts_sv,
+                       list(c.label_en ORDER BY c.position) AS concepts_en
+                FROM mappings m JOIN concepts c USING (concept_id)
+                WHERE m.status <> 'rejected' AND list_contains(?::VARCHAR[], m.item_id)
+                GROUP BY m.item_id
+            )
+            """,
+            [concept_id, found["item_id"].to_list()],
+        )
+        return found.join(links, on="item_id", how="left", maintain_order="left")
+
+    def passage_in_context(self, item_id: str, around: int) -> tuple[str, int, int]:
+        """The source text around one passage, in whole lines, and the passage's span in it.
+
+        Offsets point into the text as loaded (the repaired text can differ in length), so
+        the context is cut from that. ('', 0, 0) if the item does not exist.
+        """
+        rows = self.con.execute(
+            """
+            SELECT t.text_raw, i.char_start, i.char_end
+            FROM items i JOIN document_texts t USING (doc_id) WHERE i.item_id = ?
+            """,
+            [item_id],
+        ).fetchall()
+        if not rows:
+            return "", 0, 0
+        text, start, end = rows[0]
+        first = text.rfind("\n", 0, max(start - around, 0)) + 1 if start > around else 0
+        last = text.find("\n", end + around)
+        last = len(text) if last < 0 else last
+        return text[first:last], start - first, end - first
 
     # The Review and Methodology pages.
 
