@@ -76,6 +76,167 @@ TEXT: dict[str, tuple[str, str]] = {
         "Ladda ner diagrammet eller dess data",
         "Download the chart or its data",
     ),
+    # Responses, Activities and Evidence pages.
+    "page.responses": ("Remissvar", "Consultation responses"),
+    "page.activities": ("Aktiviteter", "Activities"),
+    "page.evidence": ("Sök belägg", "Evidence explorer"),
+    "responses.intro": (
+        "Vad nämnderna svarade på remisserna: vem som svarade på vilken policy, den "
+        "övergripande ståndpunkten och förslagen grupperade per begrepp – så syns vilka "
+        "synpunkter flera nämnder delar.",
+        "What the committees said in their consultation responses: who answered which policy, "
+        "their overall position, and their proposals grouped by concept – so the concerns "
+        "several committees share stand out.",
+    ),
+    "responses.policies": ("Remitterad policy", "Policy referred for consultation"),
+    "responses.all_policies": ("Alla policyer", "All policies"),
+    "responses.none": (
+        "Det finns inga remissvar från de valda städerna om de valda policyerna.",
+        "There are no consultation responses from the chosen cities on the chosen policies.",
+    ),
+    "responses.none_from": (
+        "Inga remissvar från: {cities}.",
+        "No consultation responses from: {cities}.",
+    ),
+    "responses.who": ("Vem svarade på vad", "Who answered what"),
+    "responses.col.committee": ("Nämnd", "Committee"),
+    "responses.col.statements": ("Ställningstaganden", "Statements"),
+    "responses.col.recommendations": ("Förslag", "Proposals"),
+    "responses.positions": ("Övergripande ståndpunkt", "Overall position"),
+    "responses.positions_note": (
+        "Det första ställningstagandet under ”Förvaltningens synpunkter och förslag”, där ett "
+        "remissvar brukar ge sin samlade bedömning.",
+        "The first statement under “the administration's views and proposals”, where a "
+        "response usually gives its overall verdict.",
+    ),
+    "responses.answers": ("Svar på", "Response to"),
+    "responses.no_position": (
+        "Inget ställningstagande hittades i detta remissvar.",
+        "No statement was found in this response.",
+    ),
+    "responses.more_statements": ("Övriga ställningstaganden ({n})", "Other statements ({n})"),
+    "responses.concerns": (
+        "Förslag och synpunkter per begrepp",
+        "Proposals and concerns by concept",
+    ),
+    "responses.no_recommendations": (
+        "De valda remissvaren innehåller inga förslag som kopplats till något begrepp.",
+        "The chosen responses contain no proposals linked to a concept.",
+    ),
+    "responses.chart.title": (
+        "Förslag per begrepp och nämnd",
+        "Proposals by concept and committee",
+    ),
+    "responses.chart.subtitle": (
+        "Antal förslag i remissvaren som kopplats till begreppet; synpunkter som flera nämnder "
+        "delar står överst",
+        "Number of proposals in the responses linked to the concept; concerns several "
+        "committees share come first",
+    ),
+    "responses.chart.concept": ("Begrepp", "Concept"),
+    "responses.chart.committee": ("Nämnd", "Committee"),
+    "responses.chart.count": ("Förslag", "Proposals"),
+    "responses.group": (
+        "{concept} · nämnder: {committees} · förslag: {proposals}",
+        "{concept} · committees: {committees} · proposals: {proposals}",
+    ),
+    "responses.show_source": ("Visa i dokumentet", "Show in the document"),
+    "activities.intro": (
+        "Städernas konkreta insatser som dokumenten beskriver dem, med begrepp, organ och de år "
+        "de nämner.",
+        "Each city's concrete efforts as the documents describe them, with their concepts, body "
+        "and the years they mention.",
+    ),
+    "activities.none": (
+        "Inga aktiviteter hittades i de valda städernas dokument.",
+        "No activities were found in the chosen cities' documents.",
+    ),
+    "activities.none_from": (
+        "Inga aktiviteter hittades i dokumenten från: {cities}.",
+        "No activities were found in the documents from: {cities}.",
+    ),
+    "activities.timeline": ("Tidslinje", "Timeline"),
+    "activities.chart.title": (
+        "Aktiviteter och de år de nämner",
+        "Activities and the years they mention",
+    ),
+    "activities.chart.subtitle": (
+        "En linje går från första till sista år som aktiviteten nämner; färg efter stad",
+        "A line runs from the first to the last year the activity mentions; colour by city",
+    ),
+    "activities.chart.year": ("År", "Year"),
+    "activities.chart.activity": ("Aktivitet", "Activity"),
+    "activities.no_years": (
+        "Ingen av de valda aktiviteterna nämner något år, så tidslinjen är tom.",
+        "None of the chosen activities mentions a year, so the timeline is empty.",
+    ),
+    "activities.undated": (
+        "Aktiviteter som inte nämner något år ({n}) – de finns inte i tidslinjen:",
+        "Activities that mention no year ({n}) – they are not in the timeline:",
+    ),
+    "activities.table": ("Alla aktiviteter", "All activities"),
+    "activities.col.number": ("Nr", "No."),
+    "activities.col.text": ("Aktivitet", "Activity"),
+    "activities.col.years": ("År", "Years"),
+    "activities.col.concepts": ("Begrepp", "Concepts"),
+    "activities.col.organ": ("Rapporterat av", "Reported by"),
+    "activities.col.source": ("Källa", "Source"),
+    "activities.open_source": ("Visa i källan", "Show in source"),
+    "evidence.intro": (
+        "Sök i alla passager – i den reparerade texten och i källtexten – och se varje passage "
+        "i sitt dokument.",
+        "Search all passages – in the repaired text and in the source text – and see each "
+        "passage in its document.",
+    ),
+    "evidence.search": ("Sök i texten", "Search the text"),
+    "evidence.search_help": (
+        "Hittar passager som innehåller exakt denna text, med stora eller små bokstäver.",
+        "Finds passages that contain exactly this text, in upper or lower case.",
+    ),
+    "evidence.document": ("Dokument", "Document"),
+    "evidence.all_documents": ("Alla dokument", "All documents"),
+    "evidence.kinds": ("Typ av passage", "Kind of passage"),
+    "evidence.all_kinds": ("Alla typer", "All kinds"),
+    "evidence.concept": ("Begrepp", "Concept"),
+    "evidence.all_concepts": ("Alla begrepp", "All concepts"),
+    "evidence.count": ("Passager som matchar: {n}", "Passages that match: {n}"),
+    "evidence.count_search": (
+        "Passager som innehåller ”{q}”: {n}",
+        "Passages that contain “{q}”: {n}",
+    ),
+    "evidence.shown": (
+        "Visar de första {shown}. Förfina sökningen för att se fler.",
+        "Showing the first {shown}. Narrow the search to see more.",
+    ),
+    "evidence.none": (
+        "Inga passager matchar sökningen och filtren. Pröva ett kortare sökord eller färre filter.",
+        "No passages match the search and filters. Try a shorter search or fewer filters.",
+    ),
+    "evidence.matched": ("Markerat: ”{alias}” → {concept}", "Marked: “{alias}” → {concept}"),
+    "evidence.no_concept": ("Inte kopplad till något begrepp.", "Not linked to any concept."),
+    "evidence.show": ("Visa i källan", "Show in source"),
+    "evidence.viewer": ("Källvisare", "Source viewer"),
+    "evidence.item": ("Passage som visas", "Passage shown"),
+    "evidence.choose_item": (
+        "Välj en passage bland träffarna (”Visa i källan”) för att se den i sitt dokument.",
+        "Choose a passage among the results (“Show in source”) to see it in its document.",
+    ),
+    "evidence.passage": ("Passagen (reparerad text)", "The passage (repaired text)"),
+    "evidence.context": (
+        "I dokumentet – källtexten som den är, med texten runt omkring:",
+        "In the document – the source text as it is, with the text around it:",
+    ),
+    "evidence.links": ("Kopplingar till begrepp", "Links to concepts"),
+    "evidence.link": (
+        "**{concept}** · ”{alias}” · likhet {score} · {method} · {status}",
+        "**{concept}** · “{alias}” · similarity {score} · {method} · {status}",
+    ),
+    "evidence.method.fuzzy": ("Textlikhet", "Text similarity"),
+    "evidence.method.stated": ("Anges i dokumentet", "Stated in the document"),
+    "evidence.method.manual": ("Manuell", "Manual"),
+    "evidence.status.auto": ("Ej granskad", "Not reviewed"),
+    "evidence.status.accepted": ("Godkänd", "Accepted"),
+    "evidence.status.rejected": ("Avvisad (räknas inte)", "Rejected (not counted)"),
     # Overview, Coverage and gaps, ECCAR benchmark, Export (the comparison pages).
     "page.overview": ("Översikt", "Overview"),
     "page.coverage": ("Täckning och luckor", "Coverage and gaps"),

@@ -1,0 +1,171 @@
+"""Responses: what the committees said in their consultation responses (remissvar).
+
+Who answered which policy and with what overall position; then their proposals grouped by
+concept, so the concerns several committees share (measurement, method support, competence)
+stand out instead of being scattered over separate documents.
+"""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from pages._charts import city_scale, show_chart
+from pages._common import (
+    database_ready,
+    date,
+    escape,
+    highlighted,
+    localised_columns,
+    number,
+    query,
+    t,
+)
+from pages._comparison import choose_cities, label_column
+
+EVIDENCE_PAGE = "pages/evidence.py"
+ROW_HEIGHT = 26  # pixels per concept row: labels stay readable, the chart stays one screen
+
+
+def source_link(item_id: str) -> None:
+    """A link to the passage in its document, on the Evidence page."""
+    st.page_link(
+        EVIDENCE_PAGE,
+        label=t("responses.show_source"),
+        icon=":material/article:",
+        query_params={"item": item_id},
+    )
+
+
+st.title(t("page.responses"))
+st.caption(t("responses.intro"))
+
+if database_ready():
+    cities = choose_cities()
+    answered = query("consultation_responses", tuple(cities))
+    policies = st.multiselect(
+        t("responses.policies"),
+        answered["relates_to"].unique(maintain_order=True).to_list(),
+        key="policy",
+        placeholder=t("responses.all_policies"),
+        bind="query-params",
+    )
+    responses: pl.DataFrame = query("consultation_responses", tuple(cities), tuple(policies))
+    silent = [c for c in cities if c not in set(answered["city"])]
+
+    if responses.is_empty():
+        st.info(t("responses.none"))
+    else:
+        if silent:
+            st.caption(t("responses.none_from").format(cities=", ".join(silent)))
+
+        st.subheader(t("responses.who"))
+        st.dataframe(
+            localised_columns(
+                responses.with_columns(pl.col("date").map_elements(date, return_dtype=pl.String)),
+                {
+                    "committee": "responses.col.committee",
+                    "city": "col.city",
+                    "relates_to": "col.relates_to",
+                    "date": "col.date",
+                    "statements": "responses.col.statements",
+                    "recommendations": "responses.col.recommendations",
+                },
+            ),
+            hide_index=True,
+        )
+
+        st.subheader(t("responses.positions"))
+        st.caption(t("responses.positions_note"))
+        for response in responses.iter_rows(named=True):
+            with st.container(border=True):
+                st.markdown(
+                    f"**{escape(response['committee'])}** · {escape(response['city'])} · "
+                    f"{t('responses.answers')} {escape(response['relates_to'] or '')}"
+                )
+                if response["position_id"] is None:
+                    st.info(t("responses.no_position"))
+                    continue
+                st.markdown(escape(response["position"]))
+                source_link(response["position_id"])
+                others = query("items", doc_id=response["doc_id"], kinds=("response",)).filter(
+                    pl.col("item_id") != response["position_id"]
+                )
+                if not others.is_empty():
+                    with st.expander(
+                        t("responses.more_statements").format(n=number(others.height))
+                    ):
+                        for statement in others.iter_rows(named=True):
+                            st.markdown(escape(statement["text"]))
+                            source_link(statement["item_id"])
+
+        st.subheader(t("responses.concerns"))
+        proposals: pl.DataFrame = query("recommendation_concepts", tuple(cities), tuple(policies))
+        if proposals.is_empty():
+            st.info(t("responses.no_recommendations"))
+        else:
+            concept = label_column()
+            concepts = proposals[concept].unique(maintain_order=True).to_list()
+            grid = alt.Chart(proposals).encode(
+                x=alt.X(
+                    "committee:N",
+                    title=t("responses.chart.committee"),
+                    axis=alt.Axis(orient="top", labelAngle=0, labelLimit=220),
+                ),
+                y=alt.Y(f"{concept}:N", title=None, sort=concepts, axis=alt.Axis(labelLimit=360)),
+            )
+            chart = (
+                (
+                    grid.mark_circle(opacity=0.9).encode(
+                        size=alt.Size(
+                            "count():Q",
+                            title=t("responses.chart.count"),
+                            scale=alt.Scale(range=[80, 600], zero=False),
+                            legend=alt.Legend(format="d", orient="bottom"),
+                        ),
+                        color=alt.Color(
+                            "city:N",
+                            scale=city_scale(query("cities")),
+                            title=t("col.city"),
+                            legend=alt.Legend(orient="bottom"),
+                        ),
+                        tooltip=[
+                            alt.Tooltip(f"{concept}:N", title=t("responses.chart.concept")),
+                            alt.Tooltip("committee:N", title=t("responses.chart.committee")),
+                            alt.Tooltip("city:N", title=t("col.city")),
+                            alt.Tooltip("count():Q", title=t("responses.chart.count")),
+                        ],
+                    )
+                    + grid.mark_text(align="left", dx=16).encode(text="count():Q")
+                )
+                .properties(
+                    title=alt.TitleParams(
+                        t("responses.chart.title"), subtitle=t("responses.chart.subtitle")
+                    ),
+                    height=alt.Step(ROW_HEIGHT),
+                )
+                .configure_view(stroke=None)
+            )
+            show_chart(
+                chart,
+                proposals.select(
+                    concept, "dimension", "committee", "city", "relates_to", "matched_alias", "text"
+                ),
+                "responses-concerns",
+            )
+
+            for group in proposals.partition_by("concept_id", maintain_order=True):
+                first = group.row(0, named=True)
+                heading = t("responses.group").format(
+                    concept=first[concept],
+                    committees=number(first["committees"]),
+                    proposals=number(group["item_id"].n_unique()),
+                )
+                with st.expander(escape(heading), expanded=first["committees"] > 1):
+                    for proposal in group.iter_rows(named=True):
+                        st.markdown(f"**{escape(proposal['committee'])}**")
+                        st.markdown(
+                            highlighted(
+                                proposal["text"], proposal["match_start"], proposal["match_end"]
+                            )
+                        )
+                        source_link(proposal["item_id"])
