@@ -13,10 +13,18 @@ from typing import Any
 import duckdb
 import polars as pl
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from etl import i18n
 from etl.paths import Paths
 from etl.query import Atlas, connect, version
+
+# A fresh server runs its first sessions in Streamlit's legacy `pages/` mode (each page alone,
+# without app.py's navigation and language switch) until a session calls `st.navigation`, so a
+# copied link opened first would show a broken app. Leave that mode and rerun through app.py.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 # Characters that mean something in Streamlit markdown; escaped so document text stays text.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
