@@ -1,14 +1,16 @@
 """Crash safety: a build or an ingest killed at any moment loses nothing.
 
 `python -m etl build` and `python -m etl ingest` run as real processes against private copies
-of a built corpus and are killed with SIGKILL at points spread over their measured duration
-(plus a little beyond, so kills after the end are covered too). After each kill the database at
-the target path must open read-only, pass the publish checks and have the row counts it had,
-and data/raw, the manifest, cities.csv and review.csv must be byte-identical; an ingest killed
-halfway must be rolled back whole by the next writer, or have landed whole.
+of a built corpus and are killed with SIGKILL. Half the kill points are spread over the
+command's measured duration (and a little beyond its end); the other half are timed from the
+last progress line before publishing, spread over twice the measured publish step, so that kills
+fall while the new database is written and around its rename whatever the machine's load.
+After each kill the database at the target path must open read-only, pass the publish checks
+and have the row counts it had, and data/raw, the manifest, cities.csv and review.csv must be
+byte-identical; an ingest killed halfway must be rolled back whole by the next writer, or have
+landed whole.
 
-Kill trials run two at a time (each on its own copy); the duration they are spread over is
-measured under the same load.
+Kill trials run two at a time (each on its own copy); durations are measured the same way.
 """
 
 from __future__ import annotations
@@ -32,20 +34,37 @@ from etl.ingest import corpus_lock, recover
 from etl.paths import ROOT, Paths
 from etl.publish import check
 
-# A build takes about 2.5 s alone, 3.5 s two at a time; 30 + 8 kills take about 40 s.
-BUILD_KILLS = 30
-INGEST_KILLS = 8
+# Kills per command and per kind of point. A build takes about 2.5 s alone and 3.5 s two at a
+# time, and a kill costs on average half a build (or a whole one, timed from publishing):
+# 24 + 8 kills take about 45 s.
+BUILD_KILLS = 12
+INGEST_KILLS = 4
 PARALLEL_TRIALS = 2
-# Kill points run to a little past the measured end, so a kill after the rename is tried too.
+# Kill points from the start run to a little past the measured end, so kills after the rename
+# are tried too.
 OVERSHOOT = 1.1
+# The last progress line before publishing; kills timed from it land in the publish step.
+PUBLISH_MARK = "overrides:"
+# The publish step's length varies with the machine's load; spreading over twice its measured
+# length puts kills on both sides of the rename even on a busy machine.
+PUBLISH_OVERSHOOT = 2.0
 SEED = 6
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Kill `delay` seconds after the start, or after the progress line starting with `mark`."""
+
+    delay: float
+    mark: str = ""
 
 
 @dataclass(frozen=True)
 class Trial:
     """What one killed process left behind."""
 
-    delay: float
+    point: KillPoint
+    reached_mark: bool
     files: dict[str, str]
     counts: dict[str, int] | str
     replaced: bool
@@ -87,56 +106,85 @@ def relative(snapshot: dict[str, str], paths: Paths) -> dict[str, str]:
     return {str(Path(k).relative_to(paths.data)): v for k, v in snapshot.items()}
 
 
-def kill_at(base: Paths, folder: Path, arguments: Sequence[str], delay: float) -> Trial:
-    """Start `python -m etl ARGUMENTS` on a private copy, SIGKILL it after `delay` seconds."""
-    paths = private_copy(base, folder)
-    inode = paths.db.stat().st_ino
-    process = subprocess.Popen(
+def start(paths: Paths, arguments: Sequence[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [*ETL, *arguments],
         cwd=ROOT,
-        env=cli_env(paths),
-        stdout=subprocess.DEVNULL,
+        env={**cli_env(paths), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
-    time.sleep(delay)
+
+
+def wait_for(process: subprocess.Popen[str], mark: str) -> bool:
+    """Read the command's progress until a line starts with `mark`; False if it never came."""
+    assert process.stdout is not None
+    return any(line.startswith(mark) for line in process.stdout)
+
+
+def kill_at(base: Paths, folder: Path, arguments: Sequence[str], point: KillPoint) -> Trial:
+    """Start `python -m etl ARGUMENTS` on a private copy and SIGKILL it at `point`."""
+    paths = private_copy(base, folder)
+    inode = paths.db.stat().st_ino
+    process = start(paths, arguments)
+    reached = wait_for(process, point.mark) if point.mark else True
+    time.sleep(point.delay)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()
     replaced = paths.db.stat().st_ino != inode
-    return Trial(delay, corpus_snapshot(paths), table_counts(paths.db), replaced, paths)
+    return Trial(point, reached, corpus_snapshot(paths), table_counts(paths.db), replaced, paths)
 
 
-def measured_seconds(base: Paths, folder: Path, arguments: Sequence[str]) -> float:
-    """How long the command takes when PARALLEL_TRIALS of it run at once."""
+def timeline(base: Paths, folder: Path, arguments: Sequence[str]) -> tuple[float, float]:
+    """(start to exit, publish mark to exit) in seconds, with PARALLEL_TRIALS runs at once."""
 
-    def timed(n: int) -> float:
-        paths = private_copy(base, folder / str(n))
+    def timed(n: int) -> tuple[float, float]:
+        process = start(private_copy(base, folder / str(n)), arguments)
         started = time.perf_counter()
-        subprocess.run(
-            [*ETL, *arguments], cwd=ROOT, env=cli_env(paths), check=True, capture_output=True
-        )
-        return time.perf_counter() - started
+        assert wait_for(process, PUBLISH_MARK)
+        marked = time.perf_counter()
+        assert process.wait() == 0
+        return time.perf_counter() - started, time.perf_counter() - marked
 
     with ThreadPoolExecutor(PARALLEL_TRIALS) as pool:
-        return max(pool.map(timed, range(PARALLEL_TRIALS)))
+        runs = list(pool.map(timed, range(PARALLEL_TRIALS)))
+    return max(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def kill_points(seconds: float, count: int, seed: int) -> list[float]:
-    """`count` points, one in each equal slice of [0, OVERSHOOT × seconds], at random in it."""
-    rng = random.Random(seed)
-    width = OVERSHOOT * seconds / count
-    return [width * (n + rng.random()) for n in range(count)]
+def kill_points(base: Paths, folder: Path, arguments: Sequence[str], count: int) -> list[KillPoint]:
+    """`count` points over the whole run and `count` from the publish mark, one in each equal
+    slice of their span, at random in it."""
+    total, publishing = timeline(base, folder, arguments)
+    rng = random.Random(SEED)
+    spans = (("", OVERSHOOT * total), (PUBLISH_MARK, PUBLISH_OVERSHOOT * publishing))
+    return [
+        KillPoint(span / count * (n + rng.random()), mark)
+        for mark, span in spans
+        for n in range(count)
+    ]
 
 
-def run_trials(
-    base: Paths, folder: Path, arguments: Sequence[str], delays: list[float]
-) -> list[Trial]:
+def run_trials(base: Paths, folder: Path, arguments: Sequence[str], count: int) -> list[Trial]:
+    points = kill_points(base, folder / "measure", arguments, count)
     with ThreadPoolExecutor(PARALLEL_TRIALS) as pool:
-        return list(
+        trials = list(
             pool.map(
-                lambda n: kill_at(base, folder / f"kill{n}", arguments, delays[n]),
-                range(len(delays)),
+                lambda n: kill_at(base, folder / f"kill{n}", arguments, points[n]),
+                range(len(points)),
             )
         )
+    assert all(t.reached_mark for t in trials), "every publish-timed kill came after the mark"
+    return trials
+
+
+def describe(trials: Sequence[Trial]) -> str:
+    replaced = sum(t.replaced for t in trials)
+    last = max(t.point.delay for t in trials if not t.point.mark)
+    return (
+        f"{len(trials)} kills ({len(trials) // 2} from the start, the last at {last:.2f} s; "
+        f"{len(trials) // 2} from the publish step); the database had been replaced in {replaced}"
+    )
 
 
 def test_killed_build_leaves_database_and_corpus_intact(
@@ -145,15 +193,11 @@ def test_killed_build_leaves_database_and_corpus_intact(
     before_files = relative(files_of(corpus_snapshot(built_corpus), built_corpus), built_corpus)
     before_counts = table_counts(built_corpus.db)
     assert isinstance(before_counts, dict) and before_counts["documents"] == 4
-    seconds = measured_seconds(built_corpus, tmp_path / "measure", ["build"])
-    delays = kill_points(seconds, BUILD_KILLS, SEED)
-    trials = run_trials(built_corpus, tmp_path, ["build"], delays)
+    trials = run_trials(built_corpus, tmp_path, ["build"], BUILD_KILLS)
     for trial in trials:
-        assert trial.counts == before_counts, f"killed at {trial.delay:.2f} s"
+        assert trial.counts == before_counts, f"killed at {trial.point}"
         assert relative(files_of(trial.files, trial.paths), trial.paths) == before_files
-    replaced = sum(t.replaced for t in trials)
-    print(f"{len(trials)} kills over {seconds:.2f} s; {replaced} after the new file was in place")
-    assert 0 < replaced < len(trials), "the kills should fall both before and after the rename"
+    print(describe(trials))
     last = trials[-1].paths
     subprocess.run([*ETL, "build"], cwd=ROOT, env=cli_env(last), check=True, capture_output=True)
     assert not [p.name for p in last.data.glob("*.tmp")], "a later build clears stray temporaries"
@@ -174,8 +218,7 @@ def test_killed_ingest_is_rolled_back_or_complete(built_corpus: Paths, tmp_path:
     subprocess.run([*ETL, *arguments], cwd=ROOT, env=cli_env(done), check=True, capture_output=True)
     after_files = relative(files_of(corpus_snapshot(done), done), done)
     after_counts = table_counts(done.db)
-    seconds = measured_seconds(built_corpus, tmp_path / "measure", arguments)
-    trials = run_trials(built_corpus, tmp_path, arguments, kill_points(seconds, INGEST_KILLS, SEED))
+    trials = run_trials(built_corpus, tmp_path, arguments, INGEST_KILLS)
     outcomes = []
     for trial in trials:
         with corpus_lock(trial.paths):
@@ -192,8 +235,8 @@ def test_killed_ingest_is_rolled_back_or_complete(built_corpus: Paths, tmp_path:
             outcomes.append("complete")
         assert not (trial.paths.data / ".ingest-journal").exists()
     print(
-        f"{len(trials)} ingest kills over {seconds:.2f} s: "
-        f"{outcomes.count('rolled back')} rolled back, {outcomes.count('complete')} complete"
+        f"ingest: {describe(trials)}; {outcomes.count('rolled back')} rolled back, "
+        f"{outcomes.count('complete')} complete"
     )
     assert "rolled back" in outcomes
 
