@@ -32,6 +32,7 @@ from pages._common import (
 QUEUE_LIMIT = 30  # links shown at once: a sitting's work, and quick to draw
 EXCERPT_CHARS = 90  # a passage in a drop-down: its first line
 STATUS_BADGE = {"auto": "blue", "accepted": "green", "rejected": "gray"}
+DECISIONS = (("accept", "accepted"), ("reject", "rejected"))  # button → the status it sets
 
 
 def secrets() -> Mapping[str, Any]:
@@ -89,6 +90,36 @@ def mark_not_covered() -> None:
     decide("", state["cell_city"], state["cell_concept"], "not_covered", state["cell_note"])
 
 
+def show_link(row: Mapping[str, Any], may_write: bool) -> None:
+    """One suggested link: what, where, the evidence highlighted, and the two decisions."""
+    with st.container(border=True):
+        text, *buttons = st.columns([8, 1, 1], vertical_alignment="center")
+        status = t(f"review.status.{row['status']}")
+        kind = t(f"kind.{row['kind']}")
+        text.markdown(
+            f"**{escape(label(row))}** · {escape(row['city'])} · {kind}"
+            f" · :{STATUS_BADGE[row['status']]}-badge[{status}]"
+        )
+        text.caption(
+            t("review.evidence").format(
+                score=number(row["score"], 2),
+                method=t(f"review.method.{row['method']}"),
+                alias=escape(row["matched_alias"] or ""),
+            )
+        )
+        text.markdown(highlighted(row["text"], row["match_start"], row["match_end"]))
+        if row["match_start"] is None or row["match_start"] < 0:
+            text.caption(t("review.no_span"))
+        for column, (decision, outcome) in zip(buttons, DECISIONS, strict=True):
+            column.button(
+                t(f"review.{decision}"),
+                key=f"{decision}|{row['item_id']}|{row['concept_id']}",
+                disabled=not may_write or row["status"] == outcome,
+                on_click=decide,
+                args=(row["item_id"], "", row["concept_id"], decision),
+            )
+
+
 st.title(t("page.review"))
 st.caption(t("review.intro"))
 
@@ -142,39 +173,7 @@ if database_ready():
         shown = queue.head(QUEUE_LIMIT)
         st.caption(t("review.count").format(shown=number(len(shown)), total=number(len(queue))))
     for row in queue.head(QUEUE_LIMIT).iter_rows(named=True):
-        with st.container(border=True):
-            text, accept, reject = st.columns([8, 1, 1], vertical_alignment="center")
-            status = t(f"review.status.{row['status']}")
-            kind = t(f"kind.{row['kind']}")
-            text.markdown(
-                f"**{escape(label(row))}** · {escape(row['city'])} · {kind}"
-                f" · :{STATUS_BADGE[row['status']]}-badge[{status}]"
-            )
-            text.caption(
-                t("review.evidence").format(
-                    score=number(row["score"], 2),
-                    method=t(f"review.method.{row['method']}"),
-                    alias=escape(row["matched_alias"] or ""),
-                )
-            )
-            text.markdown(highlighted(row["text"], row["match_start"], row["match_end"]))
-            if row["match_start"] is None or row["match_start"] < 0:
-                text.caption(t("review.no_span"))
-            link = (row["item_id"], "", row["concept_id"])
-            accept.button(
-                t("review.accept"),
-                key=f"accept|{row['item_id']}|{row['concept_id']}",
-                disabled=not may_write or row["status"] == "accepted",
-                on_click=decide,
-                args=(*link, "accept"),
-            )
-            reject.button(
-                t("review.reject"),
-                key=f"reject|{row['item_id']}|{row['concept_id']}",
-                disabled=not may_write or row["status"] == "rejected",
-                on_click=decide,
-                args=(*link, "reject"),
-            )
+        show_link(row, may_write)
 
     st.subheader(t("review.add_title"))
     items = query("items", cities=chosen_cities)
