@@ -212,6 +212,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Inga passager matchar sökningen och filtren. Pröva ett kortare sökord eller färre filter.",
         "No passages match the search and filters. Try a shorter search or fewer filters.",
     ),
+    "evidence.none_search": (
+        "Ingen passage innehåller ”{q}” med de valda filtren. Pröva ett kortare sökord eller "
+        "färre filter.",
+        "No passage contains “{q}” with the chosen filters. Try a shorter search or fewer filters.",
+    ),
     "evidence.matched": ("Markerat: ”{alias}” → {concept}", "Marked: “{alias}” → {concept}"),
     "evidence.no_concept": ("Inte kopplad till något begrepp.", "Not linked to any concept."),
     "evidence.show": ("Visa i källan", "Show in source"),

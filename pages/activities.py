@@ -92,11 +92,12 @@ if database_ready():
                 (EVIDENCE_URL + pl.col("item_id")).alias("source"),
             ),
             hide_index=True,
+            height="content",
             column_config={
                 "number": st.column_config.NumberColumn(t("activities.col.number"), width=50),
                 "city": t("col.city"),
                 "text": st.column_config.TextColumn(t("activities.col.text"), width="large"),
-                "years": st.column_config.ListColumn(t("activities.col.years")),
+                "years": st.column_config.ListColumn(t("activities.col.years"), width=110),
                 f"concepts_{lang()}": st.column_config.ListColumn(t("activities.col.concepts")),
                 "organ": t("activities.col.organ"),
                 "source": st.column_config.LinkColumn(

@@ -28,6 +28,21 @@ CONTEXT_CHARS = 400  # source text shown on each side of a passage: about a para
 EXCERPT_CHARS = 90  # a passage's name in the chooser: one line
 
 
+def optional_choice(key: str, options: dict[str, str], label: str, everything: str) -> str | None:
+    """A filter that may be left at "all" (None); options are ids shown by their names."""
+    from_url(key, list(options))
+    choice = st.selectbox(
+        t(label),
+        list(options),
+        index=None,
+        format_func=options.__getitem__,
+        placeholder=t(everything),
+        key=key,
+    )
+    to_url(key)
+    return choice
+
+
 def show_in_source(item_id: str) -> None:
     """Button callback: put the passage in the source viewer."""
     st.session_state["item"] = item_id
@@ -52,16 +67,10 @@ if database_ready():
     with filters[0]:
         cities = choose_cities()
     with filters[1]:
-        from_url("doc", list(titles))
-        doc_id = st.selectbox(
-            t("evidence.document"),
-            list(titles),
-            index=None,
-            format_func=lambda d: f"{titles[d]} ({d[:3]})",
-            placeholder=t("evidence.all_documents"),
-            key="doc",
+        documents_shown = {d: f"{title} ({d[:3]})" for d, title in titles.items()}
+        doc_id = optional_choice(
+            "doc", documents_shown, "evidence.document", "evidence.all_documents"
         )
-        to_url("doc")
     with filters[2]:
         from_url("kind", ITEM_KINDS, multi=True)
         kinds = st.multiselect(
@@ -73,16 +82,9 @@ if database_ready():
         )
         to_url("kind")
     with filters[3]:
-        from_url("concept", list(concepts))
-        concept_id = st.selectbox(
-            t("evidence.concept"),
-            list(concepts),
-            index=None,
-            format_func=concepts.__getitem__,
-            placeholder=t("evidence.all_concepts"),
-            key="concept",
+        concept_id = optional_choice(
+            "concept", concepts, "evidence.concept", "evidence.all_concepts"
         )
-        to_url("concept")
 
     results: pl.DataFrame = query(
         "evidence",
@@ -95,7 +97,9 @@ if database_ready():
     found, viewer = st.columns([3, 2], gap="large")
 
     with found:
-        if results.is_empty():
+        if results.is_empty() and search:
+            st.info(t("evidence.none_search").format(q=escape(search)))
+        elif results.is_empty():
             st.info(t("evidence.none"))
         elif search:
             st.markdown(
@@ -124,11 +128,9 @@ if database_ready():
                     st.caption(t("evidence.no_concept"))
                 else:
                     st.caption(
-                        escape(
-                            t("evidence.matched").format(
-                                alias=result["matched_alias"],
-                                concept=result[f"alias_label_{lang()}"],
-                            )
+                        t("evidence.matched").format(
+                            alias=escape(result["matched_alias"]),
+                            concept=escape(result[f"alias_label_{lang()}"]),
                         )
                     )
                 st.button(
