@@ -3,10 +3,12 @@
 `built_data` (session): data/ copied to a temporary folder and built once; returns its Paths.
 `atlas_env` (per test): points ATLAS_DATA / ATLAS_DB at that copy for code that reads the env,
 such as the Streamlit pages under AppTest.
+`app_pages` (session): app.py's PAGES, read without running the app.
 """
 
 from __future__ import annotations
 
+import ast
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,3 +43,13 @@ def atlas_env(built_data: Paths, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def fresh_data(tmp_path: Path) -> Paths:
     """An unbuilt private copy of data/, for tests that change the corpus or decisions."""
     return copy_data(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def app_pages() -> list[tuple[str, str, str, str]]:
+    """(path, title key, icon, url path) of every page in app.py's navigation."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
+            return list(ast.literal_eval(node.value))
+    raise AssertionError("app.py has no PAGES list")

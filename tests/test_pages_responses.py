@@ -1,0 +1,76 @@
+"""The Responses page under AppTest on the shipped corpus: positions, concerns, URL, safety."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+from comparison_pages import chart_data, charts, open_page
+
+from etl.paths import Paths
+
+# `open_page(...).run()`: under AppTest the first run after switch_page draws a URL-bound
+# widget with its URL value but returns its default; a browser opening the link does not.
+
+ACTION_PLAN = "Handlingsplan mot rasism (KS 2024/1035)"
+MR_PROGRAMME = "Program för de mänskliga rättigheterna (KS 2023/1159)"
+HOSTILE = ("<script>alert(1)</script>", "'; DROP TABLE items; --", "%", "_")
+
+
+def test_lists_who_answered_what_with_their_overall_position(atlas_env: Paths) -> None:
+    at = open_page("responses")
+    assert at.title[0].value == "Remissvar"
+    table = at.dataframe[0].value
+    assert sorted(table["Nämnd"]) == [
+        "Miljö- och hälsoskyddsnämnden",
+        "Servicenämnden",
+        "Socialnämnden",
+    ]
+    assert set(table["Gäller"]) == {ACTION_PLAN, MR_PROGRAMME}
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("Serviceförvaltningen anser att det är positivt") for t in texts)
+    assert any(t.startswith("Socialförvaltningen ser överlag positivt") for t in texts)
+    assert "Inga remissvar från: Malmö." in [c.value for c in at.caption]
+
+
+def test_chart_counts_proposals_by_concept_and_committee_shared_first(atlas_env: Paths) -> None:
+    at = open_page("responses")
+    (chart,) = charts(at)
+    assert json.loads(chart.proto.spec)["title"]["text"] == "Förslag per begrepp och nämnd"
+    data = chart_data(chart)
+    followup = data.filter(dimension="function").filter(label_sv="Uppföljning och utvärdering")
+    assert set(followup["committee"]) == {"Servicenämnden", "Socialnämnden"}
+    assert set(data["city"]) == {"Stockholm"}
+    shared = data.group_by("label_sv", maintain_order=True).agg(pl.col("committee").n_unique())
+    counts = shared["committee"].to_list()
+    assert counts == sorted(counts, reverse=True)
+    assert any(":orange-background[" in m.value for m in at.markdown)
+
+
+def test_url_restores_policy_and_language(atlas_env: Paths) -> None:
+    at = open_page("responses", policy=MR_PROGRAMME, lang="en").run()
+    assert at.title[0].value == "Consultation responses"
+    assert at.multiselect(key="policy").value == [MR_PROGRAMME]
+    assert list(at.dataframe[0].value["Committee"]) == ["Socialnämnden"]
+    (chart,) = charts(at)
+    assert json.loads(chart.proto.spec)["title"]["text"] == "Proposals by concept and committee"
+    assert set(chart_data(chart)["committee"]) == {"Socialnämnden"}
+
+
+def test_a_city_without_responses_says_so(atlas_env: Paths) -> None:
+    at = open_page("responses", cities="Malmö").run()
+    assert [i.value for i in at.info] == [
+        "Det finns inga remissvar från de valda städerna om de valda policyerna."
+    ]
+    assert not charts(at)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_url_values_are_ignored(atlas_env: Paths, hostile: str) -> None:
+    at = open_page("responses", policy=hostile, cities=hostile).run()
+    assert at.multiselect(key="policy").value == []
+    assert len(at.dataframe[0].value) == 3
+    with duckdb.connect(str(atlas_env.db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM items").fetchall()[0][0] > 0
