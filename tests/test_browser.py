@@ -1,0 +1,135 @@
+"""Every page in a real browser: `streamlit run` on the test database, driven by Debian chromium.
+
+AppTest runs the scripts but not the frontend; this catches what only a browser shows (charts
+that do not draw, an exception box, a language switch that does not reach the sidebar) and
+leaves screenshots under tests/output/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from etl import i18n
+from etl.paths import ROOT, Paths
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # runs as root in CI containers
+    "--disable-gpu",
+    "--disable-background-networking",  # no outbound connections: the machines have none
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
+SERVER_START_S = 60  # streamlit imports the data stack before it answers
+PAGE_LOAD_MS = 30_000  # one page: script run, then every chart drawn
+FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the run is over
+VIEWPORT = {"width": 1440, "height": 900}  # a laptop screen, where the app is mostly used
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing: install it with `bash .ci/install-chromium`",
+        allow_module_level=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(built_data: Paths, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served on a free localhost port against the test database; stopped afterwards."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "ATLAS_DATA": str(built_data.data), "ATLAS_DB": str(built_data.db)}
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py"]
+            + ["--server.port", str(port), "--server.address", "127.0.0.1"]
+            + ["--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_S
+        while not healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_every_page_draws_without_an_exception(
+    app_url: str, browser, app_pages: list[tuple[str, str, str, str]], lang: str
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        for _, title_key, _, url_path in app_pages:
+            page.goto(f"{app_url}/{url_path}?lang={lang}", timeout=PAGE_LOAD_MS)
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            nav.get_by_text(i18n.t(title_key, lang), exact=True).wait_for(timeout=PAGE_LOAD_MS)
+            page.locator("h1").first.wait_for(timeout=PAGE_LOAD_MS)
+            page.locator(FINISHED).wait_for(timeout=PAGE_LOAD_MS)
+            for chart in page.locator('[data-testid="stVegaLiteChart"]').all():
+                chart.locator("svg.marks").wait_for(timeout=PAGE_LOAD_MS)
+            assert page.locator('[data-testid="stException"]').count() == 0, url_path
+            for _, key, _, _ in app_pages:
+                assert nav.get_by_text(i18n.t(key, lang), exact=True).count() == 1, key
+            screenshot(page, SCREENSHOTS / f"{url_path}-{lang}.png")
+    finally:
+        page.close()
+
+
+def screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the window to fit it."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({**VIEWPORT, "height": max(VIEWPORT["height"], height)})
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(VIEWPORT)
