@@ -6,16 +6,19 @@ Not a page (the leading underscore keeps it out of navigation and of the page sm
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
 from etl import i18n
+from etl.access import access_problem, may_change_data, needs_login, needs_password
 from etl.paths import Paths
 from etl.query import Atlas, connect, version
 
@@ -61,7 +64,15 @@ class _OpenDatabase:
 
 
 def _still_current(db: _OpenDatabase) -> bool:
-    return version(Paths.from_env().db) == db.version and str(Paths.from_env().db) == db.path
+    """False once a rebuild replaced the file; the stale handle is closed right here.
+
+    DuckDB serves the old file to every new connection while any connection to it is open, so
+    the old one must be closed before the cache opens the next.
+    """
+    if version(Path(db.path)) == db.version:
+        return True
+    db.con.close()
+    return False
 
 
 def _close(db: _OpenDatabase) -> None:
@@ -69,14 +80,10 @@ def _close(db: _OpenDatabase) -> None:
 
 
 @st.cache_resource(show_spinner=False, validate=_still_current, on_release=_close)
-def _open(path: str, db_version: float) -> _OpenDatabase:
-    """One read-only connection per database file version.
-
-    A rebuild replaces the file; `_still_current` then fails, the stale connection is closed
-    (DuckDB keeps serving the old file to every connection while one is open) and a new one
-    opens on the new file.
-    """
-    return _OpenDatabase(connect(Paths.from_env().db), path, db_version)
+def _open(path: str) -> _OpenDatabase:
+    """The read-only connection to the database at `path`, reopened after each rebuild."""
+    db_version = version(Path(path))
+    return _OpenDatabase(connect(Path(path)), path, db_version)
 
 
 def database_ready() -> bool:
@@ -87,15 +94,17 @@ def database_ready() -> bool:
     return False
 
 
-def atlas() -> Atlas:
-    """Queries on a cursor of its own: one cursor per script run is thread-safe."""
-    db = Paths.from_env().db
-    return Atlas(_open(str(db), version(db)).con.cursor())
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(path: str, db_version: float, name: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(atlas(), name)(*args, **dict(kwargs))
+    """Run one query on a cursor of its own (thread-safe), closed at once.
+
+    An open cursor would keep the old file's data alive after a rebuild replaced it.
+    """
+    cursor = _open(path).con.cursor()
+    try:
+        return getattr(Atlas(cursor), name)(*args, **dict(kwargs))
+    finally:
+        cursor.close()
 
 
 def query(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -147,6 +156,41 @@ def to_url(key: str) -> None:
         st.query_params[key] = [str(v) for v in value]
     else:
         st.query_params[key] = str(value)
+
+
+def secrets() -> Mapping[str, Any]:
+    """The app's secrets, or none when there is no secrets file (local use)."""
+    try:
+        return st.secrets.to_dict()
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return {}
+
+
+def user() -> Mapping[str, Any] | None:
+    """The signed-in person (st.login), or None; `st.user` is empty when no login is set up."""
+    return st.user.to_dict() if st.user.get("is_logged_in") else None
+
+
+def change_allowed() -> bool:
+    """Asked again at every change: a disabled button is not a lock."""
+    return may_change_data(secrets(), user(), st.session_state.get("password"))
+
+
+def access_controls() -> bool:
+    """The sidebar's password field or sign-in button, where set up; True if changes may be made.
+
+    Browsing is always open; only uploads and review decisions pass through here.
+    """
+    settings = secrets()
+    with st.sidebar:
+        problem = access_problem(settings)
+        if problem:
+            st.error(escape(problem))
+        if needs_password(settings):
+            st.text_input(t("access.password"), type="password", key="password")
+        if needs_login(settings) and user() is None:
+            st.button(t("access.login"), on_click=st.login)
+    return change_allowed()
 
 
 def localised_columns(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
