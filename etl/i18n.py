@@ -72,6 +72,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "state.suggested": ("Föreslagen (ej granskad)", "Suggested (not reviewed)"),
     "state.reviewed_not_covered": ("Granskad: saknas", "Reviewed: not covered"),
     "state.not_found": ("Inget hittat (ej granskat)", "Nothing found (not reviewed)"),
+    "upload.title": ("Lägg till ett dokument", "Add a document"),
+    "upload.file": (
+        "Fil: text (.txt), PDF med textlager eller Word (.docx), högst 20 MB",
+        "File: text (.txt), PDF with a text layer or Word (.docx), at most 20 MB",
+    ),
+    "upload.new_city": (
+        "Staden är ny i korpusen (lägg till den)",
+        "The city is new to the corpus (add it)",
+    ),
+    "upload.submit": ("Lägg till och bygg om", "Add and rebuild"),
+    "upload.working": ("Läser dokumentet och bygger om databasen …", "Reading and rebuilding …"),
+    "upload.done": (
+        "{name} är tillagt: {items} passager hämtades.",
+        "{name} was added: {items} passages were taken from it.",
+    ),
+    "upload.locked": (
+        "Att lägga till dokument kräver inloggning eller lösenord.",
+        "Adding documents needs a sign-in or the password.",
+    ),
+    "access.password": ("Lösenord för ändringar", "Password for changes"),
+    "access.login": ("Logga in", "Sign in"),
     "chart.download_help": (
         "Ladda ner diagrammet eller dess data",
         "Download the chart or its data",
@@ -511,8 +532,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Du kan läsa men inte ändra. Logga in eller ange lösenordet för att granska.",
         "You can read but not change anything. Sign in or give the password to review.",
     ),
-    "review.password": ("Lösenord för granskning", "Review password"),
-    "review.login": ("Logga in", "Sign in"),
     "review.reviewer": ("Ditt namn (sparas med beslutet)", "Your name (saved with the decision)"),
     "review.add_title": ("Lägg till ett begrepp för en passage", "Add a concept to a passage"),
     "review.add_item": ("Passage", "Passage"),

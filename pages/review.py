@@ -9,15 +9,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
-from etl.access import access_problem, may_change_data, needs_login, needs_password
 from etl.errors import InputError
 from etl.model import MAPPING_STATUSES
 from etl.overrides import Decision, record_decision
 from etl.paths import Paths
 from etl.pipeline import reapply_decisions
 from pages._common import (
+    access_controls,
+    change_allowed,
     database_ready,
     escape,
     from_url,
@@ -27,30 +27,13 @@ from pages._common import (
     query,
     t,
     to_url,
+    user,
 )
 
 QUEUE_LIMIT = 30  # links shown at once: a sitting's work, and quick to draw
 EXCERPT_CHARS = 90  # a passage in a drop-down: its first line
 STATUS_BADGE = {"auto": "blue", "accepted": "green", "rejected": "gray"}
 DECISIONS = (("accept", "accepted"), ("reject", "rejected"))  # button → the status it sets
-
-
-def secrets() -> Mapping[str, Any]:
-    """The app's secrets, or none when there is no secrets file (local use)."""
-    try:
-        return st.secrets.to_dict()
-    except (FileNotFoundError, StreamlitSecretNotFoundError):
-        return {}
-
-
-def user() -> Mapping[str, Any] | None:
-    """The signed-in person (st.login), or None; `st.user` is empty when no login is set up."""
-    return st.user.to_dict() if st.user.get("is_logged_in") else None
-
-
-def allowed() -> bool:
-    """Asked again at every decision: a disabled button is not a lock."""
-    return may_change_data(secrets(), user(), st.session_state.get("password"))
 
 
 def reviewer() -> str:
@@ -60,7 +43,7 @@ def reviewer() -> str:
 
 def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = "") -> None:
     """Save one decision, re-apply every decision to the database, show the new state."""
-    if not allowed():
+    if not change_allowed():
         st.session_state["outcome"] = ("error", t("review.locked"))
         return
     paths = Paths.from_env()
@@ -124,17 +107,10 @@ st.title(t("page.review"))
 st.caption(t("review.intro"))
 
 if database_ready():
-    with st.sidebar:
-        problem = access_problem(secrets())
-        if problem:
-            st.error(escape(problem))
-        if needs_password(secrets()):
-            st.text_input(t("review.password"), type="password", key="password")
-        if needs_login(secrets()) and user() is None:
-            st.button(t("review.login"), on_click=st.login)
-        if user() is None:
+    may_write = access_controls()
+    if user() is None:
+        with st.sidebar:
             st.text_input(t("review.reviewer"), key="reviewer", max_chars=80)
-    may_write = allowed()
     if not may_write:
         st.info(t("review.locked"))
     if "outcome" in st.session_state:

@@ -3,8 +3,13 @@
 import polars as pl
 import streamlit as st
 
-from etl.model import ITEM_KINDS
+from etl.errors import InputError
+from etl.ingest import ingest_bytes
+from etl.model import DOC_KINDS, ITEM_KINDS
+from etl.paths import Paths
 from pages._common import (
+    access_controls,
+    change_allowed,
     database_ready,
     date,
     escape,
@@ -18,6 +23,11 @@ from pages._common import (
 
 EXCERPT_CHARS = 110
 
+
+def kind_label(doc_kind: str) -> str:
+    return t(f"doc_kind.{doc_kind}")
+
+
 st.title(t("page.sources"))
 st.caption(t("sources.intro"))
 
@@ -27,7 +37,7 @@ if database_ready():
     st.subheader(t("sources.documents"))
     table = documents.with_columns(
         pl.col("date").map_elements(date, return_dtype=pl.String),
-        pl.col("doc_kind").map_elements(lambda k: t(f"doc_kind.{k}"), return_dtype=pl.String),
+        pl.col("doc_kind").map_elements(kind_label, return_dtype=pl.String),
     )
     st.dataframe(
         localised_columns(
@@ -86,3 +96,48 @@ if database_ready():
         raw_text, repaired_text = query("document_text", doc_id)
         show_raw = st.toggle(t("sources.show_raw"), key="raw", bind="query-params")
         st.code(raw_text if show_raw else repaired_text, language=None, wrap_lines=True)
+
+    st.subheader(t("upload.title"))
+    may_upload = access_controls()
+    if not may_upload:
+        st.info(t("upload.locked"))
+    with st.form("upload", clear_on_submit=False):
+        upload = st.file_uploader(t("upload.file"), type=["txt", "pdf", "docx"])
+        left, right = st.columns(2)
+        city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
+        new_city = left.checkbox(t("upload.new_city"))
+        organ = right.text_input(t("col.organ"))
+        doc_kind = right.selectbox(t("col.doc_kind"), DOC_KINDS, format_func=kind_label)
+        title = left.text_input(t("col.title"))
+        when = right.text_input(t("col.date"), placeholder="2025-01-21")
+        dnr = left.text_input(t("col.dnr"))
+        relates_to = right.text_input(t("col.relates_to"))
+        submitted = st.form_submit_button(t("upload.submit"), disabled=not may_upload)
+    if submitted and upload is not None:
+        if not change_allowed():
+            st.error(t("upload.locked"))
+        else:
+            try:
+                with st.spinner(t("upload.working")):
+                    result = ingest_bytes(
+                        Paths.from_env(),
+                        upload.name,
+                        upload.getvalue(),
+                        city=city,
+                        organ=organ,
+                        doc_kind=doc_kind,
+                        date=when,
+                        title=title,
+                        dnr=dnr,
+                        relates_to=relates_to,
+                        new_city=new_city,
+                        progress=lambda _: None,
+                    )
+            except InputError as error:
+                st.error(escape(str(error)))
+            else:
+                st.session_state["uploaded"] = (result.source_file, result.items)
+                st.rerun()
+    if "uploaded" in st.session_state:
+        name, items = st.session_state.pop("uploaded")
+        st.success(t("upload.done").format(name=escape(name), items=number(items)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -78,3 +80,68 @@ def test_missing_database_says_how_to_build_it(
     at = sources_page()
     assert not at.exception
     assert "python -m etl build" in at.warning[0].value
+
+
+GOOD_TEXT = (
+    "Ärendet\n\nPlanen ska stärka arbetet mot rasism och öka kunskapen om diskriminering "
+    "i stadens skolor.\n"
+).encode()
+
+
+def snapshot(paths: Paths) -> dict[str, str]:
+    files = [*paths.raw.iterdir(), paths.manifest, paths.cities, paths.db]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.exists()}
+
+
+def upload(at: AppTest, name: str, data: bytes, **fields: str) -> AppTest:
+    """Fill the upload form (text fields by their Swedish label) and submit it."""
+    at.file_uploader[0].set_value((name, data, "text/plain"))
+    texts = {t.label: t for t in at.text_input}
+    for label, value in fields.items():
+        if label in texts:
+            texts[label].set_value(value)
+    return at.button[-1].click().run()
+
+
+@pytest.fixture
+def uploadable(fresh_data: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    build(fresh_data, progress=lambda _: None)
+    monkeypatch.setenv("ATLAS_DATA", str(fresh_data.data))
+    monkeypatch.setenv("ATLAS_DB", str(fresh_data.db))
+    return fresh_data
+
+
+def test_upload_form_adds_a_document_and_rebuilds(uploadable: Paths) -> None:
+    at = upload(
+        sources_page(),
+        "Ny plan.txt",
+        GOOD_TEXT,
+        **{"Stad": "Malmö", "Organ": "Kulturnämnden", "Titel": "Ny plan"},
+    )
+    assert not at.exception
+    assert at.success[0].value.startswith("Ny\\_plan\\.txt är tillagt: ")
+    assert (uploadable.raw / "Ny_plan.txt").read_bytes() == GOOD_TEXT
+    assert len(at.dataframe[0].value) == 5
+
+
+def test_refused_upload_shows_the_reason_and_changes_nothing(uploadable: Paths) -> None:
+    before = snapshot(uploadable)
+    at = upload(sources_page(), "tom.txt", b"   \n", **{"Stad": "Malmö", "Organ": "Nämnd"})
+    assert not at.exception
+    assert "empty" in at.error[0].value
+    assert snapshot(uploadable) == before
+
+
+def test_upload_needs_the_password_when_one_is_set(uploadable: Paths) -> None:
+    before = snapshot(uploadable)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.secrets["access"] = {"password": "hemligt"}
+    at.run()
+    at.switch_page("pages/sources.py").run()
+    assert at.info[-1].value == "Att lägga till dokument kräver inloggning eller lösenord."
+    assert at.button[-1].disabled
+    at.text_input(key="password").set_value("fel").run()
+    assert at.button[-1].disabled
+    at.text_input(key="password").set_value("hemligt").run()
+    assert not at.button[-1].disabled
+    assert snapshot(uploadable) == before
