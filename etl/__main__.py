@@ -12,7 +12,7 @@ from pathlib import Path
 
 from etl.errors import InputError
 from etl.export import FORMATS, export
-from etl.ingest import ingest
+from etl.ingest import corpus_lock, ingest, recover
 from etl.model import DOC_KINDS
 from etl.paths import Paths
 from etl.pipeline import build, lexicon_for, read_sources
@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.from_env()
     try:
         if args.command == "build":
-            build(paths)
+            with corpus_lock(paths):
+                recover(paths)
+                build(paths)
         elif args.command == "ingest":
             ingest(
                 paths,

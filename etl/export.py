@@ -20,6 +20,8 @@ from etl.errors import InputError
 
 EXPORT_TABLES = ("documents", "items", "concepts", "mappings", "coverage", "crosswalk")
 FORMATS = ("csv", "parquet", "xlsx")
+# Document text that starts with "=" must stay text in Excel, never become a formula.
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
 def export(db: Path, fmt: str, out: Path) -> list[Path]:
@@ -32,7 +34,7 @@ def export(db: Path, fmt: str, out: Path) -> list[Path]:
         frames = {t: con.table(t).pl() for t in EXPORT_TABLES}
     if fmt == "xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
-        with xlsxwriter.Workbook(str(out)) as workbook:
+        with xlsxwriter.Workbook(str(out), XLSX_OPTIONS) as workbook:
             for table, frame in frames.items():
                 frame.with_columns(flat_lists(frame)).write_excel(workbook, worksheet=table)
         return [out]

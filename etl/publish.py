@@ -165,7 +165,8 @@ def publish(build: Build, target: Path) -> None:
     """Write `build` to a temporary file, check it, and atomically replace `target` with it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+        if not _alive(stale.name.removeprefix(f".{target.name}.").split(".")[0]):
+            stale.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with duckdb.connect(str(temporary)) as con:
@@ -225,6 +226,19 @@ def _swap(temporary: Path, target: Path) -> None:
     with open(temporary, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, target)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the build that owns a temporary file is still running (then leave it alone)."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def frames(build: Build) -> dict[str, pl.DataFrame]:

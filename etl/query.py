@@ -70,10 +70,10 @@ class Atlas:
 
     def document_text(self, doc_id: str) -> tuple[str, str]:
         """(text as loaded, repaired text) of one document; ('', '') if it does not exist."""
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT text_raw, text FROM document_texts WHERE doc_id = ?", [doc_id]
-        ).fetchone()
-        return (row[0], row[1]) if row else ("", "")
+        ).fetchall()
+        return (rows[0][0], rows[0][1]) if rows else ("", "")
 
     def items(
         self,

@@ -14,8 +14,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 import vl_convert
+import xlsxwriter
 
-from etl.export import flat_lists
+from etl.deck import render_png
+from etl.export import XLSX_OPTIONS, flat_lists
 from etl.query import COVERAGE_STATES
 from pages._common import lang, t
 
@@ -32,7 +34,6 @@ FORMAT_LOCALES = {
     "sv": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0kr"]},
     "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
 }
-PNG_SCALE = 2  # sharp enough for a projector slide
 
 
 def city_scale(cities: Sequence[str]) -> alt.Scale:
@@ -68,7 +69,7 @@ def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
     downloads = (
         ("CSV", lambda: flat.write_csv(), "csv", "text/csv"),
         ("XLSX", lambda: _xlsx(flat), "xlsx", "application/vnd.ms-excel"),
-        ("PNG", lambda: _png(spec, locale), "png", "image/png"),
+        ("PNG", lambda: render_png(spec, locale), "png", "image/png"),
         ("SVG", lambda: _svg(spec, locale), "svg", "image/svg+xml"),
     )
     for column, (text, make, suffix, mime) in zip(columns, downloads, strict=True):
@@ -86,16 +87,11 @@ def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
 
 def _xlsx(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
-    frame.write_excel(buffer)
+    with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
+        frame.write_excel(workbook)
     return buffer.getvalue()
 
 
-def _png(spec: str, locale: dict[str, object]) -> bytes:
-    """Rendered offline by vl-convert (its own fonts, no network: no base URLs allowed)."""
-    return vl_convert.vegalite_to_png(
-        spec, scale=PNG_SCALE, format_locale=locale, allowed_base_urls=[]
-    )
-
-
 def _svg(spec: str, locale: dict[str, object]) -> str:
+    """Rendered offline like the PNG (`etl.deck.render_png`): no base URLs allowed."""
     return vl_convert.vegalite_to_svg(spec, format_locale=locale, allowed_base_urls=[])
