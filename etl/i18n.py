@@ -377,6 +377,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "coverage.kind.component": ("Har: policykomponenter", "Has: policy components"),
     "coverage.kind.activity": ("Gör: aktiviteter", "Does: activities"),
+    "coverage.says_does_empty": (
+        "Inga policykomponenter eller aktiviteter i de valda städerna matchar begreppet, "
+        "så det finns inget att jämföra mellan vad som står och vad som görs.",
+        "No policy components or activities of the chosen cities match the concept, so there "
+        "is nothing to compare between what is written down and what is done.",
+    ),
     "coverage.no_passages.not_found": (
         "Inga passager matchar begreppet. Det är ingen bevisad lucka: ingen har granskat.",
         "No passage matches the concept. That is not a proven gap: nobody has reviewed it.",

@@ -57,8 +57,11 @@ if database_ready():
 
     st.subheader(t("coverage.evidence").format(concept=labels[concept]))
     says_does = query("says_does", concept, cities)
-    chart, data = says_does_chart(says_does, cities, labels[concept])
-    show_chart(chart, data, f"says-does-{concept}")
+    if says_does["units"].sum() == 0:
+        st.info(t("coverage.says_does_empty"))
+    else:
+        chart, data = says_does_chart(says_does, cities, labels[concept])
+        show_chart(chart, data, f"says-does-{concept}")
 
     passages = query("concept_evidence", concept, cities)
     for column, city in zip(st.columns(len(cities)), cities, strict=True):

@@ -52,6 +52,8 @@ def test_choosing_a_concept_is_written_to_the_url(atlas_env: Paths) -> None:
 def test_a_city_without_passages_says_why(atlas_env: Paths) -> None:
     at = open_page("coverage", dimension="eccar", concept="eccar.03")
     assert any("ingen bevisad lucka" in i.value for i in at.info)
+    assert any(i.value.startswith("Inga policykomponenter eller aktiviteter") for i in at.info)
+    assert len(charts(at)) == 1  # the comparison chart only: no empty says-vs-does chart
 
 
 def test_english_labels(atlas_env: Paths) -> None:
