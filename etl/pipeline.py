@@ -45,7 +45,8 @@ STAGES: tuple[tuple[str, Callable[..., object]], ...] = (
 Progress = Callable[[str], None]
 # The `quality` row that holds the micro-average over all concepts.
 QUALITY_ALL = "all"
-# Below this many documents a process pool costs more to start than it saves (benchmarks/).
+# Measured (benchmarks/results/build.md): the pool breaks even at 4 documents and saves 17 %
+# at 32; from 16 on it is worth starting.
 POOL_MIN_DOCUMENTS = 16
 
 
@@ -172,9 +173,8 @@ def _process_all(
 ) -> list[tuple[ParsedDocument, str, tuple[Item, ...]]]:
     results = []
     if len(sources) >= POOL_MIN_DOCUMENTS:
-        with ProcessPoolExecutor() as pool:
-            futures = [pool.submit(process_document, s, lexicon) for s in sources]
-            outputs = [f.result() for f in futures]
+        with ProcessPoolExecutor(initializer=_receive_lexicon, initargs=(lexicon,)) as pool:
+            outputs = list(pool.map(_process_in_worker, sources))
     else:
         outputs = [process_document(s, lexicon) for s in sources]
     for n, (source, output) in enumerate(zip(sources, outputs, strict=True), start=1):
@@ -186,6 +186,20 @@ def _process_all(
         )
         results.append(output)
     return results
+
+
+_worker_lexicon: Lexicon | None = None
+
+
+def _receive_lexicon(lexicon: Lexicon) -> None:
+    """Pool initializer: the lexicon travels once per worker, not once per document."""
+    global _worker_lexicon
+    _worker_lexicon = lexicon
+
+
+def _process_in_worker(source: SourceText) -> tuple[ParsedDocument, str, tuple[Item, ...]]:
+    assert _worker_lexicon is not None, "the pool initializer did not run"
+    return process_document(source, _worker_lexicon)
 
 
 def read_quality(path: Path) -> list[dict[str, object]]:
