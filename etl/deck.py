@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 import vl_convert
 from pptx import Presentation
+from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.table import _Cell
 from pptx.util import Emu, Inches, Pt
@@ -86,14 +87,14 @@ def render_png(spec: str, format_locale: dict[str, object] | None = None) -> byt
     )
 
 
-def _titled(deck: Presentation, title: str) -> Slide:
+def _titled(deck: Deck, title: str) -> Slide:
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
     slide.shapes.title.text = title
     slide.shapes.title.top, slide.shapes.title.height = MARGIN // 2, TITLE_HEIGHT
     return slide
 
 
-def _chart_slide(deck: Presentation, chart: ChartSlide, locale: dict[str, object] | None) -> None:
+def _chart_slide(deck: Deck, chart: ChartSlide, locale: dict[str, object] | None) -> None:
     """The chart as large as the slide allows, its proportions kept."""
     slide = _titled(deck, chart.title)
     png = render_png(chart.spec, locale)
@@ -104,17 +105,21 @@ def _chart_slide(deck: Presentation, chart: ChartSlide, locale: dict[str, object
     shown_width, shown_height = int(width * scale), int(height * scale)
     left = (SLIDE_WIDTH - shown_width) // 2
     slide.shapes.add_picture(
-        io.BytesIO(png), Emu(left), MARGIN // 2 + TITLE_HEIGHT, Emu(shown_width), Emu(shown_height)
+        io.BytesIO(png),
+        Emu(left),
+        Emu(MARGIN // 2 + TITLE_HEIGHT),
+        Emu(shown_width),
+        Emu(shown_height),
     )
     _note(slide, chart.note)
 
 
-def _table_slide(deck: Presentation, title: str, frame: pl.DataFrame, note: str) -> None:
+def _table_slide(deck: Deck, title: str, frame: pl.DataFrame, note: str) -> None:
     slide = _titled(deck, title)
     rows, columns = frame.height + 1, max(frame.width, 1)
-    top = MARGIN // 2 + TITLE_HEIGHT
+    top = Emu(MARGIN // 2 + TITLE_HEIGHT)
     shape = slide.shapes.add_table(
-        rows, columns, MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, Inches(0.4) * rows
+        rows, columns, MARGIN, top, Emu(SLIDE_WIDTH - 2 * MARGIN), Emu(Inches(0.4) * rows)
     )
     table = shape.table
     for c, name in enumerate(frame.columns):
@@ -135,7 +140,10 @@ def _note(slide: Slide, text: str) -> None:
     if not text:
         return
     box = slide.shapes.add_textbox(
-        MARGIN, SLIDE_HEIGHT - NOTE_HEIGHT - MARGIN // 4, SLIDE_WIDTH - 2 * MARGIN, NOTE_HEIGHT
+        MARGIN,
+        Emu(SLIDE_HEIGHT - NOTE_HEIGHT - MARGIN // 4),
+        Emu(SLIDE_WIDTH - 2 * MARGIN),
+        NOTE_HEIGHT,
     )
     box.text_frame.word_wrap = True
     box.text_frame.text = text
