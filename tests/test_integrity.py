@@ -1,0 +1,55 @@
+"""The repository keeps its own promises: commands documented, every text in both languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from etl import i18n
+from etl.__main__ import _parser
+from etl.paths import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+
+
+def test_every_command_is_in_the_readme() -> None:
+    commands = _parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert set(commands) == {"build", "ingest", "repair", "export"}
+    for command in commands:
+        assert f"python -m etl {command}" in README
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
+    assert "make run" in README and "make test" in README
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_text_has_both_languages() -> None:
+    empty = [key for key, (sv, en) in i18n.TEXT.items() if not sv.strip() or not en.strip()]
+    assert empty == []
+
+
+def test_every_literal_text_key_used_in_code_exists() -> None:
+    sources = [*ROOT.joinpath("pages").glob("*.py"), ROOT / "app.py"]
+    used = {key for path in sources for key in LITERAL_KEY.findall(path.read_text("utf-8"))}
+    assert sorted(used - set(i18n.TEXT)) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "number", "share", "day", "month"),
+    [
+        ("sv", "12\u202f345,6", "87\u00a0%", "23 april 2024", "september 2024"),
+        ("en", "12,345.6", "87%", "23 April 2024", "September 2024"),
+    ],
+)
+def test_numbers_and_dates_in_each_language(
+    lang: str, number: str, share: str, day: str, month: str
+) -> None:
+    assert i18n.fmt_number(12345.6, lang, 1) == number
+    assert i18n.fmt_share(0.873, lang) == share
+    assert i18n.fmt_date("2024-04-23", lang) == day
+    assert i18n.fmt_date("2024-09", lang) == month
+    assert i18n.fmt_date("2024", lang) == "2024"
+    assert i18n.t("no.such.key", lang) == "no.such.key"
