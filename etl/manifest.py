@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from etl.csvtext import records
 from etl.errors import InputError
 from etl.model import DOC_KINDS, DocumentMeta
 
@@ -48,18 +49,10 @@ def parse_manifest(
     """Manifest CSV text → documents, or an `InputError` listing every bad entry."""
     known_cities = tuple(cities)
     files = set(existing_files)
-    reader = csv.DictReader(io.StringIO(text))
-    missing_columns = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing_columns:
-        raise InputError(
-            f"{source}: missing column(s) {', '.join(missing_columns)}; "
-            f"the first line must be: {','.join(MANIFEST_COLUMNS)}"
-        )
     problems: list[str] = []
     documents: list[DocumentMeta] = []
     first_line_of: dict[str, int] = {}
-    for line_no, row in enumerate(reader, start=2):
-        values = {c: (row.get(c) or "").strip() for c in MANIFEST_COLUMNS}
+    for line_no, values in records(text, MANIFEST_COLUMNS, source):
         name = values["source_file"] or "(no file name)"
         where = f"{source} line {line_no} ({name})"
         entry_problems = _entry_problems(values, known_cities, files, where)

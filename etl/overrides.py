@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from etl.csvtext import records
 from etl.errors import InputError
 from etl.model import Mapping
 
@@ -58,16 +59,9 @@ def parse_decisions(text: str, source: str = "review.csv") -> tuple[Decision, ..
     """Review CSV text → decisions (later lines for the same key replace earlier ones)."""
     if not text.strip():
         return ()
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REVIEW_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(
-            f"{source}: missing column(s) {', '.join(missing)}; "
-            f"the first line must be: {','.join(REVIEW_COLUMNS)}"
-        )
     latest: dict[tuple[str, str, str], Decision] = {}
-    for line_no, row in enumerate(reader, start=2):
-        decision = Decision(**{c: (row.get(c) or "").strip() for c in REVIEW_COLUMNS})
+    for line_no, values in records(text, REVIEW_COLUMNS, source):
+        decision = Decision(**values)
         _validate(decision, f"{source} line {line_no}")
         latest[decision.key] = decision
     return tuple(d for d in latest.values() if d.decision != "clear")
