@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 
 import pytest
 
@@ -53,3 +54,10 @@ def test_numbers_and_dates_in_each_language(
     assert i18n.fmt_date("2024-09", lang) == month
     assert i18n.fmt_date("2024", lang) == "2024"
     assert i18n.t("no.such.key", lang) == "no.such.key"
+
+
+def test_the_app_makes_no_outbound_connections_of_its_own() -> None:
+    """No usage statistics, and no look-up of the machine's external IP at start-up."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["browser"]["serverAddress"] == "localhost"
