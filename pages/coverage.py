@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from pages._charts import show_chart
-from pages._common import database_ready, query, t, to_url
+from pages._common import database_ready, escape, query, t, to_url
 from pages._comparison import (
     choose_cities,
     choose_dimension,
@@ -66,7 +66,7 @@ if database_ready():
     passages = query("concept_evidence", concept, cities)
     for column, city in zip(st.columns(len(cities)), cities, strict=True):
         with column:
-            st.markdown(f"#### {city}")
+            st.markdown(f"#### {escape(city)}")
             state = rows.filter(concept_id=concept, city=city)["state"][0]
             st.caption(t(f"state.{state}"))
             of_city = passages.filter(city=city)

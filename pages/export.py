@@ -9,7 +9,7 @@ from etl.deck import ChartSlide, TableSlide, build_deck
 from etl.export import EXPORT_TABLES, FORMATS, export_bytes
 from etl.paths import Paths
 from pages._charts import FORMAT_LOCALES, localised
-from pages._common import database_ready, date, lang, localised_columns, query, t
+from pages._common import database_ready, date, escape, lang, localised_columns, query, t
 from pages._comparison import (
     choose_cities,
     choose_dimension,
@@ -93,7 +93,7 @@ if database_ready():
         ),
     ]
     contents = [t("export.deck.title_slide"), *(s.title for s in slides)]
-    st.markdown("\n".join(f"{n}. {name}" for n, name in enumerate(contents, start=1)))
+    st.markdown("\n".join(f"{n}. {escape(name)}" for n, name in enumerate(contents, start=1)))
     title = t("export.deck.title").format(cities=", ".join(cities))
     subtitle = t("export.deck.subtitle").format(today=date(datetime.date.today().isoformat()))
     locale = FORMAT_LOCALES[lang()]

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages._charts import show_chart
-from pages._common import database_ready, number, query, t
+from pages._common import database_ready, escape, number, query, t
 from pages._comparison import (
     choose_cities,
     choose_dimension,
@@ -23,7 +23,7 @@ if database_ready():
     covered = query("covered_counts", cities)
     for column, city in zip(st.columns(len(cities)), summary.iter_rows(named=True), strict=True):
         with column.container(border=True):
-            st.markdown(f"#### {city['city']}")
+            st.markdown(f"#### {escape(city['city'])}")
             documents, items, units = st.columns(3)
             documents.metric(t("overview.documents"), number(city["documents"]))
             items.metric(t("overview.items"), number(city["items"]))
