@@ -57,9 +57,6 @@ def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = 
         st.session_state["outcome"] = ("error", t("review.refused").format(reason=error))
         return
     reapply_decisions(paths)
-    st.cache_data.clear()
-    # The connection to the replaced file must close, or DuckDB keeps serving the old data.
-    st.cache_resource.clear()
     st.session_state["outcome"] = ("success", t("review.saved"))
 
 
