@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path, PurePath
+from typing import NotRequired, TypedDict, Unpack
 
 import duckdb
 from rapidfuzz import fuzz, process
@@ -90,40 +91,28 @@ class IngestResult:
     report: BuildReport
 
 
-def ingest(
-    paths: Paths,
-    file: Path,
-    *,
-    city: str,
-    organ: str,
-    doc_kind: str,
-    date: str = "",
-    title: str = "",
-    dnr: str = "",
-    relates_to: str = "",
-    new_city: bool = False,
-    progress: Progress = print,
-) -> IngestResult:
+class Description(TypedDict):
+    """What a person says about a document when adding it (see `ingest_bytes`)."""
+
+    city: str
+    organ: str
+    doc_kind: str
+    date: NotRequired[str]
+    title: NotRequired[str]
+    dnr: NotRequired[str]
+    relates_to: NotRequired[str]
+    new_city: NotRequired[bool]
+    progress: NotRequired[Progress]
+
+
+def ingest(paths: Paths, file: Path, **description: Unpack[Description]) -> IngestResult:
     """Add the file at `file` (txt, pdf, docx) to the corpus and rebuild the database."""
     if not file.is_file():
         raise InputError(f"{file}: there is no such file; check the path")
     _check_size(file.name, file.stat().st_size)
     with open(file, "rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
-    return ingest_bytes(
-        paths,
-        file.name,
-        data,
-        city=city,
-        organ=organ,
-        doc_kind=doc_kind,
-        date=date,
-        title=title,
-        dnr=dnr,
-        relates_to=relates_to,
-        new_city=new_city,
-        progress=progress,
-    )
+    return ingest_bytes(paths, file.name, data, **description)
 
 
 def ingest_bytes(
