@@ -9,6 +9,7 @@ such as the Streamlit pages under AppTest.
 from __future__ import annotations
 
 import ast
+import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,16 @@ def copy_data(target: Path) -> Paths:
     """A private copy of data/ (without any built database) at `target`."""
     shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("*.duckdb*", ".*"))
     return Paths(data=target, db=target / "atlas.duckdb")
+
+
+def corpus_snapshot(paths: Paths) -> dict[str, str]:
+    """sha256 of everything that is the strategists' work: raw files, manifest, cities,
+    review decisions and the database (absent files recorded as such)."""
+    files = [*sorted(paths.raw.iterdir()), paths.manifest, paths.cities, paths.review, paths.db]
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "absent"
+        for p in files
+    }
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +64,12 @@ def app_pages() -> list[tuple[str, str, str, str]]:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
             return list(ast.literal_eval(node.value))
     raise AssertionError("app.py has no PAGES list")
+
+
+@pytest.fixture
+def fresh_built(fresh_data: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A private copy built and pointed at by the environment, for tests that change it."""
+    build(fresh_data, progress=lambda _: None)
+    monkeypatch.setenv("ATLAS_DATA", str(fresh_data.data))
+    monkeypatch.setenv("ATLAS_DB", str(fresh_data.db))
+    return fresh_data

@@ -9,7 +9,6 @@ part of what must survive). Files are made here: a hand-written PDF (Helvetica, 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import io
 import os
 import random
@@ -24,7 +23,7 @@ import docx
 import duckdb
 import pypdf
 import pytest
-from conftest import copy_data
+from conftest import copy_data, corpus_snapshot
 
 import etl.ingest
 import etl.load
@@ -82,16 +81,6 @@ def corpus(built_corpus: Paths, tmp_path: Path) -> Paths:
     """A private copy of the built corpus, database and review decisions for one test."""
     shutil.copytree(built_corpus.data, tmp_path / "data")
     return Paths(data=tmp_path / "data", db=tmp_path / "data" / built_corpus.db.name)
-
-
-def corpus_snapshot(paths: Paths) -> dict[str, str]:
-    """sha256 of everything that is the strategists' work: raw files, manifest, cities,
-    review decisions and the database (absent files recorded as such)."""
-    files = [*sorted(paths.raw.iterdir()), paths.manifest, paths.cities, paths.review, paths.db]
-    return {
-        str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "absent"
-        for p in files
-    }
 
 
 def refused(paths: Paths, attempt: Callable[[], object]) -> str:

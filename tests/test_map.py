@@ -7,19 +7,15 @@ need a passage about racism, and every span points at the words that matched.
 
 from __future__ import annotations
 
-import sys
-
 import duckdb
 import pytest
 from rapidfuzz import fuzz
 
+from benchmarks.evaluate_mapping import measure, read_gold
 from etl.map import MATCH_THRESHOLD, map_items, normalise
 from etl.model import Item
-from etl.paths import ROOT, Paths
+from etl.paths import Paths
 from etl.taxonomy import Concept, Taxonomy
-
-sys.path.insert(0, str(ROOT))
-from benchmarks.evaluate_mapping import measure, read_gold  # noqa: E402
 
 # Measured by benchmarks/evaluate_mapping.py; a change may cost a little, not more.
 MEASURED_PRECISION = 0.910

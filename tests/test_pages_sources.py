@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
+from comparison_pages import open_page
+from conftest import corpus_snapshot
 from streamlit.testing.v1 import AppTest
 
 from etl.paths import ROOT, Paths
@@ -16,17 +16,8 @@ HOSTILE = (
 )
 
 
-def sources_page(**query: str) -> AppTest:
-    """Open the app with `query` in the URL (the first run reads it), then go to Sources."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at.switch_page("pages/sources.py").run()
-
-
 def test_lists_documents_and_passages_by_kind(atlas_env: Paths) -> None:
-    at = sources_page(doc="003_5cd601967da3769b")
+    at = open_page("sources", doc="003_5cd601967da3769b")
     assert not at.exception
     assert at.title[0].value == "Källor"
     assert len(at.dataframe[0].value) == 4
@@ -39,7 +30,7 @@ def test_lists_documents_and_passages_by_kind(atlas_env: Paths) -> None:
 
 
 def test_query_parameters_restore_document_and_language(atlas_env: Paths) -> None:
-    at = sources_page(doc="004_42a1907bf947dec8", lang="en")
+    at = open_page("sources", doc="004_42a1907bf947dec8", lang="en")
     assert at.title[0].value == "Sources"
     assert at.selectbox(key="doc").value == "004_42a1907bf947dec8"
     assert [tab.label for tab in at.tabs] == [
@@ -50,7 +41,7 @@ def test_query_parameters_restore_document_and_language(atlas_env: Paths) -> Non
 
 
 def test_choosing_a_document_is_written_to_the_url(atlas_env: Paths) -> None:
-    at = sources_page()
+    at = open_page("sources")
     at.selectbox(key="doc").set_value("001_1b10471eeb29dce3").run()
     assert at.query_params["doc"] == "001_1b10471eeb29dce3"
 
@@ -64,7 +55,7 @@ def test_document_text_with_html_is_shown_as_text(
     build(fresh_data, progress=lambda _: None)
     monkeypatch.setenv("ATLAS_DATA", str(fresh_data.data))
     monkeypatch.setenv("ATLAS_DB", str(fresh_data.db))
-    at = sources_page(doc="hostile")
+    at = open_page("sources", doc="hostile")
     assert not at.exception
     assert not at.get("html")
     shown = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
@@ -77,7 +68,7 @@ def test_missing_database_says_how_to_build_it(
     tmp_path: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ATLAS_DB", str(tmp_path / "none.duckdb"))
-    at = sources_page()
+    at = open_page("sources")
     assert not at.exception
     assert "python -m etl build" in at.warning[0].value
 
@@ -86,11 +77,6 @@ GOOD_TEXT = (
     "Ärendet\n\nPlanen ska stärka arbetet mot rasism och öka kunskapen om diskriminering "
     "i stadens skolor.\n"
 ).encode()
-
-
-def snapshot(paths: Paths) -> dict[str, str]:
-    files = [*paths.raw.iterdir(), paths.manifest, paths.cities, paths.db]
-    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.exists()}
 
 
 def upload(at: AppTest, name: str, data: bytes, **fields: str) -> AppTest:
@@ -103,37 +89,29 @@ def upload(at: AppTest, name: str, data: bytes, **fields: str) -> AppTest:
     return at.button[-1].click().run()
 
 
-@pytest.fixture
-def uploadable(fresh_data: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    build(fresh_data, progress=lambda _: None)
-    monkeypatch.setenv("ATLAS_DATA", str(fresh_data.data))
-    monkeypatch.setenv("ATLAS_DB", str(fresh_data.db))
-    return fresh_data
-
-
-def test_upload_form_adds_a_document_and_rebuilds(uploadable: Paths) -> None:
+def test_upload_form_adds_a_document_and_rebuilds(fresh_built: Paths) -> None:
     at = upload(
-        sources_page(),
+        open_page("sources"),
         "Ny plan.txt",
         GOOD_TEXT,
         **{"Stad": "Malmö", "Organ": "Kulturnämnden", "Titel": "Ny plan"},
     )
     assert not at.exception
     assert at.success[0].value.startswith("Ny\\_plan\\.txt är tillagt: ")
-    assert (uploadable.raw / "Ny_plan.txt").read_bytes() == GOOD_TEXT
+    assert (fresh_built.raw / "Ny_plan.txt").read_bytes() == GOOD_TEXT
     assert len(at.dataframe[0].value) == 5
 
 
-def test_refused_upload_shows_the_reason_and_changes_nothing(uploadable: Paths) -> None:
-    before = snapshot(uploadable)
-    at = upload(sources_page(), "tom.txt", b"   \n", **{"Stad": "Malmö", "Organ": "Nämnd"})
+def test_refused_upload_shows_the_reason_and_changes_nothing(fresh_built: Paths) -> None:
+    before = corpus_snapshot(fresh_built)
+    at = upload(open_page("sources"), "tom.txt", b"   \n", **{"Stad": "Malmö", "Organ": "Nämnd"})
     assert not at.exception
     assert "empty" in at.error[0].value
-    assert snapshot(uploadable) == before
+    assert corpus_snapshot(fresh_built) == before
 
 
-def test_upload_needs_the_password_when_one_is_set(uploadable: Paths) -> None:
-    before = snapshot(uploadable)
+def test_upload_needs_the_password_when_one_is_set(fresh_built: Paths) -> None:
+    before = corpus_snapshot(fresh_built)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.secrets["access"] = {"password": "hemligt"}
     at.run()
@@ -144,4 +122,4 @@ def test_upload_needs_the_password_when_one_is_set(uploadable: Paths) -> None:
     assert at.button[-1].disabled
     at.text_input(key="password").set_value("hemligt").run()
     assert not at.button[-1].disabled
-    assert snapshot(uploadable) == before
+    assert corpus_snapshot(fresh_built) == before

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.bench_repair import read_gold, word_scores
 from etl.repair import Lexicon, build_lexicon, needs_repair, repair_if_needed, repair_text
 
 RAW = Path(__file__).parent.parent / "data" / "raw"
@@ -30,39 +31,15 @@ def lexicon() -> Lexicon:
     return build_lexicon(_read(name) for name in CLEAN)
 
 
-def _gold(doc: str) -> list[tuple[int, str, str]]:
-    """Hand-corrected lines: (1-based line number, garbled line, corrected line)."""
-    rows = (FIXTURES / f"repair_gold_{doc}.tsv").read_text(encoding="utf-8").split("\n")[1:]
-    out = []
-    for row in filter(None, rows):
-        line_no, garbled, corrected = row.split("\t")
-        out.append((int(line_no), garbled, corrected))
-    return out
-
-
 def _word_scores(doc: str, lexicon: Lexicon) -> tuple[int, int, int, int]:
     """(garbled words, restored, correct words, broken) over the gold lines of one document."""
     source = _read(GARBLED[doc])
-    repaired = repair_text(source, lexicon).split("\n")
-    source_lines = source.split("\n")
-    garbled = restored = correct = broken = 0
-    for line_no, garbled_line, gold_line in _gold(doc):
-        assert source_lines[line_no - 1] == garbled_line, f"fixture out of date at {line_no}"
-        got, want, was = (line.split() for line in (repaired[line_no - 1], gold_line, garbled_line))
-        assert len(got) == len(want) == len(was), f"word count changed at line {line_no}"
-        for g, w, o in zip(got, want, was, strict=True):
-            if o == w:
-                correct += 1
-                broken += g != w
-            else:
-                garbled += 1
-                restored += g == w
-    return garbled, restored, correct, broken
+    return word_scores(source, repair_text(source, lexicon), doc)
 
 
 def test_gold_fixtures_cover_the_required_sample() -> None:
-    assert len(_gold("000")) >= 60
-    assert len(_gold("003")) >= 100
+    assert len(read_gold("000")) >= 60
+    assert len(read_gold("003")) >= 100
 
 
 @pytest.mark.parametrize("doc", sorted(GARBLED))
