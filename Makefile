@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 DB := $(or $(ATLAS_DB),data/atlas.duckdb)
 # Everything the database is built from: rebuild when any of it is newer than the database.
 BUILD_INPUTS := $(wildcard data/raw/*) data/manifest.csv data/cities.csv data/taxonomy.toml \
-	$(wildcard data/review.csv data/quality.json) $(wildcard etl/*.py)
+	$(wildcard data/review.csv data/quality.json data/language/*) $(wildcard etl/*.py)
 
 .PHONY: run test check lint typecheck bench build clean
 

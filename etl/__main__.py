@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from etl.errors import InputError
-from etl.export import FORMATS, export
 from etl.ingest import corpus_lock, ingest, recover
 from etl.model import DOC_KINDS
 from etl.paths import Paths
 from etl.pipeline import build, lexicon_for, read_sources
+from etl.read.export import FORMATS, export
 from etl.repair import repair_if_needed
 
 

@@ -11,6 +11,8 @@ ItemKind = Literal["component", "activity", "response", "recommendation"]
 ITEM_KINDS: tuple[str, ...] = ("component", "activity", "response", "recommendation")
 MAPPING_METHODS: tuple[str, ...] = ("fuzzy", "stated", "manual")
 MAPPING_STATUSES: tuple[str, ...] = ("auto", "accepted", "rejected")
+# The `quality` row that holds the micro-average over all concepts.
+QUALITY_ALL = "all"
 
 
 @dataclass(frozen=True)

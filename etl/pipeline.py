@@ -24,7 +24,7 @@ from etl.extract import extract_items
 from etl.load import load_source
 from etl.manifest import load_manifest
 from etl.map import map_items
-from etl.model import Item, Mapping, ParsedDocument, SourceText
+from etl.model import QUALITY_ALL, Item, Mapping, ParsedDocument, SourceText
 from etl.overrides import apply_decisions, load_decisions
 from etl.parse import parse_document
 from etl.paths import Paths
@@ -43,8 +43,6 @@ STAGES: tuple[tuple[str, Callable[..., object]], ...] = (
     ("publish", publish),
 )
 Progress = Callable[[str], None]
-# The `quality` row that holds the micro-average over all concepts.
-QUALITY_ALL = "all"
 # Measured (benchmarks/results/build.md): the pool breaks even at 4 documents and saves 17 %
 # at 32; from 16 on it is worth starting.
 POOL_MIN_DOCUMENTS = 16

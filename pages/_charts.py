@@ -16,9 +16,9 @@ import streamlit as st
 import vl_convert
 import xlsxwriter
 
-from etl.deck import render_png
-from etl.export import XLSX_OPTIONS, flat_lists
-from etl.query import COVERAGE_STATES
+from etl.read.deck import render_png
+from etl.read.export import XLSX_OPTIONS, flat_lists
+from etl.read.query import COVERAGE_STATES
 from pages._common import lang, t
 
 # Okabe–Ito, in the order cities are given colours; Stockholm and Malmö get the first two.
@@ -93,5 +93,5 @@ def _xlsx(frame: pl.DataFrame) -> bytes:
 
 
 def _svg(spec: str, locale: dict[str, object]) -> str:
-    """Rendered offline like the PNG (`etl.deck.render_png`): no base URLs allowed."""
+    """Rendered offline like the PNG (`etl.read.deck.render_png`): no base URLs allowed."""
     return vl_convert.vegalite_to_svg(spec, format_locale=locale, allowed_base_urls=[])

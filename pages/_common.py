@@ -17,10 +17,10 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from etl import i18n
-from etl.access import access_problem, may_change_data, needs_login, needs_password
 from etl.paths import Paths
-from etl.query import Atlas, connect, version
+from etl.read import i18n
+from etl.read.access import access_problem, may_change_data, needs_login, needs_password
+from etl.read.query import Atlas, connect, version
 
 # A fresh server runs its first sessions in Streamlit's legacy `pages/` mode (each page alone,
 # without app.py's navigation and language switch) until a session calls `st.navigation`, so a

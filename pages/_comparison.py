@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from etl.model import ITEM_KINDS
-from etl.query import COVERAGE_STATES, DIMENSIONS
+from etl.read.query import COVERAGE_STATES, DIMENSIONS
 from pages._charts import city_scale, state_scale
 from pages._common import (
     escape,

@@ -5,9 +5,9 @@ import datetime
 import polars as pl
 import streamlit as st
 
-from etl.deck import ChartSlide, TableSlide, build_deck
-from etl.export import EXPORT_TABLES, FORMATS, export_bytes
 from etl.paths import Paths
+from etl.read.deck import ChartSlide, TableSlide, build_deck
+from etl.read.export import EXPORT_TABLES, FORMATS, export_bytes
 from pages._charts import FORMAT_LOCALES, localised
 from pages._common import database_ready, date, escape, lang, localised_columns, query, t
 from pages._comparison import (

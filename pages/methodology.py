@@ -3,8 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from etl.i18n import fmt_share
-from etl.pipeline import QUALITY_ALL
+from etl.model import QUALITY_ALL
+from etl.read.i18n import fmt_share
 from pages._common import database_ready, escape, label, lang, number, query, t
 from pages._comparison import choose_dimension
 

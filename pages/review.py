@@ -2,7 +2,7 @@
 
 Decisions go through `etl.overrides.record_decision` (an append under a lock) and
 `etl.pipeline.reapply_decisions` (the published database updated without a rebuild), and only
-when `etl.access.may_change_data` allows it; the page itself writes nothing.
+when `etl.read.access.may_change_data` allows it; the page itself writes nothing.
 """
 
 from collections.abc import Mapping

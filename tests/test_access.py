@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from etl.access import access_problem, may_change_data, needs_login, needs_password
+from etl.read.access import access_problem, may_change_data, needs_login, needs_password
 
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "client_id": "atlas"}}
 ANNA = {"is_logged_in": True, "email": "Anna.Berg@Malmo.se", "email_verified": True}

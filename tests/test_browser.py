@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from etl import i18n
 from etl.paths import ROOT, Paths
+from etl.read import i18n
 
 pytestmark = pytest.mark.browser
 

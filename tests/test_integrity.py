@@ -7,9 +7,9 @@ import tomllib
 
 import pytest
 
-from etl import i18n
 from etl.__main__ import _parser
 from etl.paths import ROOT
+from etl.read import i18n
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
@@ -24,7 +24,9 @@ def test_every_command_is_in_the_readme() -> None:
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert "make run" in README and "make test" in README
-    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "make check" in ci and "check: lint typecheck test" in makefile
 
 
 def test_every_text_has_both_languages() -> None:

@@ -7,8 +7,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.i18n import fmt_share
 from etl.paths import ROOT, Paths
+from etl.read.i18n import fmt_share
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
 

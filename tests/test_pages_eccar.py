@@ -5,7 +5,7 @@ from __future__ import annotations
 from comparison_pages import chart_data, chart_title, charts, open_page
 
 from etl.paths import Paths
-from etl.query import Atlas, connect
+from etl.read.query import Atlas, connect
 
 CITIES = {"Malmö", "Stockholm"}
 

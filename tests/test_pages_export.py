@@ -11,10 +11,10 @@ from comparison_pages import open_page
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from etl.deck import ROWS_PER_SLIDE, ChartSlide, TableSlide, build_deck
-from etl.export import EXPORT_TABLES, export_bytes
 from etl.paths import Paths
-from etl.query import Atlas, connect
+from etl.read.deck import ROWS_PER_SLIDE, ChartSlide, TableSlide, build_deck
+from etl.read.export import EXPORT_TABLES, export_bytes
+from etl.read.query import Atlas, connect
 
 
 def test_page_offers_tables_and_deck(atlas_env: Paths) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from comparison_pages import open_page
 
-from etl import i18n
 from etl.paths import ROOT, Paths
+from etl.read import i18n
 
 PAGE_NAMES = sorted(p.stem for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_"))
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from etl.export import EXPORT_TABLES
 from etl.paths import Paths
-from etl.query import COVERED_STATES, DIMENSIONS, Atlas, connect
+from etl.read.export import EXPORT_TABLES
+from etl.read.query import COVERED_STATES, DIMENSIONS, Atlas, connect
 
 CITIES = ["Malmö", "Stockholm"]
 HOSTILE = "'; DROP TABLE items; --"

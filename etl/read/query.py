@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.export import EXPORT_TABLES
 from etl.model import ITEM_KINDS
+from etl.read.export import EXPORT_TABLES
 
 COVERAGE_STATES = ("confirmed", "suggested", "reviewed_not_covered", "not_found")
 DIMENSIONS = ("eccar", "function", "focus", "arena")
@@ -337,7 +337,7 @@ class Atlas:
         )
 
     def table(self, name: str) -> pl.DataFrame:
-        """A whole published table for download; only the tables `etl.export` offers."""
+        """A whole published table for download; only the tables `etl.read.export` offers."""
         if name not in EXPORT_TABLES:
             raise ValueError(f"unknown table {name!r}; choose one of {', '.join(EXPORT_TABLES)}")
         return self.con.table(name).pl()
