@@ -11,6 +11,10 @@ ItemKind = Literal["component", "activity", "response", "recommendation"]
 ITEM_KINDS: tuple[str, ...] = ("component", "activity", "response", "recommendation")
 MAPPING_METHODS: tuple[str, ...] = ("fuzzy", "stated", "manual")
 MAPPING_STATUSES: tuple[str, ...] = ("auto", "accepted", "rejected")
+# The taxonomy's dimensions, in the order pages show them.
+DIMENSIONS: tuple[str, ...] = ("eccar", "function", "focus", "arena")
+# A city × concept cell's state, in the order legends show them (strongest evidence first).
+COVERAGE_STATES: tuple[str, ...] = ("confirmed", "suggested", "reviewed_not_covered", "not_found")
 # The `quality` row that holds the micro-average over all concepts.
 QUALITY_ALL = "all"
 

@@ -18,63 +18,29 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.model import ITEM_KINDS, MAPPING_METHODS, MAPPING_STATUSES, Item, Mapping, SourceText
+from etl.model import Item, Mapping, SourceText
 from etl.overrides import Decision
+from etl.schema import ddl, frame, violations
 from etl.taxonomy import Taxonomy
 
-SCHEMA = """
-CREATE TABLE documents (        -- one row per source document
-    doc_id VARCHAR PRIMARY KEY, city VARCHAR NOT NULL, organ VARCHAR NOT NULL,
-    doc_kind VARCHAR NOT NULL, title VARCHAR NOT NULL, date VARCHAR, dnr VARCHAR,
-    relates_to VARCHAR, source_file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
-    repaired BOOLEAN NOT NULL, item_count INTEGER NOT NULL
-);
-CREATE TABLE document_texts (   -- one row per document: its text as loaded, and repaired
-    doc_id VARCHAR PRIMARY KEY, text_raw VARCHAR NOT NULL, text VARCHAR NOT NULL
-);
-CREATE TABLE items (            -- one row per extracted passage
-    item_id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, city VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL, text VARCHAR NOT NULL, text_raw VARCHAR NOT NULL,
-    section VARCHAR NOT NULL, subsection VARCHAR, char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL, unit_id VARCHAR NOT NULL, parent_id VARCHAR,
-    years INTEGER[], position INTEGER NOT NULL
-);
-CREATE TABLE concepts (         -- one row per taxonomy concept
-    concept_id VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, label_sv VARCHAR NOT NULL,
-    label_en VARCHAR NOT NULL, scope_sv VARCHAR NOT NULL, scope_en VARCHAR NOT NULL,
-    position INTEGER NOT NULL
-);
-CREATE TABLE concept_aliases (  -- one row per concept × alias
-    concept_id VARCHAR NOT NULL, alias VARCHAR NOT NULL
-);
-CREATE TABLE crosswalk (        -- one row per concept × ECCAR commitment it counts towards
-    concept_id VARCHAR NOT NULL, eccar_id VARCHAR NOT NULL
-);
-CREATE TABLE suggestions (      -- one row per item × concept the matcher proposed, before review
-    item_id VARCHAR NOT NULL, concept_id VARCHAR NOT NULL, score DOUBLE NOT NULL,
-    method VARCHAR NOT NULL, matched_alias VARCHAR, match_start INTEGER, match_end INTEGER
-);
-CREATE TABLE mappings (         -- one row per item × concept, reviewed decisions applied
-    item_id VARCHAR NOT NULL, concept_id VARCHAR NOT NULL, score DOUBLE NOT NULL,
-    method VARCHAR NOT NULL, matched_alias VARCHAR, status VARCHAR NOT NULL,
-    match_start INTEGER, match_end INTEGER
-);
-CREATE TABLE cell_reviews (     -- one row per city × concept a reviewer judged not covered
-    city VARCHAR NOT NULL, concept_id VARCHAR NOT NULL, reviewer VARCHAR,
-    decided_at VARCHAR, note VARCHAR
-);
-CREATE TABLE quality (          -- one row per concept with measured precision and recall, and
-                                -- one row 'all' with the micro-average over every pair
-    concept_id VARCHAR PRIMARY KEY, precision DOUBLE, recall DOUBLE, support INTEGER
-);
-CREATE TABLE build_log (        -- one row per build message: unmapped items, stale decisions
-    topic VARCHAR NOT NULL, message VARCHAR NOT NULL
-);
-"""
+# Which coverage state a city × concept cell is in: the first condition that holds, in this
+# order, so a reviewer's judgement outranks a suggestion. One condition per COVERAGE_STATES
+# entry (tests/test_schema.py); the names themselves are declared in etl/model.py.
+STATE_CONDITIONS: dict[str, str] = {
+    "confirmed": "d.any_accepted",
+    "reviewed_not_covered": "r.city IS NOT NULL",
+    "suggested": "d.units > 0",
+    "not_found": "TRUE",
+}
+STATE_CASE = (
+    "CASE "
+    + " ".join(f"WHEN {when} THEN '{state}'" for state, when in STATE_CONDITIONS.items())
+    + " END"
+)
 
 # The comparison unit is the policy component (unit), not the passage; rejected links count
 # nowhere; a crosswalked concept gives *derived* ECCAR coverage, always kept apart from direct.
-COVERAGE_VIEW = """
+COVERAGE_VIEW = f"""
 CREATE VIEW live_links AS
     SELECT m.item_id, m.concept_id, m.score, m.status, m.method, i.city, i.kind, i.unit_id,
            i.doc_id
@@ -104,39 +70,13 @@ SELECT ci.city, c.concept_id, c.dimension, c.position,
        coalesce(d.recommendations, 0) AS recommendations,
        d.best_score, coalesce(d.sources, 0) AS sources,
        coalesce(v.derived_units, 0) AS derived_units, v.derived_from,
-       CASE WHEN d.any_accepted THEN 'confirmed'
-            WHEN r.city IS NOT NULL THEN 'reviewed_not_covered'
-            WHEN d.units > 0 THEN 'suggested'
-            ELSE 'not_found' END AS state
+       {STATE_CASE} AS state
 FROM cities ci CROSS JOIN concepts c
 LEFT JOIN direct d ON d.city = ci.city AND d.concept_id = c.concept_id
 LEFT JOIN derived v ON v.city = ci.city AND v.concept_id = c.concept_id
 LEFT JOIN (SELECT DISTINCT city, concept_id FROM cell_reviews) r
        ON r.city = ci.city AND r.concept_id = c.concept_id;
-"""
-
-KEYS = {
-    "documents": ("doc_id",),
-    "items": ("item_id",),
-    "concepts": ("concept_id",),
-    "concept_aliases": ("concept_id", "alias"),
-    "crosswalk": ("concept_id", "eccar_id"),
-    "suggestions": ("item_id", "concept_id"),
-    "mappings": ("item_id", "concept_id"),
-    "cell_reviews": ("city", "concept_id"),
-}
-ACCEPTED_VALUES = {
-    ("items", "kind"): ITEM_KINDS,
-    ("mappings", "method"): MAPPING_METHODS,
-    ("mappings", "status"): MAPPING_STATUSES,
-}
-REFERENCES = (
-    ("items", "doc_id", "documents"),
-    ("mappings", "item_id", "items"),
-    ("mappings", "concept_id", "concepts"),
-    ("crosswalk", "eccar_id", "concepts"),
-)
-
+"""  # noqa: S608 (built from the constants above, no outside input)
 
 # The build_log topic of review decisions that no longer apply (the Review page lists them).
 STALE_TOPIC = "stale decision"
@@ -170,7 +110,7 @@ def publish(build: Build, target: Path) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with duckdb.connect(str(temporary)) as con:
-            con.execute(SCHEMA)
+            con.execute(ddl())
             _insert(con, frames(build))
             con.execute(COVERAGE_VIEW)
             check(con)
@@ -202,7 +142,7 @@ def revise(
             _insert(
                 con,
                 {
-                    "mappings": _mapping_frame(mappings, with_status=True),
+                    "mappings": _mapping_frame(mappings),
                     "cell_reviews": _cell_review_frame(not_covered),
                     "build_log": _log_frame(log),
                 },
@@ -215,8 +155,8 @@ def revise(
 
 
 def _insert(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
-    for table, frame in tables.items():
-        con.register("frame", frame)
+    for table, rows in tables.items():
+        con.register("frame", rows)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")  # noqa: S608
         con.unregister("frame")
 
@@ -242,139 +182,70 @@ def _alive(pid: str) -> bool:
 
 
 def frames(build: Build) -> dict[str, pl.DataFrame]:
-    """One Polars frame per table, columns named as in `SCHEMA`."""
+    """One Polars frame per table, typed by etl/schema.py; each column is the record field of
+    the same name (extra fields of a record are left out)."""
     counts: dict[str, int] = {}
     for item in build.items:
         counts[item.doc_id] = counts.get(item.doc_id, 0) + 1
-    taxonomy = build.taxonomy
+    sources = list(zip(build.sources, build.repaired_texts, strict=True))
+    concepts = build.taxonomy.concepts
     return {
-        "documents": pl.DataFrame(
-            [
+        "documents": frame(
+            "documents",
+            (
                 {
                     **asdict(s.meta),
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
                     "item_count": counts.get(s.meta.doc_id, 0),
                 }
-                for s, repaired in zip(build.sources, build.repaired_texts, strict=True)
-            ]
+                for s, repaired in sources
+            ),
         ),
-        "document_texts": pl.DataFrame(
-            {
-                "doc_id": [s.meta.doc_id for s in build.sources],
-                "text_raw": [s.text for s in build.sources],
-                "text": list(build.repaired_texts),
-            }
+        "document_texts": frame(
+            "document_texts",
+            ({"doc_id": s.meta.doc_id, "text_raw": s.text, "text": r} for s, r in sources),
         ),
-        "items": pl.DataFrame(
-            [
+        "items": frame(
+            "items",
+            (
                 {**asdict(item), "years": list(item.years), "position": n}
                 for n, item in enumerate(build.items)
-            ],
-            schema_overrides={"years": pl.List(pl.Int32)},
+            ),
         ),
-        "concepts": pl.DataFrame(
-            [
-                {
-                    "concept_id": c.concept_id,
-                    "dimension": c.dimension,
-                    "label_sv": c.label_sv,
-                    "label_en": c.label_en,
-                    "scope_sv": c.scope_sv,
-                    "scope_en": c.scope_en,
-                    "position": n,
-                }
-                for n, c in enumerate(taxonomy.concepts)
-            ]
+        "concepts": frame(
+            "concepts", ({**asdict(c), "position": n} for n, c in enumerate(concepts))
         ),
-        "concept_aliases": pl.DataFrame(
-            [{"concept_id": c.concept_id, "alias": a} for c in taxonomy.concepts for a in c.aliases]
+        "concept_aliases": frame(
+            "concept_aliases",
+            ({"concept_id": c.concept_id, "alias": a} for c in concepts for a in c.aliases),
         ),
-        "crosswalk": pl.DataFrame(
-            [{"concept_id": a, "eccar_id": b} for a, b in taxonomy.crosswalk],
-            schema={"concept_id": pl.String, "eccar_id": pl.String},
+        "crosswalk": frame(
+            "crosswalk", ({"concept_id": a, "eccar_id": b} for a, b in build.taxonomy.crosswalk)
         ),
-        "suggestions": _mapping_frame(build.suggestions, with_status=False),
-        "mappings": _mapping_frame(build.mappings, with_status=True),
+        "suggestions": frame("suggestions", map(asdict, build.suggestions)),
+        "mappings": _mapping_frame(build.mappings),
         "cell_reviews": _cell_review_frame(build.not_covered),
-        "quality": pl.DataFrame(
-            list(build.quality),
-            schema={
-                "concept_id": pl.String,
-                "precision": pl.Float64,
-                "recall": pl.Float64,
-                "support": pl.Int32,
-            },
-        ),
+        "quality": frame("quality", build.quality),
         "build_log": _log_frame(build.log),
     }
 
 
+def _mapping_frame(mappings: Sequence[Mapping]) -> pl.DataFrame:
+    return frame("mappings", map(asdict, mappings))
+
+
 def _cell_review_frame(not_covered: Sequence[Decision]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "city": d.city,
-                "concept_id": d.concept_id,
-                "reviewer": d.reviewer,
-                "decided_at": d.decided_at,
-                "note": d.note,
-            }
-            for d in not_covered
-        ],
-        schema={k: pl.String for k in ("city", "concept_id", "reviewer", "decided_at", "note")},
-    )
+    return frame("cell_reviews", map(asdict, not_covered))
 
 
 def _log_frame(log: Sequence[tuple[str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [{"topic": t, "message": m} for t, m in log],
-        schema={"topic": pl.String, "message": pl.String},
-    )
-
-
-def _mapping_frame(mappings: Sequence[Mapping], with_status: bool) -> pl.DataFrame:
-    schema = {
-        "item_id": pl.String,
-        "concept_id": pl.String,
-        "score": pl.Float64,
-        "method": pl.String,
-        "matched_alias": pl.String,
-        "status": pl.String,
-        "match_start": pl.Int32,
-        "match_end": pl.Int32,
-    }
-    frame = pl.DataFrame([asdict(m) for m in mappings], schema=schema)
-    return frame if with_status else frame.drop("status")
+    return frame("build_log", ({"topic": t, "message": m} for t, m in log))
 
 
 def check(con: duckdb.DuckDBPyConnection) -> None:
-    """Keys unique and not null, accepted values, references resolve — or name what is bad."""
-    problems: list[str] = []
-    for table, key in KEYS.items():
-        columns = ", ".join(key)
-        nulls = " OR ".join(f"{c} IS NULL" for c in key)
-        bad = con.execute(
-            f"SELECT {columns}, count(*) FROM {table} GROUP BY ALL "  # noqa: S608
-            f"HAVING count(*) > 1 OR {nulls} LIMIT 5"
-        ).fetchall()
-        problems += [f"{table}: key {row[:-1]} repeated {row[-1]} times or null" for row in bad]
-    for (table, column), allowed in ACCEPTED_VALUES.items():
-        bad = con.execute(
-            f"SELECT DISTINCT {column} FROM {table} "  # noqa: S608
-            f"WHERE {column} NOT IN (SELECT unnest(?::VARCHAR[]))",
-            [list(allowed)],
-        ).fetchall()
-        problems += [f"{table}.{column}: value {row[0]!r} not allowed" for row in bad]
-    for table, column, parent in REFERENCES:
-        bad = con.execute(
-            f"SELECT DISTINCT t.{column} FROM {table} t ANTI JOIN {parent} p "  # noqa: S608
-            f"ON t.{column} = p.{parent_key(parent)} LIMIT 5"
-        ).fetchall()
-        problems += [f"{table}.{column}: {row[0]!r} not found in {parent}" for row in bad]
+    """Keys unique and not null, accepted values, references resolve (the rules declared in
+    etl/schema.py) — or raise, naming the bad keys and values."""
+    problems = violations(con)
     if problems:
         raise PublishCheckFailed("the built database breaks its own rules:\n" + "\n".join(problems))
-
-
-def parent_key(table: str) -> str:
-    return KEYS[table][0]

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from etl.errors import InputError
+from etl.model import DIMENSIONS
 
-DIMENSIONS: tuple[str, ...] = ("eccar", "function", "focus", "arena")
 ECCAR_DIMENSION = "eccar"
 
 # The ids DESIGN.md fixes as a contract: the evaluation and the ECCAR page rely on them.

@@ -14,11 +14,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.model import ITEM_KINDS
+from etl.model import COVERAGE_STATES as COVERAGE_STATES  # the pages import it from here
+from etl.model import DIMENSIONS, ITEM_KINDS
 from etl.read.export import EXPORT_TABLES
 
-COVERAGE_STATES = ("confirmed", "suggested", "reviewed_not_covered", "not_found")
-DIMENSIONS = ("eccar", "function", "focus", "arena")
 COVERED_STATES = ("confirmed", "suggested")  # what the comparison pages count as covered
 # A remissvar gives its overall position first in the administration's views and proposals.
 POSITION_SECTION = "Förvaltningens synpunkter och förslag"
