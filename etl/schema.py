@@ -88,13 +88,16 @@ TABLES: tuple[Table, ...] = (
         "documents",
         "one row per source document",
         (
-            Column("doc_id", "the document's id: manifest number and file hash", contract=True),
+            Column("doc_id", "the source file's name without its extension", contract=True),
             Column("city", "the city whose document it is", contract=True),
             Column("organ", "the committee or office that wrote it", contract=True),
             Column("doc_kind", "what kind of paper it is", accepted=DOC_KINDS, contract=True),
             Column("title", "its title", contract=True),
             Column(
-                "date", "its date, YYYY-MM-DD, empty when unknown", nullable=True, contract=True
+                "date",
+                "its date: YYYY, YYYY-MM or YYYY-MM-DD, empty when unknown",
+                nullable=True,
+                contract=True,
             ),
             Column(
                 "dnr",
@@ -104,7 +107,7 @@ TABLES: tuple[Table, ...] = (
             ),
             Column(
                 "relates_to",
-                "the doc_id it answers or implements, empty when none",
+                "the document it answers or implements, as the manifest names it",
                 nullable=True,
                 contract=True,
             ),

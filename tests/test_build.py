@@ -14,7 +14,6 @@ import pytest
 from etl.errors import InputError
 from etl.paths import ROOT, Paths
 from etl.pipeline import STAGES, build
-from etl.publish import PublishCheckFailed, check
 
 CONTRACT = ROOT / "tests" / "check_contract.py"
 
@@ -66,27 +65,6 @@ def test_a_failed_build_leaves_the_previous_database(fresh_data: Paths) -> None:
         build(fresh_data, progress=lambda _: None)
     assert digest(fresh_data.db) == before
     assert [p.name for p in fresh_data.data.iterdir() if p.name.endswith(".tmp")] == []
-
-
-def test_publish_check_names_the_bad_keys() -> None:
-    with duckdb.connect() as con:
-        con.execute(
-            "CREATE TABLE documents (doc_id VARCHAR); CREATE TABLE items (item_id VARCHAR, "
-            "doc_id VARCHAR, kind VARCHAR); CREATE TABLE concepts (concept_id VARCHAR);"
-            "CREATE TABLE concept_aliases (concept_id VARCHAR, alias VARCHAR);"
-            "CREATE TABLE crosswalk (concept_id VARCHAR, eccar_id VARCHAR);"
-            "CREATE TABLE suggestions (item_id VARCHAR, concept_id VARCHAR);"
-            "CREATE TABLE mappings (item_id VARCHAR, concept_id VARCHAR, method VARCHAR, "
-            "status VARCHAR); CREATE TABLE cell_reviews (city VARCHAR, concept_id VARCHAR);"
-            "INSERT INTO documents VALUES ('d');"
-            "INSERT INTO items VALUES ('i1', 'd', 'component'), ('i1', 'd', 'poem');"
-        )
-        with pytest.raises(PublishCheckFailed) as error:
-            check(con)
-    assert str(error.value).splitlines()[1:] == [
-        "items: key ('i1',) repeated 2 times or null",
-        "items.kind: value 'poem' not allowed",
-    ]
 
 
 def test_cli_build_uses_the_environment_paths(fresh_data: Paths) -> None:
