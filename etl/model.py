@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-DocKind = Literal["response", "policy", "plan", "report", "webpage", "minutes", "other"]
+# The shared vocabulary: the accepted values of the published columns (etl/schema.py declares
+# which column takes which), imported by every stage, page and test that needs them.
 DOC_KINDS: tuple[str, ...] = ("response", "policy", "plan", "report", "webpage", "minutes", "other")
-ItemKind = Literal["component", "activity", "response", "recommendation"]
 ITEM_KINDS: tuple[str, ...] = ("component", "activity", "response", "recommendation")
 MAPPING_METHODS: tuple[str, ...] = ("fuzzy", "stated", "manual")
 MAPPING_STATUSES: tuple[str, ...] = ("auto", "accepted", "rejected")
