@@ -8,6 +8,10 @@ Swedish word frequency (wordfreq plus the corpus's clean documents) plus the log
 confusions it assumes, compounds the lexicon lacks are split into known parts, and a handful of
 context rules settle the pairs that frequency alone cannot (är/år, bor/bör, 1/i).
 
+The language knowledge (which characters OCR put for which letters and at what cost, the
+function words, the context pairs) is data in data/language/sv-ocr.toml, checked on load; this
+module holds the model and its measured weights.
+
 Everything that is not a restored letter is left byte-for-byte as it was.
 """
 
@@ -15,24 +19,24 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
 
 from wordfreq import get_frequency_dict
 
-# Letters the OCR lost; their presence in a text is what clean Swedish looks like.
-DIACRITICS = frozenset("åäöÅÄÖ")
+from etl.errors import InputError
+from etl.paths import ROOT
 
-# Swedish function words, with their garbled forms, to tell Swedish from other languages.
-SWEDISH_MARKERS = frozenset(
-    "och att det som en av för for med till den har de inte om på pa är ar ett ska kan "
-    "eller samt vara från fran".split()
-)
+# The OCR confusions and context rules of Swedish: a language file, edited without Python.
+OCR_RULES_FILE = ROOT / "data" / "language" / "sv-ocr.toml"
 
-# Share of word tokens that must be Swedish markers before a text counts as Swedish prose;
-# Swedish prose runs at 25-35 %, English text with a stray "for"/"den" stays far below.
+# Share of word tokens that must be Swedish function words before a text counts as Swedish
+# prose; Swedish prose runs at 25-35 %, English text with a stray "for"/"den" stays far below.
 MIN_SWEDISH_SHARE = 0.15
 
 # Clean Swedish has å/ä/ö in roughly a fifth of its words (001: 21 %, 004: 19 %); below 1 % the
@@ -50,44 +54,9 @@ DOMAIN_WEIGHT = 0.2
 # Zipf frequency is log10(per-billion); this converts a probability to that scale.
 ZIPF_OFFSET = 9.0
 
-# log10 P(observed | intended) for the OCR confusions seen in 000 and 003. An observed letter
-# that can also be itself costs 0 for the identity. Values were set from how often each confusion
-# occurs in those documents relative to the letter's ordinary use.
-SINGLE_CONFUSIONS: dict[str, dict[str, float]] = {
-    "a": {"a": 0.0, "ä": -0.6, "å": -0.5},
-    "o": {"o": 0.0, "ö": -0.4},
-    "é": {"ä": -0.3, "å": -0.5, "ö": -0.8, "é": -0.8},
-    "è": {"ä": -0.3, "å": -0.5, "ö": -0.8, "è": -0.8},
-    "i": {"i": 0.0, "ä": -0.9, "å": -2.0},
-    "d": {"d": 0.0, "ä": -1.0, "å": -1.0, "ö": -1.0},
-    "&": {"ä": -0.2, "å": -0.7},
-    "6": {"ö": -0.1},
-    "0": {"ö": -0.5},
-    "g": {"g": 0.0, "ö": -2.0},
-    "{": {"f": -0.3},
-    "1": {"i": -0.8, "": -0.8},
-}
-
-# Two observed characters standing for one letter ("méanskliga", "stidrka", "bemoéta",
-# "d4ven", "Jjdmlik"). Costlier than single confusions because they are rarer; pairs of plain
-# letters ("da", "id") most of all, since they also occur in ordinary words ("dar" is "där",
-# not "är").
-PAIR_CONFUSIONS: dict[str, dict[str, float]] = {
-    **{p: {"ä": -1.2, "å": -1.2} for p in ("éa", "aé", "éi", "éd")},
-    **{p: {"ä": -2.0, "å": -2.0} for p in ("ia", "id", "di", "da", "ad")},
-    "d4": {"ä": -0.8, "å": -1.2},
-    "oé": {"ö": -1.2},
-    "éo": {"ö": -1.2},
-    **{p: {"ö": -2.0} for p in ("do", "od")},
-    "jj": {"j": -0.5},
-}
-
-# Characters that may stand for a lost letter; a token needs at least one to be worth analysing.
-CONFUSABLE = frozenset("".join(SINGLE_CONFUSIONS) + "".join(PAIR_CONFUSIONS))
-
-# Skeleton: the lexicon indexed with å/ä→a and ö→o, so the plain a/o of the OCR output need no
-# enumeration and only the real look-alikes (i, d, é, &, 6 ...) multiply the variants.
-SKELETON = str.maketrans("äåö", "aao")
+# The corrector reads one or two observed characters as one intended letter ("é" → "ä",
+# "d4" → "ä"); longer confusions would multiply the spellings tried per token.
+MAX_CONFUSION_CHARS = 2
 
 # Prune spellings whose assumed confusions are jointly this improbable (log10).
 MAX_CHANNEL_COST = -4.0
@@ -113,18 +82,9 @@ MAX_PART_ZIPF = 5.5
 MIN_PART_LEN = 3
 MIN_PART_ZIPF = 1.0
 
-# Productive endings that wordfreq under-represents: the participle "besvarande" is rare in the
-# list, yet "besvara" is common, so a form in -nde is also scored from its stem, somewhat lower.
-DERIVATION_SUFFIXES = ("nde",)
+# A form read from its stem (a derivation ending, or a genitive -s when the whole form has no
+# reading at all; otherwise "berors" would beat "berörs" via the verb "beror") scores this lower.
 DERIVATION_PENALTY = 1.0
-
-# Genitive and linking -s ("förvaltningars", "nämnds-") is read from the stem only when the whole
-# form has no reading at all; otherwise "berors" would beat "berörs" via the verb "beror".
-GENITIVE_SUFFIX = "s"
-
-# Words after which a verb infinitive follows: there the real-word margin is dropped, so that
-# "kan starka" becomes "kan stärka" (the adjective cannot stand there).
-INFINITIVE_MARKERS = frozenset("att kan ska skall bör måste vill kunna skulle få".split())
 
 # A common word that reads as another common word is rarely an OCR error when it is long; short
 # ones ("for", "pa", "na") are the usual stripped spellings. Long known words therefore get this
@@ -133,9 +93,6 @@ REAL_WORD_MIN_LEN = 4
 REAL_WORD_MIN_ZIPF = 3.0
 REAL_WORD_MARGIN = 0.7
 
-# Digits that OCR put for letters ("6ka", "f0r", "d4ven", "i1"); tokens with other digits are codes.
-DIGIT_CONFUSIONS = frozenset("0146")
-
 # Longer tokens are not Swedish words (no compound in the corpus exceeds 30 letters); skipping them
 # also bounds the work an adversarial input can cause.
 MAX_TOKEN_LEN = 40
@@ -143,58 +100,285 @@ MAX_TOKEN_LEN = 40
 # All-caps tokens this short are acronyms (KS, MR, APT, R&D), never garbled words.
 MAX_ACRONYM_LEN = 4
 
-# Tokens are runs of letters plus the characters OCR put in place of å/ä/ö.
-TOKEN_RE = re.compile(r"(?:[^\W_]|[&{])+")
-
 # E-mail addresses and URLs are copied verbatim: their letters are identifiers, not words.
 PROTECTED_RE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
-
-# Words after which "ar" means "år" (a count or span of years), not "är".
-YEAR_CONTEXT = frozenset(
-    "ett två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo flera några många "
-    "varje vartannat vart per senaste sista första andra hela halvt under i".split()
-)
 
 # Numbers with more digits than this are years or case numbers, not counts of years.
 MAX_COUNT_DIGITS = 2
 
-# "bor" is "bör" (should) unless it is followed by a place or a companion, where it means "lives".
-BOR_LIVES_CONTEXT = frozenset("i på kvar hos med tillsammans nära ihop utomlands här där".split())
+# The conditions a context pair may give, and which neighbour each looks at.
+PAIR_CONDITIONS = {
+    "if_previous_in": ("previous", True),
+    "unless_previous_in": ("previous", False),
+    "if_next_in": ("next", True),
+    "unless_next_in": ("next", False),
+}
 
-# "stod" (stood) needs a subject right before it; otherwise the OCR'd word was "stöd" (support).
-SUBJECT_PRONOUNS = frozenset("jag du han hon vi ni de dom man som".split())
+Costs = dict[str, float]
 
-# "vald" (elected, chosen) follows a copula or adverb; elsewhere it was "våld" (violence).
-ELECTED_CONTEXT = frozenset("är var blev bli blir blivit varit nyligen demokratiskt".split())
 
-# Everyday-register words that wordfreq (with its social-media sources) ranks above their formal
-# look-alikes, though municipal prose practically never uses them.
-INFORMAL_PENALTY: dict[str, float] = {"gilla": 2.0, "gillar": 2.0, "gillas": 2.0}
+@dataclass(frozen=True)
+class ContextPair:
+    """Take `instead` over the reading `reading` when the neighbouring word says so."""
 
-# Month and unit words: "den 1 januari", "1 procent" keep their digit.
-NUMBER_CONTEXT = frozenset(
-    "januari februari mars april maj juni juli augusti september oktober november december "
-    "jan feb mar apr jun jul aug sep sept okt nov dec procent kr kronor miljon miljoner miljard "
-    "st år timme timmar dag dagar vecka veckor månad månader kap kapitel".split()
+    reading: str
+    instead: str
+    neighbour: str  # "previous" or "next"
+    words: frozenset[str]
+    when_found: bool  # True: when the neighbour is among `words`; False: when it is not
+    or_after_count: bool = False  # a count ("3") before the word also says so
+
+    def applies(self, previous: str, following: str) -> bool:
+        if self.or_after_count and _small_number(previous):
+            return True
+        word = previous if self.neighbour == "previous" else following
+        return (word in self.words) == self.when_found
+
+
+@dataclass(frozen=True)
+class OcrRules:
+    """The contents of data/language/sv-ocr.toml, checked, in the shapes the corrector uses."""
+
+    lost: dict[str, str]  # lost letter → the plain letter of its skeleton
+    function_words: frozenset[str]
+    confusions: dict[str, Costs]  # one or two observed characters → intended letter → cost
+    initial_confusions: dict[str, Costs]  # the same, only at the start of a word
+    derivation_suffixes: tuple[str, ...]
+    linking_suffix: str
+    register_penalties: dict[str, float]
+    infinitive_markers: frozenset[str]
+    pairs: tuple[ContextPair, ...]
+    lone_digit: str
+    lone_digit_word: str
+    number_after: frozenset[str]
+    number_before: frozenset[str]
+    fragments: dict[str, str]
+
+    @cached_property
+    def diacritics(self) -> frozenset[str]:
+        """The lost letters in both cases: their presence is what clean Swedish looks like."""
+        return frozenset(self.lost) | {letter.upper() for letter in self.lost}
+
+    @cached_property
+    def skeleton(self) -> dict[int, str]:
+        """Translation to the skeleton: the lexicon indexed without the lost letters, so the
+        plain a/o of the OCR output need no enumeration and only real look-alikes multiply."""
+        return str.maketrans(self.lost)
+
+    @cached_property
+    def confusable(self) -> frozenset[str]:
+        """Characters that may stand for a lost letter; a token needs one to be worth analysing."""
+        return frozenset("".join(self.confusions) + "".join(self.initial_confusions))
+
+    @cached_property
+    def digit_confusions(self) -> frozenset[str]:
+        """Digits that OCR put for letters ("6ka", "f0r", "d4ven"); other digits mark codes."""
+        return frozenset(c for c in self.confusable if c.isdigit())
+
+    @cached_property
+    def token_re(self) -> re.Pattern[str]:
+        """Tokens: runs of letters and digits plus the other characters OCR put for letters."""
+        extra = "".join(sorted(c for c in self.confusable if not c.isalnum()))
+        return re.compile(rf"(?:[^\W_]|[{re.escape(extra)}])+" if extra else r"[^\W_]+")
+
+
+def load_ocr_rules(path: Path = OCR_RULES_FILE) -> OcrRules:
+    """Read and check an OCR rules file; InputError names the file and the key to fix."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{path}: OCR rules file not found; restore it from the repository"
+        ) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}); fix the file and build again") from None
+    return parse_ocr_rules(document, str(path))
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> OcrRules:
+    """The shipped Swedish rules, read once per process."""
+    return load_ocr_rules()
+
+
+class _Reader:
+    """Typed access to a parsed TOML document; every complaint names the file and the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> InputError:
+        return InputError(f"{self.source}: {key}: {problem}")
+
+    def table(
+        self, parent: dict[str, Any], key: str, where: str, keys: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """The table `key` of `parent`; with `keys`, any other key in it is a typo."""
+        value = parent.get(key)
+        name = f"{where}.{key}" if where else key
+        if not isinstance(value, dict):
+            raise self.fail(name, "missing or not a table; restore it from the repository")
+        unknown = sorted(set(value) - set(keys)) if keys else []
+        if unknown:
+            raise self.fail(name, f"unknown key(s) {', '.join(unknown)}; use {', '.join(keys)}")
+        return value
+
+    def text(self, table: dict[str, Any], key: str, where: str) -> str:
+        value = table.get(key)
+        if not isinstance(value, str) or not value:
+            raise self.fail(f"{where}.{key}", "must be a non-empty text in quotes")
+        return value
+
+    def words(self, table: dict[str, Any], key: str, where: str) -> frozenset[str]:
+        value = table.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(f"{where}.{key}", 'must be a list of words, e.g. ["och", "att"]')
+        for word in value:
+            if not isinstance(word, str) or not word or word != word.strip().lower():
+                raise self.fail(f"{where}.{key}", f"{word!r} is not a lowercase word")
+        return frozenset(value)
+
+    def numbers(self, table: dict[str, Any], where: str, cost: bool) -> dict[str, float]:
+        """Word → number; a cost is a log10 probability (0 or below), a penalty 0 or above."""
+        out: dict[str, float] = {}
+        for key, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.fail(f"{where}.{key!r}", f"{value!r} is not a number")
+            if (value > 0) if cost else (value < 0):
+                kind = (
+                    "a cost (log10 probability) is 0 or below"
+                    if cost
+                    else "a penalty is 0 or above"
+                )
+                raise self.fail(f"{where}.{key!r}", f"{value}: {kind}")
+            out[key] = float(value)
+        return out
+
+    def confusions(self, table: dict[str, Any], where: str) -> dict[str, Costs]:
+        out: dict[str, Costs] = {}
+        for observed, intended in table.items():
+            key = f"{where}.{observed!r}"
+            if not 1 <= len(observed) <= MAX_CONFUSION_CHARS or observed != observed.lower():
+                raise self.fail(key, "an observed spelling is one or two lowercase characters")
+            if not isinstance(intended, dict) or not intended:
+                raise self.fail(key, 'must map intended letters to costs, e.g. { "ä" = -0.6 }')
+            for letter in intended:
+                if len(letter) > 1:
+                    raise self.fail(f"{key}.{letter!r}", "an intended letter is one character")
+            out[observed] = self.numbers(intended, key, cost=True)
+        return out
+
+    def pair(self, entry: object, where: str) -> ContextPair:
+        if not isinstance(entry, dict):
+            raise self.fail(where, "must be a [[context.pair]] table")
+        allowed = ("reading", "instead", *PAIR_CONDITIONS, "if_previous_is_count")
+        unknown = sorted(set(entry) - set(allowed))
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {', '.join(unknown)}; use {', '.join(allowed)}")
+        given = [c for c in PAIR_CONDITIONS if c in entry]
+        if len(given) != 1:
+            raise self.fail(where, f"give exactly one of {', '.join(PAIR_CONDITIONS)}")
+        neighbour, when_found = PAIR_CONDITIONS[given[0]]
+        after_count = entry.get("if_previous_is_count", False)
+        if not isinstance(after_count, bool) or (after_count and given[0] != "if_previous_in"):
+            raise self.fail(
+                f"{where}.if_previous_is_count", "is true or false, and goes with if_previous_in"
+            )
+        return ContextPair(
+            reading=self.text(entry, "reading", where),
+            instead=self.text(entry, "instead", where),
+            neighbour=neighbour,
+            words=self.words(entry, given[0], where),
+            when_found=when_found,
+            or_after_count=after_count,
+        )
+
+
+SECTIONS = (
+    "letters",
+    "detection",
+    "confusions",
+    "initial_confusions",
+    "morphology",
+    "register",
+    "context",
 )
 
-# Words after which a lone "1" is a number, not the preposition ("den 1", "kapitel 1").
-NUMBER_PRECEDERS = frozenset("den kapitel kap punkt bilaga sid sidan nr nummer steg del".split())
+
+def parse_ocr_rules(document: dict[str, Any], source: str = "sv-ocr.toml") -> OcrRules:
+    """Check a parsed OCR rules file and return it as frozen data."""
+    read = _Reader(source)
+    unknown = sorted(set(document) - set(SECTIONS))
+    if unknown:
+        raise read.fail(", ".join(unknown), f"unknown section; the file has {', '.join(SECTIONS)}")
+    lost = read.table(read.table(document, "letters", "", ("lost",)), "lost", "letters")
+    for letter, plain in lost.items():
+        if len(letter) != 1 or not isinstance(plain, str) or len(plain) != 1:
+            raise read.fail(f"letters.lost.{letter!r}", 'map one letter to one, e.g. "ä" = "a"')
+    detection = read.table(document, "detection", "", ("function_words",))
+    confusions = read.confusions(read.table(document, "confusions", ""), "confusions")
+    initial = read.confusions(read.table(document, "initial_confusions", ""), "initial_confusions")
+    for observed in set(initial) & set(confusions):
+        raise read.fail(f"initial_confusions.{observed!r}", "is already in [confusions]")
+    morphology = read.table(document, "morphology", "", ("derivation_suffixes", "linking_suffix"))
+    register = read.table(document, "register", "", ("penalties",))
+    context = read.table(
+        document, "context", "", ("infinitive_markers", "pair", "lone_digit", "fragments")
+    )
+    entries = context.get("pair")
+    if not isinstance(entries, list):
+        raise read.fail("context.pair", "missing; give the pairs as [[context.pair]] tables")
+    pairs = tuple(read.pair(e, f"context.pair[{n}]") for n, e in enumerate(entries, start=1))
+    readings = [p.reading for p in pairs]
+    for reading in {r for r in readings if readings.count(r) > 1}:
+        raise read.fail("context.pair", f"reading {reading!r} has more than one pair; merge them")
+    digit = read.table(
+        context, "lone_digit", "context", ("digit", "word", "number_after", "number_before")
+    )
+    lone_digit = read.text(digit, "digit", "context.lone_digit")
+    if len(lone_digit) != 1 or not lone_digit.isdigit():
+        raise read.fail("context.lone_digit.digit", 'must be one digit in quotes, e.g. "1"')
+    fragments = read.table(context, "fragments", "context")
+    for fragment, word in fragments.items():
+        if not isinstance(word, str) or not word:
+            raise read.fail(f"context.fragments.{fragment!r}", "must map to the whole word")
+    return OcrRules(
+        lost=dict(lost),
+        function_words=read.words(detection, "function_words", "detection"),
+        confusions=confusions,
+        initial_confusions=initial,
+        derivation_suffixes=tuple(
+            sorted(read.words(morphology, "derivation_suffixes", "morphology"))
+        ),
+        linking_suffix=read.text(morphology, "linking_suffix", "morphology"),
+        register_penalties=read.numbers(
+            read.table(register, "penalties", "register"), "register.penalties", cost=False
+        ),
+        infinitive_markers=read.words(context, "infinitive_markers", "context"),
+        pairs=pairs,
+        lone_digit=lone_digit,
+        lone_digit_word=read.text(digit, "word", "context.lone_digit"),
+        number_after=read.words(digit, "number_after", "context.lone_digit"),
+        number_before=read.words(digit, "number_before", "context.lone_digit"),
+        fragments=dict(fragments),
+    )
 
 
 @dataclass(frozen=True, eq=False)
 class Lexicon:
-    """Swedish word scores (zipf, general mixed with domain) and their diacritic-free index."""
+    """Swedish word scores (zipf, general mixed with domain), their skeleton index, and the OCR
+    rules they were built with."""
 
     zipf: dict[str, float]
     skeletons: dict[str, tuple[str, ...]]
+    rules: OcrRules
 
     def __repr__(self) -> str:
         return f"Lexicon({len(self.zipf)} words)"
 
     def score(self, word: str) -> float:
         """Zipf score of a lowercase word, 0 when unknown; informal words are damped."""
-        return self.zipf.get(word, 0.0) - INFORMAL_PENALTY.get(word, 0.0)
+        return self.zipf.get(word, 0.0) - self.rules.register_penalties.get(word, 0.0)
 
 
 @lru_cache(maxsize=1)
@@ -209,8 +393,13 @@ def _words(text: str) -> Iterator[str]:
         yield match.group(0).lower()
 
 
-def build_lexicon(clean_texts: Iterable[str]) -> Lexicon:
-    """Mix wordfreq Swedish with the clean documents' own words, so municipal terms rank right."""
+def build_lexicon(clean_texts: Iterable[str], rules: OcrRules | None = None) -> Lexicon:
+    """Mix wordfreq Swedish with the clean documents' own words, so municipal terms rank right.
+
+    `rules` defaults to the shipped data/language/sv-ocr.toml.
+    """
+    rules = rules or default_rules()
+    skeleton = rules.skeleton
     general = _general_frequencies()
     domain = Counter(w for text in clean_texts for w in _words(text))
     total = sum(domain.values())
@@ -223,22 +412,20 @@ def build_lexicon(clean_texts: Iterable[str]) -> Lexicon:
         if p <= 0:
             continue
         zipf[word] = math.log10(p) + ZIPF_OFFSET
-        index.setdefault(word.translate(SKELETON), []).append(word)
-    return Lexicon(zipf=zipf, skeletons={k: tuple(v) for k, v in index.items()})
+        index.setdefault(word.translate(skeleton), []).append(word)
+    return Lexicon(zipf=zipf, skeletons={k: tuple(v) for k, v in index.items()}, rules=rules)
 
 
-def _token_words(text: str) -> list[str]:
-    """Word tokens (letters plus OCR stand-ins) used for detection."""
-    return [t.lower() for t in TOKEN_RE.findall(text) if any(c.isalpha() for c in t)]
-
-
-def needs_repair(text: str) -> bool:
+def needs_repair(text: str, rules: OcrRules | None = None) -> bool:
     """Swedish prose with (almost) no å/ä/ö has lost them: clean Swedish uses them constantly."""
-    words = _token_words(text)
+    rules = rules or default_rules()
+    tokens = rules.token_re.findall(text)
+    words = [t.lower() for t in tokens if any(c.isalpha() for c in t)]
     if len(words) < MIN_WORDS_FOR_DETECTION:
         return False
-    swedish = sum(w in SWEDISH_MARKERS for w in words) / len(words)
-    with_diacritics = sum(any(c in DIACRITICS for c in w) for w in words) / len(words)
+    diacritics = rules.diacritics
+    swedish = sum(w in rules.function_words for w in words) / len(words)
+    with_diacritics = sum(any(c in diacritics for c in w) for w in words) / len(words)
     return swedish >= MIN_SWEDISH_SHARE and with_diacritics < MAX_DIACRITIC_SHARE
 
 
@@ -247,9 +434,11 @@ def needs_repair(text: str) -> bool:
 Slot = dict[str, float]
 
 
-def _variants(garbled: str) -> list[tuple[str, tuple[Slot, ...]]]:
+def _variants(garbled: str, rules: OcrRules) -> list[tuple[str, tuple[Slot, ...]]]:
     """Skeleton spellings a lowercase garbled string may stand for, each with its slot costs."""
     out: list[tuple[str, tuple[Slot, ...]]] = []
+    skeleton = rules.skeleton
+    confusions, initial = rules.confusions, rules.initial_confusions
 
     def walk(pos: int, skel: str, slots: tuple[Slot, ...], bound: float) -> None:
         if len(out) >= MAX_VARIANTS:
@@ -258,20 +447,24 @@ def _variants(garbled: str) -> list[tuple[str, tuple[Slot, ...]]]:
             out.append((skel, slots))
             return
         options: list[tuple[int, Slot]] = []
+        # Two observed characters for one letter first, then one (MAX_CONFUSION_CHARS).
         pair = garbled[pos : pos + 2]
-        if pair in PAIR_CONFUSIONS and (pair != "jj" or pos == 0):
-            options.append((2, PAIR_CONFUSIONS[pair]))
+        if len(pair) == 2:
+            slot = confusions.get(pair) or (initial.get(pair) if pos == 0 else None)
+            if slot:
+                options.append((2, slot))
         char = garbled[pos]
-        options.append((1, SINGLE_CONFUSIONS.get(char, {char: 0.0})))
+        slot = confusions.get(char) or (initial.get(char) if pos == 0 else None)
+        options.append((1, slot or {char: 0.0}))  # a character with no confusion is itself
         for width, slot in options:
             by_skeleton: dict[str, float] = {}
             for intended, cost in slot.items():
-                key = intended.translate(SKELETON)
+                key = intended.translate(skeleton)
                 by_skeleton[key] = max(by_skeleton.get(key, -99.0), cost)
             for key, best in by_skeleton.items():
                 if bound + best < MAX_CHANNEL_COST:
                     continue
-                sub = {i: c for i, c in slot.items() if i.translate(SKELETON) == key}
+                sub = {i: c for i, c in slot.items() if i.translate(skeleton) == key}
                 next_slots = slots + (sub,) if key else slots
                 walk(pos + width, skel + key, next_slots, bound + best)
 
@@ -282,7 +475,7 @@ def _variants(garbled: str) -> list[tuple[str, tuple[Slot, ...]]]:
 def _readings(garbled: str, lexicon: Lexicon) -> dict[str, float]:
     """Lexicon words a lowercase garbled string can be read as, with their channel cost."""
     found: dict[str, float] = {}
-    for skel, slots in _variants(garbled):
+    for skel, slots in _variants(garbled, lexicon.rules):
         for word in lexicon.skeletons.get(skel, ()):
             cost = 0.0
             for letter, slot in zip(word, slots, strict=True):
@@ -315,8 +508,9 @@ class _Corrector:
             return self.part_cache[garbled]
         best: tuple[str, float, float] | None = None
         forms = [(garbled, "")]
-        if garbled.endswith("s") and len(garbled) > MIN_PART_LEN:
-            forms.append((garbled[:-1], "s"))
+        link = self.lexicon.rules.linking_suffix
+        if garbled.endswith(link) and len(garbled) > MIN_PART_LEN:
+            forms.append((garbled[: -len(link)], link))
         for stem, link in forms:
             for word, cost in self.readings(stem).items():
                 zipf = self.lexicon.score(word)
@@ -367,15 +561,17 @@ class _Corrector:
 
         for word, cost in self.readings(garbled).items():
             offer(word, self.lexicon.score(word) + cost)
-        for suffix in DERIVATION_SUFFIXES:
+        rules = self.lexicon.rules
+        for suffix in rules.derivation_suffixes:
             stem = garbled[: -len(suffix)]
             if garbled.endswith(suffix) and len(stem) >= MIN_PART_LEN:
                 for word, cost in self.readings(stem).items():
                     offer(word + suffix, self.lexicon.score(word) + cost - DERIVATION_PENALTY)
-        stem = garbled[: -len(GENITIVE_SUFFIX)]
-        if not scored and garbled.endswith(GENITIVE_SUFFIX) and len(stem) >= MIN_PART_LEN:
+        link = rules.linking_suffix
+        stem = garbled[: -len(link)]
+        if not scored and garbled.endswith(link) and len(stem) >= MIN_PART_LEN:
             for word, cost in self.readings(stem).items():
-                offer(word + GENITIVE_SUFFIX, self.lexicon.score(word) + cost - DERIVATION_PENALTY)
+                offer(word + link, self.lexicon.score(word) + cost - DERIVATION_PENALTY)
         if not scored and len(garbled) >= 2 * MIN_PART_LEN:
             split = self.compound(garbled)
             if split is not None:
@@ -389,14 +585,17 @@ class _Corrector:
 # --- context and case -------------------------------------------------------------------------
 
 
-def _apply_case(original: str, word: str, mid_sentence: bool) -> str:
+def _apply_case(original: str, word: str, mid_sentence: bool, rules: OcrRules) -> str:
     """Give the restored word the original's casing; an initial O/A/G/Jj that was a lowercase
     ö/ä/å/j in the middle of a sentence goes back to lowercase."""
     letters = [c for c in original if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word.upper()
     if original[:1].isupper():
-        lost_initial = word[:1] in ("å", "ä", "ö") or original[:2] == "Jj"
+        lost_initial = word[:1] in rules.lost or any(
+            original[: len(observed)] == observed.capitalize()
+            for observed in rules.initial_confusions
+        )
         rest_lower = all(not c.isupper() for c in original[1:])
         if lost_initial and rest_lower and mid_sentence:
             return word
@@ -424,8 +623,8 @@ def _mid_sentence(text: str, start: int) -> bool:
     return text[i] == "," or text[i].islower()
 
 
-def _is_number_one(tokens: list[tuple[int, int, str]], k: int, text: str) -> bool:
-    """A lone "1" is the number (list item, date, count) unless it sits between words."""
+def _is_number(tokens: list[tuple[int, int, str]], k: int, text: str, rules: OcrRules) -> bool:
+    """A lone digit ("1") is the number (list item, date, count) unless it sits between words."""
     start, end, _ = tokens[k]
     if text[end : end + 1] not in (" ", "\n") or k == 0 or k + 1 == len(tokens):
         return True
@@ -440,14 +639,14 @@ def _is_number_one(tokens: list[tuple[int, int, str]], k: int, text: str) -> boo
         return True
     if start == line_start and nxt[:1].isupper():
         return True
-    return prev.lower() in NUMBER_PRECEDERS or nxt.lower() in NUMBER_CONTEXT
+    return prev.lower() in rules.number_after or nxt.lower() in rules.number_before
 
 
 def _best(garbled: str, options: dict[str, float], prev: str, lexicon: Lexicon) -> str:
     """Highest-scoring reading, giving a long common identity word its real-word margin."""
     margin = 0.0
     real = len(garbled) >= REAL_WORD_MIN_LEN and lexicon.score(garbled) >= REAL_WORD_MIN_ZIPF
-    if real and prev not in INFINITIVE_MARKERS:
+    if real and prev not in lexicon.rules.infinitive_markers:
         margin = REAL_WORD_MARGIN
     return max(options, key=lambda w: options[w] + (margin if w == garbled else 0.0))
 
@@ -457,21 +656,12 @@ def _small_number(word: str) -> bool:
     return word.isdigit() and len(word) <= MAX_COUNT_DIGITS
 
 
-def _contextual(word: str, options: dict[str, float], prev: str, nxt: str) -> str:
-    """Settle pairs that frequency cannot: år/är, bör/bor, stöd/stod, berör/beror, våld/vald,
-    svårt/svart."""
-    if word == "är" and "år" in options and (prev in YEAR_CONTEXT or _small_number(prev)):
-        return "år"
-    if word == "bor" and "bör" in options and nxt not in BOR_LIVES_CONTEXT:
-        return "bör"
-    if word == "stod" and "stöd" in options and prev not in SUBJECT_PRONOUNS:
-        return "stöd"
-    if word == "beror" and "berör" in options and nxt != "på":
-        return "berör"
-    if word == "vald" and "våld" in options and prev not in ELECTED_CONTEXT:
-        return "våld"
-    if word == "svart" and "svårt" in options and nxt == "att":
-        return "svårt"
+def _contextual(word: str, options: dict[str, float], prev: str, nxt: str, rules: OcrRules) -> str:
+    """Settle the pairs frequency cannot (år/är, bör/bor, stöd/stod ...) by the neighbouring
+    words, as the context pairs of the rules file say."""
+    for pair in rules.pairs:
+        if word == pair.reading and pair.instead in options and pair.applies(prev, nxt):
+            return pair.instead
     return word
 
 
@@ -499,10 +689,13 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 
 def repair_text(text: str, lexicon: Lexicon) -> str:
     """Restore å/ä/ö token by token, changing nothing but the letters of garbled words."""
+    rules = lexicon.rules
+    confusable, digit_confusions = rules.confusable, rules.digit_confusions
+    digit, digit_word = rules.lone_digit, rules.lone_digit_word
     protected = _protected_spans(text)
     tokens = [
         (m.start(), m.end(), m.group(0))
-        for m in TOKEN_RE.finditer(text)
+        for m in rules.token_re.finditer(text)
         if not any(a <= m.start() < b for a, b in protected)
     ]
     corrector = _Corrector(lexicon)
@@ -510,7 +703,7 @@ def repair_text(text: str, lexicon: Lexicon) -> str:
     options: list[dict[str, float]] = []
     for _, _, tok in tokens:
         low = tok.lower()
-        if not 2 <= len(low) <= MAX_TOKEN_LEN or not set(low) & CONFUSABLE:
+        if not 2 <= len(low) <= MAX_TOKEN_LEN or not set(low) & confusable:
             chosen.append(low)
             options.append({})
             continue
@@ -518,7 +711,7 @@ def repair_text(text: str, lexicon: Lexicon) -> str:
             chosen.append(low)
             options.append({})
             continue
-        if any(c.isdigit() and c not in DIGIT_CONFUSIONS for c in low):
+        if any(c.isdigit() and c not in digit_confusions for c in low):
             chosen.append(low)
             options.append({})
             continue
@@ -534,18 +727,23 @@ def repair_text(text: str, lexicon: Lexicon) -> str:
     for k, (start, end, tok) in enumerate(tokens):
         prev = _neighbour(tokens, chosen, k, k - 1, text)
         nxt = _neighbour(tokens, chosen, k, k + 1, text)
-        if nxt == "1" and k + 2 <= len(tokens) and not _is_number_one(tokens, k + 1, text):
-            nxt = "i"
-        if tok == "1":
-            word = "1" if _is_number_one(tokens, k, text) else "i"
-        elif tok == "r" and prev.isalpha() and nxt.isalpha() and text[end : end + 1] == " ":
-            word = "är"
+        if nxt == digit and k + 2 <= len(tokens) and not _is_number(tokens, k + 1, text, rules):
+            nxt = digit_word
+        if tok == digit:
+            word = digit if _is_number(tokens, k, text, rules) else digit_word
+        elif (
+            tok in rules.fragments
+            and prev.isalpha()
+            and nxt.isalpha()
+            and text[end : end + 1] == " "
+        ):
+            word = rules.fragments[tok]
         else:
-            word = _contextual(chosen[k], options[k], prev, nxt)
+            word = _contextual(chosen[k], options[k], prev, nxt, rules)
         if word == tok.lower():
             continue
         pieces.append(text[last:start])
-        pieces.append(_apply_case(tok, word, _mid_sentence(text, start)))
+        pieces.append(_apply_case(tok, word, _mid_sentence(text, start), rules))
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
@@ -553,4 +751,4 @@ def repair_text(text: str, lexicon: Lexicon) -> str:
 
 def repair_if_needed(text: str, lexicon: Lexicon) -> str:
     """Repair only texts that lost their å/ä/ö; clean documents come back unchanged."""
-    return repair_text(text, lexicon) if needs_repair(text) else text
+    return repair_text(text, lexicon) if needs_repair(text, lexicon.rules) else text
