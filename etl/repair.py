@@ -106,6 +106,9 @@ PROTECTED_RE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 # Numbers with more digits than this are years or case numbers, not counts of years.
 MAX_COUNT_DIGITS = 2
 
+# The sections of the rules file.
+SECTIONS = "letters detection confusions initial_confusions morphology register context".split()
+
 # The conditions a context pair may give, and which neighbour each looks at.
 PAIR_CONDITIONS = {
     "if_previous_in": ("previous", True),
@@ -294,17 +297,6 @@ class _Reader:
         )
 
 
-SECTIONS = (
-    "letters",
-    "detection",
-    "confusions",
-    "initial_confusions",
-    "morphology",
-    "register",
-    "context",
-)
-
-
 def parse_ocr_rules(document: dict[str, Any], source: str = "sv-ocr.toml") -> OcrRules:
     """Check a parsed OCR rules file and return it as frozen data."""
     read = _Reader(source)
@@ -313,7 +305,12 @@ def parse_ocr_rules(document: dict[str, Any], source: str = "sv-ocr.toml") -> Oc
         raise read.fail(", ".join(unknown), f"unknown section; the file has {', '.join(SECTIONS)}")
     lost = read.table(read.table(document, "letters", "", ("lost",)), "lost", "letters")
     for letter, plain in lost.items():
-        if len(letter) != 1 or not isinstance(plain, str) or len(plain) != 1:
+        if (
+            len(letter) != 1
+            or letter != letter.lower()
+            or not isinstance(plain, str)
+            or len(plain) != 1
+        ):
             raise read.fail(f"letters.lost.{letter!r}", 'map one letter to one, e.g. "ä" = "a"')
     detection = read.table(document, "detection", "", ("function_words",))
     confusions = read.confusions(read.table(document, "confusions", ""), "confusions")
@@ -321,6 +318,7 @@ def parse_ocr_rules(document: dict[str, Any], source: str = "sv-ocr.toml") -> Oc
     for observed in set(initial) & set(confusions):
         raise read.fail(f"initial_confusions.{observed!r}", "is already in [confusions]")
     morphology = read.table(document, "morphology", "", ("derivation_suffixes", "linking_suffix"))
+    read.words(morphology, "derivation_suffixes", "morphology")
     register = read.table(document, "register", "", ("penalties",))
     context = read.table(
         document, "context", "", ("infinitive_markers", "pair", "lone_digit", "fragments")
@@ -347,9 +345,7 @@ def parse_ocr_rules(document: dict[str, Any], source: str = "sv-ocr.toml") -> Oc
         function_words=read.words(detection, "function_words", "detection"),
         confusions=confusions,
         initial_confusions=initial,
-        derivation_suffixes=tuple(
-            sorted(read.words(morphology, "derivation_suffixes", "morphology"))
-        ),
+        derivation_suffixes=tuple(morphology["derivation_suffixes"]),
         linking_suffix=read.text(morphology, "linking_suffix", "morphology"),
         register_penalties=read.numbers(
             read.table(register, "penalties", "register"), "register.penalties", cost=False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_repair import read_gold, word_scores
-from etl.repair import Lexicon, build_lexicon, needs_repair, repair_if_needed, repair_text
+from etl.errors import InputError
+from etl.repair import (
+    OCR_RULES_FILE,
+    Lexicon,
+    build_lexicon,
+    load_ocr_rules,
+    needs_repair,
+    repair_if_needed,
+    repair_text,
+)
 
 RAW = Path(__file__).parent.parent / "data" / "raw"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -187,3 +197,90 @@ def test_confusable_soup_keeps_everything_but_words(lexicon: Lexicon, text: str)
     out = repair_text(text, lexicon)
     assert out.count("\n") == text.count("\n")
     assert re.sub(r"\S", "", out) == re.sub(r"\S", "", text)
+
+
+def _edited_rules(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the shipped OCR rules file with one edit, as a colleague would make it."""
+    text = OCR_RULES_FILE.read_text(encoding="utf-8")
+    assert old in text
+    edited = tmp_path / "sv-ocr.toml"
+    edited.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return edited
+
+
+def test_the_shipped_rules_give_the_corrector_its_character_sets() -> None:
+    rules = load_ocr_rules()
+    assert rules.diacritics == frozenset("åäöÅÄÖ")
+    assert rules.digit_confusions == frozenset("0146")
+    assert rules.token_re.findall("{6r &r R&D 2024") == ["{6r", "&r", "R&D", "2024"]
+
+
+def test_a_context_pair_is_data(tmp_path: Path, lexicon: Lexicon) -> None:
+    garbled = "det ar svart att bedoma"
+    assert repair_text(garbled, lexicon) == "det är svårt att bedöma"
+    edited = _edited_rules(tmp_path, 'reading = "svart"', 'reading = "svarta"')
+    without_pair = replace(lexicon, rules=load_ocr_rules(edited))
+    assert repair_text(garbled, without_pair) == "det är svart att bedöma"
+
+
+def test_a_confusion_is_data(tmp_path: Path, lexicon: Lexicon) -> None:
+    assert repair_text("inom {6r inom", lexicon) == "inom för inom"
+    edited = _edited_rules(tmp_path, '"{" = { "f" = -0.3 }\n', "")
+    assert repair_text("inom {6r inom", replace(lexicon, rules=load_ocr_rules(edited))) == (
+        "inom {ör inom"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '"6" = { "ö" = -0.1 }',
+            '"6" = { "ö" = 0.1 }',
+            "confusions.'6'.'ö': 0.1: a cost (log10 probability) is 0 or below",
+        ),
+        (
+            '"d4" = {',
+            '"d4x" = {',
+            "confusions.'d4x': an observed spelling is one or two lowercase characters",
+        ),
+        (
+            'unless_next_in = ["på"]',
+            'unless_next_in = ["på"]\nif_next_in = ["om"]',
+            "context.pair[4]: give exactly one of if_previous_in, unless_previous_in, "
+            "if_next_in, unless_next_in",
+        ),
+        (
+            'reading = "bor"',
+            'raeding = "bor"',
+            "context.pair[2]: unknown key(s) raeding; use reading, instead, if_previous_in, "
+            "unless_previous_in, if_next_in, unless_next_in, if_previous_is_count",
+        ),
+        (
+            'infinitive_markers = ["att",',
+            'infinitive_markers = ["Att",',
+            "context.infinitive_markers: 'Att' is not a lowercase word",
+        ),
+        (
+            "[register]\n",
+            "[registers]\n",
+            "registers: unknown section; the file has letters, detection, confusions, "
+            "initial_confusions, morphology, register, context",
+        ),
+    ],
+)
+def test_a_broken_rules_file_is_named_with_the_key_to_fix(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    edited = _edited_rules(tmp_path, old, new)
+    with pytest.raises(InputError) as error:
+        load_ocr_rules(edited)
+    assert str(error.value) == f"{edited}: {message}"
+
+
+def test_a_rules_file_that_is_not_toml_names_the_line(tmp_path: Path) -> None:
+    line = '"o" = { "o" = 0.0, "ö" = -0.4 }'
+    edited = _edited_rules(tmp_path, line, '"o" = { "o" = 0.0, "ö" }')
+    line_no = OCR_RULES_FILE.read_text(encoding="utf-8").split("\n").index(line) + 1
+    with pytest.raises(InputError, match=rf"sv-ocr\.toml: not valid TOML \(.*at line {line_no},"):
+        load_ocr_rules(edited)
