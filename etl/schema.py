@@ -3,13 +3,16 @@
 Everything else about the tables is derived from `TABLES` and `VIEWS` below: the DDL publish
 runs, the Polars schemas of the frames it inserts, the checks it makes before the swap (keys
 unique and not null, accepted values, references resolve; a failure names the bad keys), the
-contract check the tests run (tests/check_contract.py) and docs/SCHEMA.md. Adding a column or a
-table is one edit here; a column is filled from the record field of the same name.
+contract check the tests run (tests/check_contract.py) and docs/SCHEMA.md.
+
+To add a column: add a `Column` to its table here, and a field of the same name to the record
+that fills it (publish builds each row from the record's fields; tests/test_schema.py checks
+that records and tables agree). To add a table: add a `Table` here and one entry to
+`publish.frames` that gives its rows. Then regenerate the document:
+`.venv/bin/python -m etl.schema > docs/SCHEMA.md`.
 
 Column names marked `contract` are fixed by the data contract in the owners' DESIGN.md; other
 tools and the evaluation read them, so they are never renamed.
-
-Regenerate the document after a change: `.venv/bin/python -m etl.schema > docs/SCHEMA.md`.
 """
 
 from __future__ import annotations

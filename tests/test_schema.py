@@ -14,9 +14,9 @@ import pytest
 from etl.model import COVERAGE_STATES, DocumentMeta, Item, Mapping
 from etl.overrides import Decision
 from etl.paths import ROOT, Paths
-from etl.publish import COVERAGE_VIEW, STATE_CONDITIONS, PublishCheckFailed, check
+from etl.publish import COVERAGE_VIEW, STATE_CONDITIONS, Build, PublishCheckFailed, check, frames
 from etl.schema import TABLES, VIEWS, ddl, frame, markdown, polars_schema, table
-from etl.taxonomy import REQUIRED_CONCEPT_IDS, Concept
+from etl.taxonomy import REQUIRED_CONCEPT_IDS, Concept, Taxonomy
 from tests.check_contract import contract_problems
 
 OWNERS_CHECKER = ROOT.parent / "shared" / "tools" / "check_contract.py"
@@ -49,6 +49,14 @@ def test_the_ddl_creates_each_declared_column_with_its_type_and_nullability(
         if declared in TABLES:
             nullable = [name for name, _, null, *_ in described if null == "YES"]
             assert nullable == [c.name for c in declared.columns if c.nullable], declared.name
+
+
+def test_publish_fills_every_declared_table_with_its_declared_columns() -> None:
+    nothing = Build((), (), (), Taxonomy((), ()), (), (), (), (), ())
+    built = frames(nothing)
+    assert list(built) == [t.name for t in TABLES]
+    for name, rows in built.items():
+        assert dict(rows.schema) == polars_schema(name), name
 
 
 def test_every_key_and_reference_names_declared_columns() -> None:
