@@ -1,8 +1,9 @@
 """Publish stage: the build's records → one DuckDB file, written whole or not at all.
 
-The database is built in a temporary file beside the target, checked (keys unique and not
-null, accepted values, references resolve), flushed to disk and only then renamed over the old
-file with `os.replace`, which is atomic on POSIX. A build that fails or is killed at any moment
+The database is built in a temporary file beside the target from the tables declared in
+etl/schema.py, checked against that declaration (keys unique and not null, accepted values,
+references resolve), flushed to disk and only then renamed over the old file with `os.replace`,
+which is atomic on POSIX. A build that fails or is killed at any moment
 leaves the previous database serving and at most a stray temporary file, which the next build
 removes.
 """

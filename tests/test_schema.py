@@ -3,6 +3,7 @@ the records the stages pass, and its checks name what is wrong."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -168,3 +169,17 @@ def test_the_owners_contract_checker_passes_on_the_built_corpus(built_data: Path
     )
     assert result.returncode == 0, result.stdout
     assert result.stdout.startswith("contract holds: documents=4, items=")
+
+
+@pytest.mark.skipif(not OWNERS_CHECKER.exists(), reason="the owners' ../shared is not present")
+def test_the_columns_marked_contract_are_the_ones_the_owners_require() -> None:
+    spec = importlib.util.spec_from_file_location("owners_check_contract", OWNERS_CHECKER)
+    assert spec is not None and spec.loader is not None
+    owners = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(owners)
+    marked = {
+        t.name: [c.name for c in t.columns if c.contract]
+        for t in TABLES
+        if any(c.contract for c in t.columns)
+    }
+    assert marked == owners.REQUIRED
