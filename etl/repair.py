@@ -198,9 +198,19 @@ def load_ocr_rules(path: Path = OCR_RULES_FILE) -> OcrRules:
     return parse_ocr_rules(document, str(path))
 
 
-@lru_cache(maxsize=1)
 def default_rules() -> OcrRules:
-    """The shipped Swedish rules, read once per process."""
+    """The shipped Swedish rules; read again only when the file has changed (a running app
+    picks up a colleague's edit at its next build)."""
+    try:
+        changed = OCR_RULES_FILE.stat().st_mtime_ns
+    except FileNotFoundError:
+        return load_ocr_rules()  # raises the InputError that says what to restore
+    return _rules_as_of(changed)
+
+
+@lru_cache(maxsize=1)
+def _rules_as_of(modified_ns: int) -> OcrRules:
+    """The rules file as read at this modification time (the argument is the cache key)."""
     return load_ocr_rules()
 
 
