@@ -1,0 +1,94 @@
+"""Fail closed, lose nothing: hostile or hand-broken inputs are refused, named, and change nothing.
+
+Each test here is a case from issue 15's hostile-input battery that used to open changes to
+everyone, drop data silently, or crash; each now fails closed with a message that names the
+problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+from etl.paths import ROOT, Paths
+
+APP_TIMEOUT = 30  # seconds: the first run imports the data stack
+
+
+@pytest.fixture
+def secrets_files(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A home and a project secrets file in a temporary folder, read by Streamlit in that order."""
+    home, project = tmp_path / "home-secrets.toml", tmp_path / "project-secrets.toml"
+    saved = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(home), str(project)])
+    st.secrets._reset()
+    yield home, project
+    config.set_option("secrets.files", saved)
+    st.secrets._reset()
+
+
+def review_page(concept_id: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
+    at.query_params.update({"concepts": concept_id})
+    at.run()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def first_link(paths: Paths) -> tuple[str, str]:
+    import duckdb
+
+    with duckdb.connect(str(paths.db), read_only=True) as con:
+        row = con.execute(
+            "SELECT item_id, concept_id FROM mappings ORDER BY score, item_id, concept_id LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize(
+    ("home", "project", "named"),
+    [
+        (None, "[access]\npassword = x\n", "Error parsing secrets file at"),
+        (None, "[acess]\npassword = 'x'\n", "did you mean [access]?"),
+        (None, "[access]\nPassword = 'x'\n", "Password"),
+        ("[access\n", "[access]\npassword = 'x'\n", "Error parsing secrets file at"),
+        (None, "[access]\npassword = 'l\xf6sen'\n".encode("cp1252"), "is not UTF-8 text"),
+    ],
+)
+def test_broken_secrets_lock_changes_and_say_why(
+    fresh_built: Paths,
+    secrets_files: tuple[Path, Path],
+    home: str | None,
+    project: str | bytes,
+    named: str,
+) -> None:
+    home_file, project_file = secrets_files
+    if home is not None:
+        home_file.write_text(home, encoding="utf-8")
+    if isinstance(project, bytes):
+        project_file.write_bytes(project)
+    else:
+        project_file.write_text(project, encoding="utf-8")
+    item_id, concept_id = first_link(fresh_built)
+    at = review_page(concept_id)
+    problem = at.sidebar.error[0].value
+    assert problem.startswith("Ändringar är spärrade tills åtkomstinställningarna är rättade:")
+    assert named in problem.replace("\\", "")
+    assert at.button(key=f"accept|{item_id}|{concept_id}").disabled
+    assert not fresh_built.review.exists()
+
+
+def test_no_secrets_file_leaves_changes_open(
+    fresh_built: Paths, secrets_files: tuple[Path, Path]
+) -> None:
+    item_id, concept_id = first_link(fresh_built)
+    at = review_page(concept_id)
+    assert not at.sidebar.error
+    assert not at.button(key=f"accept|{item_id}|{concept_id}").disabled
