@@ -34,6 +34,7 @@ from typing import NotRequired, TypedDict, Unpack
 import duckdb
 from rapidfuzz import fuzz, process
 
+from etl.csvtext import read_text
 from etl.errors import InputError
 from etl.load import extract_text
 from etl.manifest import (
@@ -238,13 +239,11 @@ def _check_against_corpus(
     paths: Paths, meta: DocumentMeta, sha256: str, new_city: bool
 ) -> tuple[tuple[DocumentMeta, ...], str | None]:
     """The corpus as it is, and cities.csv's new text if the city is to be added (else None)."""
-    cities_text = paths.cities.read_text(encoding="utf-8")
-    cities = read_cities(cities_text)
     existing = {p.name: p for p in paths.raw.iterdir() if p.is_file() and p.name[0] != "."}
     try:
-        documents = parse_manifest(
-            paths.manifest.read_text(encoding="utf-8"), cities, existing, paths.manifest.name
-        )
+        cities_text = read_text(paths.cities)
+        cities = read_cities(cities_text)
+        documents = parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
     except InputError as error:
         raise InputError(
             f"the corpus has a problem to fix before anything can be added:\n{error}"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from etl.csvtext import records
+from etl.csvtext import read_text, records
 from etl.errors import InputError
 from etl.model import DOC_KINDS, DocumentMeta
 
@@ -39,8 +39,9 @@ def doc_id_for(source_file: str) -> str:
 
 def read_cities(text: str) -> tuple[str, ...]:
     """The cities the corpus may name (a city is data: add a row to cities.csv for a new one)."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return tuple(row["city"].strip() for row in rows if row.get("city", "").strip())
+    return tuple(
+        values["city"] for _, values in records(text, ("city",), "cities.csv") if values["city"]
+    )
 
 
 def parse_manifest(
@@ -99,13 +100,22 @@ def _entry_problems(
 
 def load_manifest(manifest: Path, cities: Path, raw: Path) -> tuple[DocumentMeta, ...]:
     """Read and validate the manifest against the city list and the files present in `raw`."""
-    existing = [p.name for p in raw.iterdir() if p.is_file()] if raw.is_dir() else []
     return parse_manifest(
-        manifest.read_text(encoding="utf-8"),
-        read_cities(cities.read_text(encoding="utf-8")),
-        existing,
-        source=manifest.name,
+        read_text(manifest), read_cities(read_text(cities)), raw_files(raw), source=manifest.name
     )
+
+
+def raw_files(raw: Path) -> list[str]:
+    """The documents in `raw`: its files, without the hidden ones an ingest leaves mid-write."""
+    if not raw.is_dir():
+        return []
+    return sorted(p.name for p in raw.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def undescribed_files(documents: Iterable[DocumentMeta], raw: Path) -> list[str]:
+    """Files in `raw` that no manifest row describes: they are not in the database."""
+    described = {d.source_file for d in documents}
+    return [name for name in raw_files(raw) if name not in described]
 
 
 def render_manifest(documents: Iterable[DocumentMeta]) -> str:

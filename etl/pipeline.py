@@ -22,7 +22,7 @@ import duckdb
 from etl.dedupe import assign_units
 from etl.extract import extract_items
 from etl.load import load_source
-from etl.manifest import load_manifest
+from etl.manifest import load_manifest, undescribed_files
 from etl.map import map_items
 from etl.model import QUALITY_ALL, Item, Mapping, ParsedDocument, SourceText
 from etl.overrides import apply_decisions, load_decisions
@@ -107,9 +107,18 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
     mapped = {m.item_id for m in outcome.mappings if m.status != "rejected"}
     log = [("unmapped", f"{i.item_id}: {i.text[:80]}") for i in items if i.item_id not in mapped]
     log += [("stale decision", message) for message in outcome.unapplied]
+    log += [
+        (
+            "undescribed file",
+            f"data/raw/{name} has no row in the manifest; describe it or remove it",
+        )
+        for name in undescribed_files((s.meta for s in sources), paths.raw)
+    ]
     for topic, message in log:
         if topic == "stale decision":
             progress(f"warning: review decision no longer applies: {message}")
+        elif topic == "undescribed file":
+            progress(f"warning: not in the database: {message}")
     progress(
         f"overrides: {len(decisions)} decisions, {len(outcome.unapplied)} no longer apply; "
         f"{sum(t == 'unmapped' for t, _ in log)} items unmapped"

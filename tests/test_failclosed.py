@@ -12,10 +12,14 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import corpus_snapshot
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
+from etl.errors import InputError
+from etl.ingest import ingest_bytes
 from etl.paths import ROOT, Paths
+from etl.pipeline import build
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
 
@@ -92,3 +96,51 @@ def test_no_secrets_file_leaves_changes_open(
     at = review_page(concept_id)
     assert not at.sidebar.error
     assert not at.button(key=f"accept|{item_id}|{concept_id}").disabled
+
+
+REVIEW_HEADER = "item_id,city,concept_id,decision,reviewer,decided_at,note\n"
+
+
+@pytest.mark.parametrize(
+    ("review", "message"),
+    [
+        (
+            REVIEW_HEADER + 'a:1,,eccar.01,accept,anna,2025-01-01,"ok\nb:2,,eccar.02,reject,,,\n',
+            'review.csv line 2: a quote (") opens a field that is never closed',
+        ),
+        (
+            (REVIEW_HEADER + "a:1,,eccar.01,accept,Åsa,,\n").encode("cp1252"),
+            "review.csv line 2: the file is not UTF-8 text (byte 0xc5 cannot be read)",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "review.csv line 3: the file contains binary data"),
+    ],
+)
+def test_a_broken_review_file_stops_the_build_and_keeps_the_database(
+    fresh_built: Paths, review: str | bytes, message: str
+) -> None:
+    if isinstance(review, bytes):
+        fresh_built.review.write_bytes(review)
+    else:
+        fresh_built.review.write_text(review, encoding="utf-8")
+    before = corpus_snapshot(fresh_built)
+    with pytest.raises(InputError) as error:
+        build(fresh_built, progress=lambda _: None)
+    assert str(error.value).startswith(message)
+    assert corpus_snapshot(fresh_built) == before
+
+
+def test_ingest_refuses_while_the_manifest_has_a_stray_quote(fresh_built: Paths) -> None:
+    text = fresh_built.manifest.read_text(encoding="utf-8")
+    fresh_built.manifest.write_text(text.replace(",Malmö,", ',"Malmö,', 1), encoding="utf-8")
+    before = corpus_snapshot(fresh_built)
+    with pytest.raises(InputError, match="manifest.csv line 5: a quote"):
+        ingest_bytes(
+            fresh_built,
+            "ny.txt",
+            "Ärendet\n\nPlanen ska stärka arbetet mot rasism.\n".encode(),
+            city="Malmö",
+            organ="Kulturnämnden",
+            doc_kind="plan",
+            progress=lambda _: None,
+        )
+    assert corpus_snapshot(fresh_built) == before
