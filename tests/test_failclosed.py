@@ -7,6 +7,8 @@ problem.
 
 from __future__ import annotations
 
+import subprocess
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +17,10 @@ import streamlit as st
 from conftest import corpus_snapshot
 from streamlit import config
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.errors import AppTestError
 
 from etl.errors import InputError
-from etl.ingest import ingest_bytes
+from etl.ingest import MAX_FILE_BYTES, ingest_bytes
 from etl.paths import ROOT, Paths
 from etl.pipeline import build
 
@@ -144,3 +147,30 @@ def test_ingest_refuses_while_the_manifest_has_a_stray_quote(fresh_built: Paths)
             progress=lambda _: None,
         )
     assert corpus_snapshot(fresh_built) == before
+
+
+def test_uploads_are_capped_at_the_size_ingest_accepts() -> None:
+    with (ROOT / ".streamlit" / "config.toml").open("rb") as handle:
+        server = tomllib.load(handle)["server"]
+    assert server["maxUploadSize"] * 2**20 == MAX_FILE_BYTES
+
+
+def test_no_file_is_taken_while_changes_are_locked(fresh_built: Paths) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
+    at.secrets["access"] = {"password": "hemligt"}
+    at.run()
+    at.switch_page("pages/sources.py").run()
+    assert at.file_uploader[0].proto.disabled
+    with pytest.raises(AppTestError, match="Cannot update a disabled"):
+        at.file_uploader[0].set_value(("plan.txt", b"Plan\n", "text/plain"))
+    at.text_input(key="password").set_value("hemligt").run()
+    assert not at.file_uploader[0].proto.disabled
+
+
+def test_make_run_serves_this_machine_only() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "-m streamlit run app.py --server.address localhost" in dry_run
+    with (ROOT / ".streamlit" / "config.toml").open("rb") as handle:
+        assert tomllib.load(handle)["server"]["address"] == "localhost"
