@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def records(text: str, columns: Sequence[str], source: str) -> Iterator[tuple[in
                 'needs quotes: "Plan, del 2")'
             )
         values = dict(zip(header, row, strict=True))
-        yield line_no, {c: values[c].strip() for c in columns}
+        # NFC: "Malmö" typed on a Mac (o + combining diaeresis) is the same name as on Windows.
+        yield line_no, {c: unicodedata.normalize("NFC", values[c].strip()) for c in columns}
 
 
 def _next_row(reader: Iterator[list[str]], source: str, line_no: int) -> list[str] | None:

@@ -67,6 +67,11 @@ JOURNAL_NAME = ".ingest-journal"
 # anything else, spaces included, becomes "_" so the name is safe in a shell, a URL and a ZIP.
 UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w.()+-]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode "format" characters take no space: zero-width space and joiners, soft hyphen, the
+# byte-order mark, bidirectional controls. In a typed name they only make it differ unseen.
+INVISIBLE_CATEGORIES = ("Cf",)
+# Scripts that are written together within one word (Japanese mixes kanji and kana).
+SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}
 # The fields of a manifest row that a person types, with the option that sets each one.
 FIELD_OPTIONS = {
     "city": "--city",
@@ -200,7 +205,10 @@ def _check_size(name: str, size: int) -> None:
 
 def _clean_fields(**fields: str) -> dict[str, str]:
     """Strip the typed fields and check each on its own; every problem is reported at once."""
-    clean = {key: (value or "").strip() for key, value in fields.items()}
+    # NFC: the same letters typed on a Mac (å as a + ring) and on Windows are one name.
+    clean = {
+        key: unicodedata.normalize("NFC", (value or "").strip()) for key, value in fields.items()
+    }
     problems = [
         f"missing {key}; give it with {FIELD_OPTIONS[key]}"
         for key in REQUIRED_FIELDS
@@ -211,6 +219,7 @@ def _clean_fields(**fields: str) -> dict[str, str]:
             problems.append(
                 f"{key} contains a line break or control character; write it on one line"
             )
+        problems += _lookalike_problems(key, value)
         if len(value) > MAX_FIELD_CHARS:
             problems.append(f"{key} is longer than {MAX_FIELD_CHARS} characters; shorten it")
     kind = clean["doc_kind"]
@@ -224,6 +233,32 @@ def _clean_fields(**fields: str) -> dict[str, str]:
     if problems:
         raise InputError("\n".join(problems))
     return clean
+
+
+def _lookalike_problems(key: str, value: str) -> list[str]:
+    """Characters that make a name look like another one: invisible ones, or a word whose
+    letters come from two alphabets (a Cyrillic М in "Мalmö" is a different city to a computer).
+    """
+    problems = []
+    invisible = sorted({c for c in value if unicodedata.category(c) in INVISIBLE_CATEGORIES})
+    if invisible:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in invisible)
+        problems.append(f"{key} contains an invisible character ({names}); type it again")
+    for word in value.split():
+        scripts = sorted({_script(c) for c in word if c.isalpha()})
+        if len(scripts) > 1:
+            problems.append(
+                f"{key}: the word {word!r} mixes letters of the {' and '.join(scripts)} "
+                "alphabets, which look alike but differ; type it again"
+            )
+            break
+    return problems
+
+
+def _script(letter: str) -> str:
+    """The writing system of a letter, from its Unicode name ("LATIN SMALL LETTER A" → Latin)."""
+    first = unicodedata.name(letter, "UNKNOWN").split(" ")[0]
+    return SCRIPT_FAMILIES.get(first, first).title()
 
 
 def _valid_date(value: str) -> bool:
@@ -266,6 +301,12 @@ def _check_against_corpus(
     if meta.city in cities:
         return documents, None
     if new_city:
+        same = [known for known in cities if fold(known) == fold(meta.city)]
+        if same:
+            raise InputError(
+                f"city {meta.city!r} differs from the known city {same[0]!r} only in capitals "
+                f"or accents; write {same[0]!r} (a second spelling would split the city in two)"
+            )
         return documents, _with_city(cities_text, meta.city)
     raise InputError(_unknown_city(meta.city, cities))
 

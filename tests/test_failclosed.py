@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import streamlit as st
 from conftest import corpus_snapshot
@@ -23,6 +25,7 @@ from etl.errors import InputError
 from etl.ingest import MAX_FILE_BYTES, ingest_bytes
 from etl.paths import ROOT, Paths
 from etl.pipeline import build
+from etl.read.query import Atlas
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
 
@@ -49,8 +52,6 @@ def review_page(concept_id: str) -> AppTest:
 
 
 def first_link(paths: Paths) -> tuple[str, str]:
-    import duckdb
-
     with duckdb.connect(str(paths.db), read_only=True) as con:
         row = con.execute(
             "SELECT item_id, concept_id FROM mappings ORDER BY score, item_id, concept_id LIMIT 1"
@@ -174,3 +175,100 @@ def test_make_run_serves_this_machine_only() -> None:
     assert "-m streamlit run app.py --server.address localhost" in dry_run
     with (ROOT / ".streamlit" / "config.toml").open("rb") as handle:
         assert tomllib.load(handle)["server"]["address"] == "localhost"
+
+
+PLAN = "Ärendet\n\nPlanen ska stärka arbetet mot rasism och öka kunskapen i skolan.\n".encode()
+
+
+def add(paths: Paths, city: str, new_city: bool = True, **fields: str) -> object:
+    description = {"organ": "Kulturnämnden", "doc_kind": "plan", **fields}
+    return ingest_bytes(
+        paths,
+        "plan.txt",
+        PLAN,
+        city=city,
+        new_city=new_city,
+        progress=lambda _: None,
+        **description,
+    )
+
+
+@pytest.mark.parametrize(
+    ("city", "message"),
+    [
+        (
+            "malmo",
+            "city 'malmo' differs from the known city 'Malmö' only in capitals or accents; "
+            "write 'Malmö' (a second spelling would split the city in two)",
+        ),
+        (
+            "MALMÖ",
+            "city 'MALMÖ' differs from the known city 'Malmö' only in capitals or accents; "
+            "write 'Malmö' (a second spelling would split the city in two)",
+        ),
+        (
+            "\u041calmö",
+            "city: the word 'Мalmö' mixes letters of the Cyrillic and Latin alphabets, which "
+            "look alike but differ; type it again",
+        ),
+        (
+            "Mal\u200bmö",
+            "city contains an invisible character (U+200B ZERO WIDTH SPACE); type it again",
+        ),
+    ],
+)
+def test_a_near_duplicate_city_is_refused_with_the_existing_one(
+    fresh_data: Paths, city: str, message: str
+) -> None:
+    before = corpus_snapshot(fresh_data)
+    with pytest.raises(InputError) as error:
+        add(fresh_data, city)
+    assert str(error.value) == message
+    assert corpus_snapshot(fresh_data) == before
+
+
+def test_invisible_characters_are_refused_in_every_field(fresh_data: Paths) -> None:
+    with pytest.raises(InputError) as error:
+        add(fresh_data, "Malmö", new_city=False, organ="Kultur\u00adnämnden", title="\ufeffPlan")
+    assert str(error.value).splitlines() == [
+        "organ contains an invisible character (U+00AD SOFT HYPHEN); type it again",
+        "title contains an invisible character (U+FEFF ZERO WIDTH NO-BREAK SPACE); type it again",
+    ]
+
+
+def test_a_decomposed_city_name_is_the_known_city(fresh_built: Paths) -> None:
+    decomposed = unicodedata.normalize("NFD", "Malmö")
+    assert decomposed != "Malmö"
+    cities = fresh_built.cities.read_bytes()
+    result = add(fresh_built, decomposed, organ=unicodedata.normalize("NFD", "Kulturnämnden"))
+    assert not result.city_added  # type: ignore[attr-defined]
+    manifest = fresh_built.manifest.read_text(encoding="utf-8")
+    assert "plan.txt,Malmö,Kulturnämnden,plan," in manifest
+    assert fresh_built.cities.read_bytes() == cities
+
+
+def test_upload_form_refuses_a_second_spelling_of_a_city(fresh_built: Paths) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
+    at.run()
+    at.switch_page("pages/sources.py").run()
+    at.file_uploader[0].set_value(("plan.txt", PLAN, "text/plain"))
+    texts = {box.label: box for box in at.text_input}
+    texts["Stad"].set_value("MALMÖ")
+    texts["Organ"].set_value("Kulturnämnden")
+    at.checkbox[0].check()
+    at.button[-1].click().run()
+    assert "differs from the known city 'Malmö' only in capitals" in at.error[0].value.replace(
+        "\\", ""
+    )
+    assert not (fresh_built.raw / "plan.txt").exists()
+
+
+def test_search_finds_the_same_passages_however_the_letters_are_composed(
+    built_data: Paths,
+) -> None:
+    with duckdb.connect(str(built_data.db), read_only=True) as con:
+        atlas = Atlas(con)
+        composed = atlas.items(search="kunskapshöjande")["item_id"].to_list()
+        decomposed = atlas.items(search=unicodedata.normalize("NFD", "kunskapshöjande"))
+    assert composed
+    assert decomposed["item_id"].to_list() == composed
