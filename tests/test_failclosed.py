@@ -7,9 +7,11 @@ problem.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import tomllib
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from streamlit.testing.v1.errors import AppTestError
 
 from etl.errors import InputError
 from etl.ingest import MAX_FILE_BYTES, ingest_bytes
+from etl.load import MAX_UNPACKED_BYTES, extract_text
 from etl.paths import ROOT, Paths
 from etl.pipeline import build
 from etl.read.query import Atlas
@@ -272,3 +275,72 @@ def test_search_finds_the_same_passages_however_the_letters_are_composed(
         decomposed = atlas.items(search=unicodedata.normalize("NFD", "kunskapshöjande"))
     assert composed
     assert decomposed["item_id"].to_list() == composed
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def word_package(body: str, styles: str = "") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(
+            "word/document.xml", f"<w:document {W_NS}><w:body>{body}</w:body></w:document>"
+        )
+        if styles:
+            package.writestr("word/styles.xml", f"<w:styles {W_NS}>{styles}</w:styles>")
+    return out.getvalue()
+
+
+def paragraph(text: str, style: str = "") -> str:
+    properties = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{properties}<w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_a_word_file_with_too_much_xml_is_refused_before_it_is_read_whole() -> None:
+    filler = paragraph("Nämnden ska stärka arbetet mot rasism i skolan. " * 4)
+    body = filler * (MAX_UNPACKED_BYTES // len(filler.encode()) + 1)
+    data = word_package(body)
+    assert len(data) < MAX_FILE_BYTES // 20  # small on disk: ZIP packs repeated XML well
+    with pytest.raises(InputError) as error:
+        extract_text("rapport.docx", data)
+    assert str(error.value) == (
+        "rapport.docx: the Word file unpacks to more than 32 MB; it is not an ordinary document "
+        "— save its text as .txt and add that"
+    )
+
+
+def test_word_text_is_read_in_order_with_nothing_left_out() -> None:
+    styles = (
+        '<w:style w:styleId="Liststycke"><w:name w:val="List Paragraph"/></w:style>'
+        '<w:style w:styleId="Rubrik1"><w:name w:val="heading 1"/></w:style>'
+    )
+    body = (
+        paragraph("Handlingsplan mot rasism", "Rubrik1")
+        + "<w:p><w:r><w:t>Mål</w:t><w:tab/><w:t>2025</w:t><w:br/><w:t>uppföljning</w:t></w:r>"
+        + "<w:del><w:r><w:delText>struken text</w:delText></w:r></w:del>"
+        + "<w:ins><w:r><w:t> och utvärdering</w:t></w:r></w:ins></w:p>"
+        + paragraph("utbildning för personalen", "Liststycke")
+        + "<w:p><w:pPr><w:numPr><w:numId w:val='1'/></w:numPr></w:pPr>"
+        + "<w:r><w:t>årlig mätning</w:t></w:r></w:p>"
+        + "<w:sdt><w:sdtContent>"
+        + paragraph("Text i en innehållskontroll")
+        + "</w:sdtContent></w:sdt>"
+        + "<w:tbl><w:tr><w:tc>"
+        + paragraph("Insats")
+        + "</w:tc><w:tc>"
+        + paragraph("Ansvar")
+        + "</w:tc></w:tr><w:tr><w:tc>"
+        + paragraph("Dialog")
+        + "<w:tbl><w:tr><w:tc>"
+        + paragraph("inre tabell")
+        + "</w:tc></w:tr></w:tbl></w:tc><w:tc>"
+        + paragraph("Kulturförvaltningen")
+        + "</w:tc></w:tr></w:tbl>"
+    )
+    assert extract_text("plan.docx", word_package(body, styles)).split("\n\n") == [
+        "Handlingsplan mot rasism",
+        "Mål\t2025\nuppföljning och utvärdering",
+        "- utbildning för personalen\n- årlig mätning",
+        "Text i en innehållskontroll",
+        "Insats | Ansvar\nDialog\ninre tabell | Kulturförvaltningen",
+    ]
