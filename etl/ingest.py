@@ -27,22 +27,21 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date as Date
 from pathlib import Path, PurePath
 from typing import NotRequired, TypedDict, Unpack
 
-import duckdb
 from rapidfuzz import fuzz, process
 
 from etl.csvtext import read_text
 from etl.errors import InputError
 from etl.load import extract_text
 from etl.manifest import (
-    DATE_PATTERN,
     doc_id_for,
     parse_manifest,
+    raw_files,
     read_cities,
     render_manifest,
+    valid_date,
 )
 from etl.model import DOC_KINDS, DocumentMeta
 from etl.parse import fold
@@ -113,6 +112,10 @@ class Description(TypedDict):
 
 def ingest(paths: Paths, file: Path, **description: Unpack[Description]) -> IngestResult:
     """Add the file at `file` (txt, pdf, docx) to the corpus and rebuild the database."""
+    if file.is_symlink():
+        raise InputError(
+            f"{file}: this is a symbolic link to {file.readlink()}; give the file itself"
+        )
     if not file.is_file():
         raise InputError(f"{file}: there is no such file; check the path")
     _check_size(file.name, file.stat().st_size)
@@ -160,7 +163,7 @@ def ingest_bytes(
         source_file=source_file,
         sha256=sha256,
         city_added=cities_text is not None,
-        items=_item_count(paths.db, meta.doc_id),
+        items=dict(report.items_by_document).get(meta.doc_id, 0),
         report=report,
     )
 
@@ -225,7 +228,7 @@ def _clean_fields(**fields: str) -> dict[str, str]:
     kind = clean["doc_kind"]
     if kind and kind not in DOC_KINDS:
         problems.append(f"unknown kind {kind!r}; use one of {', '.join(DOC_KINDS)}")
-    if clean["date"] and not _valid_date(clean["date"]):
+    if clean["date"] and not valid_date(clean["date"]):
         problems.append(
             f"date {clean['date']!r} is not a date written YYYY, YYYY-MM or YYYY-MM-DD "
             "(e.g. 2025-01-21)"
@@ -261,21 +264,12 @@ def _script(letter: str) -> str:
     return SCRIPT_FAMILIES.get(first, first).title()
 
 
-def _valid_date(value: str) -> bool:
-    if not DATE_PATTERN.match(value):
-        return False
-    try:
-        return len(value) < len("YYYY-MM-DD") or bool(Date.fromisoformat(value))
-    except ValueError:
-        return False
-
-
 def _check_against_corpus(
     paths: Paths, meta: DocumentMeta, sha256: str, new_city: bool
 ) -> tuple[tuple[DocumentMeta, ...], str | None]:
     """The corpus as it is, and cities.csv's new text if the city is to be added (else None)."""
-    existing = {p.name: p for p in paths.raw.iterdir() if p.is_file() and p.name[0] != "."}
     try:
+        existing = {name: paths.raw / name for name in raw_files(paths.raw)}
         cities_text = read_text(paths.cities)
         cities = read_cities(cities_text)
         documents = parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
@@ -482,9 +476,3 @@ def _write_atomically(target: Path, data: bytes, mode: int = 0o644) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def _item_count(db: Path, doc_id: str) -> int:
-    with duckdb.connect(str(db), read_only=True) as con:
-        row = con.execute("SELECT item_count FROM documents WHERE doc_id = ?", [doc_id]).fetchall()
-    return int(row[0][0]) if row else 0

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from datetime import date as Date
 from pathlib import Path
 
 from etl.csvtext import read_text, records
@@ -29,12 +30,26 @@ MANIFEST_COLUMNS = (
 )
 REQUIRED_FIELDS = ("source_file", "city", "organ", "doc_kind", "title")
 # A year, a month or a day: case papers are sometimes dated only by term ("autumn 2024").
-DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+# ASCII digits only: `\d` would also let full-width "２０２４" through.
+DATE_PATTERN = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+# Sweden's municipalities in their present form date from 1971 and their case papers are
+# digital from the 1990s; a year before 1900 ("0000", "0202") is a typo, not a document.
+MIN_YEAR = 1900
 
 
 def doc_id_for(source_file: str) -> str:
     """A document's id is its file name without extension: stable across rebuilds, readable."""
     return Path(source_file).stem
+
+
+def valid_date(value: str) -> bool:
+    """YYYY, YYYY-MM or a YYYY-MM-DD that exists (not 2024-02-30), from MIN_YEAR on."""
+    if not DATE_PATTERN.match(value) or int(value[:4]) < MIN_YEAR:
+        return False
+    try:
+        return len(value) < len("YYYY-MM-DD") or bool(Date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def read_cities(text: str) -> tuple[str, ...]:
@@ -88,7 +103,7 @@ def _entry_problems(
         problems.append(
             f"{where}: unknown doc_kind {values['doc_kind']!r}; use one of {', '.join(DOC_KINDS)}"
         )
-    if values["date"] and not DATE_PATTERN.match(values["date"]):
+    if values["date"] and not valid_date(values["date"]):
         problems.append(f"{where}: date {values['date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     if values["source_file"] and values["source_file"] not in files:
         problems.append(
@@ -106,10 +121,24 @@ def load_manifest(manifest: Path, cities: Path, raw: Path) -> tuple[DocumentMeta
 
 
 def raw_files(raw: Path) -> list[str]:
-    """The documents in `raw`: its files, without the hidden ones an ingest leaves mid-write."""
+    """The documents in `raw`: its files, without the hidden ones an ingest leaves mid-write.
+
+    A symbolic link is refused: it would make the build read a file from anywhere on the
+    machine and publish its text.
+    """
     if not raw.is_dir():
         return []
-    return sorted(p.name for p in raw.iterdir() if p.is_file() and not p.name.startswith("."))
+    entries = sorted(p for p in raw.iterdir() if not p.name.startswith("."))
+    links = [p for p in entries if p.is_symlink()]
+    if links:
+        raise InputError(
+            "\n".join(
+                f"{raw.name}/{link.name} is a symbolic link, not a file; "
+                f"put the file itself in {raw.name}/ (or remove the link)"
+                for link in links
+            )
+        )
+    return [p.name for p in entries if p.is_file()]
 
 
 def undescribed_files(documents: Iterable[DocumentMeta], raw: Path) -> list[str]:

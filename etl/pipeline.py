@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -58,6 +59,9 @@ class BuildReport:
     mappings: int
     seconds: float
     messages: tuple[tuple[str, str], ...]
+    # Passages per document id: what an ingest reports, without opening the new database (in
+    # the app's process a new connection would still see the old file; DuckDB shares it).
+    items_by_document: tuple[tuple[str, int], ...] = ()
 
 
 def process_document(
@@ -146,6 +150,7 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
         mappings=len(outcome.mappings),
         seconds=seconds,
         messages=tuple(log),
+        items_by_document=tuple(Counter(i.doc_id for i in items).items()),
     )
 
 

