@@ -14,9 +14,11 @@ BUILD_INPUTS := $(wildcard data/raw/*) data/manifest.csv data/cities.csv data/ta
 
 .PHONY: run test check lint typecheck bench build clean
 
-## Set up, build the database if it is missing or stale, and start the app.
+## Set up, build the database if it is missing or stale, and start the app on this machine only.
+## To serve others on a network, read docs/SERVING.md first (ADDRESS=0.0.0.0 and access control).
+ADDRESS ?= localhost
 run: $(DB)
-	$(PY) -m streamlit run app.py
+	$(PY) -m streamlit run app.py --server.address $(ADDRESS)
 
 ## Set up and run the whole test suite (installs Debian chromium for the browser test).
 test: $(VENV)/.installed

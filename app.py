@@ -4,11 +4,16 @@ Navigation is explicit (`st.navigation` with `st.Page`) rather than discovered f
 because page titles in the sidebar must switch between Swedish and English.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages._common import t
 
-st.set_page_config(page_title="Rights Atlas", page_icon=":material/balance:", layout="wide")
+# A shipped file: a `:material/…:` page icon makes the browser fetch it from fonts.gstatic.com.
+ICON = Path(__file__).with_name("assets") / "icon.svg"
+
+st.set_page_config(page_title="Rights Atlas", page_icon=str(ICON), layout="wide")
 
 with st.sidebar:
     st.segmented_control(

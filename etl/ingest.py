@@ -27,21 +27,21 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date as Date
 from pathlib import Path, PurePath
 from typing import NotRequired, TypedDict, Unpack
 
-import duckdb
 from rapidfuzz import fuzz, process
 
+from etl.csvtext import read_text
 from etl.errors import InputError
 from etl.load import extract_text
 from etl.manifest import (
-    DATE_PATTERN,
     doc_id_for,
     parse_manifest,
+    raw_files,
     read_cities,
     render_manifest,
+    valid_date,
 )
 from etl.model import DOC_KINDS, DocumentMeta
 from etl.parse import fold
@@ -66,6 +66,11 @@ JOURNAL_NAME = ".ingest-journal"
 # anything else, spaces included, becomes "_" so the name is safe in a shell, a URL and a ZIP.
 UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w.()+-]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode "format" characters take no space: zero-width space and joiners, soft hyphen, the
+# byte-order mark, bidirectional controls. In a typed name they only make it differ unseen.
+INVISIBLE_CATEGORIES = ("Cf",)
+# Scripts that are written together within one word (Japanese mixes kanji and kana).
+SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}
 # The fields of a manifest row that a person types, with the option that sets each one.
 FIELD_OPTIONS = {
     "city": "--city",
@@ -107,6 +112,10 @@ class Description(TypedDict):
 
 def ingest(paths: Paths, file: Path, **description: Unpack[Description]) -> IngestResult:
     """Add the file at `file` (txt, pdf, docx) to the corpus and rebuild the database."""
+    if file.is_symlink():
+        raise InputError(
+            f"{file}: this is a symbolic link to {file.readlink()}; give the file itself"
+        )
     if not file.is_file():
         raise InputError(f"{file}: there is no such file; check the path")
     _check_size(file.name, file.stat().st_size)
@@ -154,7 +163,7 @@ def ingest_bytes(
         source_file=source_file,
         sha256=sha256,
         city_added=cities_text is not None,
-        items=_item_count(paths.db, meta.doc_id),
+        items=dict(report.items_by_document).get(meta.doc_id, 0),
         report=report,
     )
 
@@ -199,7 +208,10 @@ def _check_size(name: str, size: int) -> None:
 
 def _clean_fields(**fields: str) -> dict[str, str]:
     """Strip the typed fields and check each on its own; every problem is reported at once."""
-    clean = {key: (value or "").strip() for key, value in fields.items()}
+    # NFC: the same letters typed on a Mac (å as a + ring) and on Windows are one name.
+    clean = {
+        key: unicodedata.normalize("NFC", (value or "").strip()) for key, value in fields.items()
+    }
     problems = [
         f"missing {key}; give it with {FIELD_OPTIONS[key]}"
         for key in REQUIRED_FIELDS
@@ -210,12 +222,13 @@ def _clean_fields(**fields: str) -> dict[str, str]:
             problems.append(
                 f"{key} contains a line break or control character; write it on one line"
             )
+        problems += _lookalike_problems(key, value)
         if len(value) > MAX_FIELD_CHARS:
             problems.append(f"{key} is longer than {MAX_FIELD_CHARS} characters; shorten it")
     kind = clean["doc_kind"]
     if kind and kind not in DOC_KINDS:
         problems.append(f"unknown kind {kind!r}; use one of {', '.join(DOC_KINDS)}")
-    if clean["date"] and not _valid_date(clean["date"]):
+    if clean["date"] and not valid_date(clean["date"]):
         problems.append(
             f"date {clean['date']!r} is not a date written YYYY, YYYY-MM or YYYY-MM-DD "
             "(e.g. 2025-01-21)"
@@ -225,26 +238,41 @@ def _clean_fields(**fields: str) -> dict[str, str]:
     return clean
 
 
-def _valid_date(value: str) -> bool:
-    if not DATE_PATTERN.match(value):
-        return False
-    try:
-        return len(value) < len("YYYY-MM-DD") or bool(Date.fromisoformat(value))
-    except ValueError:
-        return False
+def _lookalike_problems(key: str, value: str) -> list[str]:
+    """Characters that make a name look like another one: invisible ones, or a word whose
+    letters come from two alphabets (a Cyrillic М in "Мalmö" is a different city to a computer).
+    """
+    problems = []
+    invisible = sorted({c for c in value if unicodedata.category(c) in INVISIBLE_CATEGORIES})
+    if invisible:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in invisible)
+        problems.append(f"{key} contains an invisible character ({names}); type it again")
+    for word in value.split():
+        scripts = sorted({_script(c) for c in word if c.isalpha()})
+        if len(scripts) > 1:
+            problems.append(
+                f"{key}: the word {word!r} mixes letters of the {' and '.join(scripts)} "
+                "alphabets, which look alike but differ; type it again"
+            )
+            break
+    return problems
+
+
+def _script(letter: str) -> str:
+    """The writing system of a letter, from its Unicode name ("LATIN SMALL LETTER A" → Latin)."""
+    first = unicodedata.name(letter, "UNKNOWN").split(" ")[0]
+    return SCRIPT_FAMILIES.get(first, first).title()
 
 
 def _check_against_corpus(
     paths: Paths, meta: DocumentMeta, sha256: str, new_city: bool
 ) -> tuple[tuple[DocumentMeta, ...], str | None]:
     """The corpus as it is, and cities.csv's new text if the city is to be added (else None)."""
-    cities_text = paths.cities.read_text(encoding="utf-8")
-    cities = read_cities(cities_text)
-    existing = {p.name: p for p in paths.raw.iterdir() if p.is_file() and p.name[0] != "."}
     try:
-        documents = parse_manifest(
-            paths.manifest.read_text(encoding="utf-8"), cities, existing, paths.manifest.name
-        )
+        existing = {name: paths.raw / name for name in raw_files(paths.raw)}
+        cities_text = read_text(paths.cities)
+        cities = read_cities(cities_text)
+        documents = parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
     except InputError as error:
         raise InputError(
             f"the corpus has a problem to fix before anything can be added:\n{error}"
@@ -267,6 +295,12 @@ def _check_against_corpus(
     if meta.city in cities:
         return documents, None
     if new_city:
+        same = [known for known in cities if fold(known) == fold(meta.city)]
+        if same:
+            raise InputError(
+                f"city {meta.city!r} differs from the known city {same[0]!r} only in capitals "
+                f"or accents; write {same[0]!r} (a second spelling would split the city in two)"
+            )
         return documents, _with_city(cities_text, meta.city)
     raise InputError(_unknown_city(meta.city, cities))
 
@@ -442,9 +476,3 @@ def _write_atomically(target: Path, data: bytes, mode: int = 0o644) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def _item_count(db: Path, doc_id: str) -> int:
-    with duckdb.connect(str(db), read_only=True) as con:
-        row = con.execute("SELECT item_count FROM documents WHERE doc_id = ?", [doc_id]).fetchall()
-    return int(row[0][0]) if row else 0

@@ -18,16 +18,16 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree as ET  # noqa: N817
 
 from etl.errors import InputError
 from etl.model import DocumentMeta, SourceText
 
 if TYPE_CHECKING:
     import pypdf
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
 # What each accepted extension promises the bytes are.
 FORMAT_BY_EXTENSION = {".txt": "text", ".pdf": "pdf", ".docx": "zip"}
@@ -50,14 +50,36 @@ UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # data read as text has about one character in eight.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 MAX_CONTROL_SHARE = 0.01
+# Any bytes decode as a legacy code page, so what decodes so must also look like text. Swedish has
+# at most 5.4 % non-ASCII letters (data/raw and ../shared/corpus-dev, measured); random bytes
+# have about half. Small binary files (under ~32 bytes) with no control byte passed before.
+LEGACY_ENCODINGS = ("cp1252", "latin-1", "utf-16")
+MAX_LEGACY_NON_ASCII_SHARE = 0.25
 # ISO 32000 puts `%%EOF` at the end of a PDF; readers look for it in the last kilobyte. Without
 # it the file was cut off (an interrupted download or copy).
 PDF_EOF_MARKER = b"%%EOF"
 PDF_EOF_WINDOW = 1024
 # A page of a text PDF has hundreds of letters; a scan has none, or a stamped page number.
 MIN_LETTERS_PER_PDF_PAGE = 20
-# A .docx expands to a few times its size; more than this unpacked is a ZIP bomb, not a document.
-MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+# The most XML read from one part of a .docx (document.xml, styles.xml). In the Word-like files
+# of benchmarks/bench_docx.py a character of text takes 2.2 bytes of XML (Word's own, with
+# formatting on every run, take more), so 32 MB holds millions of characters — a 1,000-page
+# report at 3,000 a page. Reading 31 MB took 1.4 CPU s and 76 MB of memory, linear in the size
+# (benchmarks/results/docx.md); anything bigger is a ZIP bomb or a generated file.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+DOCX_DOCUMENT = "word/document.xml"
+DOCX_STYLES = "word/styles.xml"
+READ_PARTS = {DOCX_DOCUMENT, DOCX_STYLES}
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+BODY_DEPTH = 2  # w:document > w:body: the body's children are the blocks
+# Run content that stands for a character; w:br is a line break only when it wraps text.
+RUN_CHARACTERS = {f"{W}tab": "\t", f"{W}ptab": "\t", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
+# Not part of the reading text: deleted revisions, field codes, drawings and text boxes (whose
+# paragraphs Word stores twice, once as a fallback), and formatting.
+HIDDEN_ELEMENTS = {
+    f"{W}{tag}"
+    for tag in ("del", "delText", "instrText", "drawing", "pict", "object", "pPr", "rPr")
+} | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"}
 # Word marks list paragraphs by numbering properties or by a list style ("List Bullet",
 # "Liststycke" in Swedish Word).
 LIST_STYLE = re.compile(r"list", re.IGNORECASE)
@@ -114,7 +136,7 @@ def decode_text(name: str, data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _plausible(text):
+        if _plausible(text, encoding):
             return text
         break
     raise InputError(
@@ -123,9 +145,14 @@ def decode_text(name: str, data: bytes) -> str:
     )
 
 
-def _plausible(text: str) -> bool:
+def _plausible(text: str, encoding: str) -> bool:
     controls = len(CONTROL_CHARACTERS.findall(text))
-    return "\x00" not in text and controls <= MAX_CONTROL_SHARE * len(text)
+    if "\x00" in text or controls > MAX_CONTROL_SHARE * len(text):
+        return False
+    if encoding in LEGACY_ENCODINGS:
+        non_ascii = sum(not c.isascii() for c in text)
+        return non_ascii <= MAX_LEGACY_NON_ASCII_SHARE * len(text)
+    return True
 
 
 def pdf_text(name: str, data: bytes) -> str:
@@ -143,11 +170,8 @@ def pdf_text(name: str, data: bytes) -> str:
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(
-                f"{name}: the PDF is protected with a password; "
-                "save or print it to a new PDF without a password and add that"
-            )
+        if reader.is_encrypted:
+            _decrypt(name, reader)
         pages = [page.extract_text() or "" for page in reader.pages]
         scanned = any(_has_image(page) for page in reader.pages)
     except InputError:
@@ -167,6 +191,26 @@ def pdf_text(name: str, data: bytes) -> str:
     raise InputError(damaged)
 
 
+def _decrypt(name: str, reader: pypdf.PdfReader) -> None:
+    """Open an encrypted PDF that needs no password to read (only to edit), as any reader does.
+
+    AES encryption needs the `cryptography` package (pypdf's "crypto" extra).
+    """
+    try:
+        opened = reader.decrypt("")
+    # pypdf raises its own errors, NotImplementedError or ValueError for encryption it cannot undo.
+    except Exception:
+        raise InputError(
+            f"{name}: the PDF is encrypted in a way this program cannot open; "
+            "save or print it to a new PDF without protection and add that"
+        ) from None
+    if not opened:
+        raise InputError(
+            f"{name}: the PDF is protected with a password; "
+            "save or print it to a new PDF without a password and add that"
+        )
+
+
 def _has_image(page: pypdf.PageObject) -> bool:
     """Whether a page draws an image: without a text layer, that is what a scan looks like."""
     resources = page.get("/Resources")
@@ -177,36 +221,135 @@ def _has_image(page: pypdf.PageObject) -> bool:
 
 
 def docx_text(name: str, data: bytes) -> str:
-    """A Word document's text in reading order: paragraphs, list items as "- " lines, tables."""
-    import docx  # here, not at the top: it costs 0.15 s and most builds read only text files
+    """A Word document's text in reading order: paragraphs, list items as "- " lines, tables.
 
+    The XML is streamed (`iterparse`) after a check of its unpacked size, and each body element
+    is dropped once read, so time and memory grow linearly with the document and stop at the
+    cap. python-docx is not used here: it looks each paragraph's style up by scanning the style
+    sheet (issue 15's battery: 134 s of CPU for a 75 KB file holding 10 MB of XML;
+    benchmarks/results/docx.md compares the two).
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            parts = {info.filename: info.file_size for info in package.infolist()}
+        package = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise InputError(
             f"{name}: the Word file is damaged or incomplete (cut off); "
             "open it in Word and save it again as .docx"
         ) from None
-    if "word/document.xml" not in parts:
-        raise InputError(
-            f"{name}: this ZIP package is not a Word document (no word/document.xml); "
-            "save the document from Word as .docx"
-        )
-    if sum(parts.values()) > MAX_UNPACKED_BYTES:
-        raise InputError(
-            f"{name}: the Word file unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; "
-            "it is not an ordinary document — save its text as .txt and add that"
-        )
-    try:
-        blocks = [_block_text(b) for b in docx.Document(io.BytesIO(data)).iter_inner_content()]
-    # python-docx and lxml raise many kinds of error on damaged packages; one message for all.
-    except Exception:
-        raise InputError(
-            f"{name}: the Word file is damaged and cannot be read; "
-            "open it in Word and save it again as .docx"
-        ) from None
+    with package:
+        names = set(package.namelist())
+        if DOCX_DOCUMENT not in names:
+            raise InputError(
+                f"{name}: this ZIP package is not a Word document (no {DOCX_DOCUMENT}); "
+                "save the document from Word as .docx"
+            )
+        # Checked on what the headers declare, before any work: Python's zipfile never returns
+        # more than a member's declared size (it cuts the stream there and then fails the CRC
+        # check), so a header that lies gets a "damaged" refusal after at most the cap.
+        if any(package.getinfo(part).file_size > MAX_UNPACKED_BYTES for part in READ_PARTS & names):
+            raise _too_big(name)
+        try:
+            list_styles = _list_styles(package) if DOCX_STYLES in names else set()
+            blocks = list(_body_blocks(package, list_styles))
+        except InputError:
+            raise
+        # A damaged package fails in zlib, the ZIP reader or the XML parser in many ways (a
+        # bad CRC, a cut-off stream, malformed XML, nesting deep enough to exhaust the stack).
+        except (zipfile.BadZipFile, ET.ParseError, EOFError, OSError, ValueError, RecursionError):
+            raise InputError(
+                f"{name}: the Word file is damaged and cannot be read; "
+                "open it in Word and save it again as .docx"
+            ) from None
     return _join_blocks([b for b in blocks if b.strip()])
+
+
+def _too_big(name: str) -> InputError:
+    return InputError(
+        f"{name}: the Word file unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; "
+        "it is not an ordinary document — save its text as .txt and add that"
+    )
+
+
+def _list_styles(package: zipfile.ZipFile) -> set[str]:
+    """The ids of paragraph styles whose name says list ("List Bullet", "Liststycke")."""
+    found = set()
+    with package.open(DOCX_STYLES) as part:
+        for _, element in ET.iterparse(part):
+            if element.tag == f"{W}style":
+                style_name = element.find(f"{W}name")
+                label = style_name.get(f"{W}val", "") if style_name is not None else ""
+                if LIST_STYLE.search(label):
+                    found.add(element.get(f"{W}styleId", ""))
+                element.clear()
+    return found
+
+
+def _body_blocks(package: zipfile.ZipFile, list_styles: set[str]) -> Iterator[str]:
+    """Each top-level paragraph, table or content control of the body, as text, in order."""
+    depth = 0
+    body: ET.Element | None = None
+    with package.open(DOCX_DOCUMENT) as part:
+        for event, element in ET.iterparse(part, events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == BODY_DEPTH and element.tag == f"{W}body":
+                    body = element
+                continue
+            depth -= 1
+            if body is None or depth != BODY_DEPTH:
+                continue
+            if element.tag == f"{W}p":
+                yield _paragraph_block(element, list_styles)
+            elif element.tag == f"{W}tbl":
+                yield _table_block(element)
+            else:  # content controls and the like: their paragraphs, in order
+                for paragraph in element.iter(f"{W}p"):
+                    yield _paragraph_block(paragraph, list_styles)
+            body.remove(element)  # read: let it go, so memory stays flat
+
+
+def _paragraph_block(paragraph: ET.Element, list_styles: set[str]) -> str:
+    text = _paragraph_text(paragraph)
+    properties = paragraph.find(f"{W}pPr")
+    is_list = False
+    if properties is not None:
+        style = properties.find(f"{W}pStyle")
+        is_list = properties.find(f"{W}numPr") is not None or (
+            style is not None and style.get(f"{W}val") in list_styles
+        )
+    return f"{LIST_ITEM}{text.strip()}" if is_list and text.strip() else text
+
+
+def _table_block(table: ET.Element) -> str:
+    """A table row per line, its cells apart by " | " (a merged cell once)."""
+    rows = []
+    for row in table.findall(f"{W}tr"):
+        cells = [
+            "\n".join(_paragraph_text(p) for p in cell.iter(f"{W}p")).strip()
+            for cell in row.findall(f"{W}tc")
+        ]
+        rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _paragraph_text(paragraph: ET.Element) -> str:
+    parts: list[str] = []
+    _run_text(paragraph, parts)
+    return "".join(parts)
+
+
+def _run_text(element: ET.Element, parts: list[str]) -> None:
+    """The visible text under `element`, as Word shows it (tabs, line breaks, hyphens)."""
+    for child in element:
+        tag = child.tag
+        if tag == f"{W}t":
+            parts.append(child.text or "")
+        elif tag in RUN_CHARACTERS:
+            parts.append(RUN_CHARACTERS[tag])
+        elif tag == f"{W}br":
+            parts.append("\n" if child.get(f"{W}type", "textWrapping") == "textWrapping" else "")
+        elif tag not in HIDDEN_ELEMENTS and tag != f"{W}p":
+            _run_text(child, parts)
 
 
 def _join_blocks(blocks: list[str]) -> str:
@@ -216,24 +359,6 @@ def _join_blocks(blocks: list[str]) -> str:
         both_items = previous.startswith(LIST_ITEM) and block.startswith(LIST_ITEM)
         out.append(("\n" if both_items else "\n\n") + block)
     return "".join(out)
-
-
-def _block_text(block: Paragraph | Table) -> str:
-    from docx.table import Table
-
-    if isinstance(block, Table):
-        rows = []
-        for row in block.rows:
-            cells = [cell.text.strip() for cell in row.cells]
-            # A merged cell is returned once per grid column it spans.
-            rows.append(" | ".join(c for n, c in enumerate(cells) if n == 0 or c != cells[n - 1]))
-        return "\n".join(rows)
-    # python-docx has no public word for numbering; the paragraph's numPr element is it.
-    is_list = block._p.pPr is not None and block._p.pPr.numPr is not None
-    style = block.style.name if block.style is not None else ""
-    if (is_list or LIST_STYLE.search(style or "")) and block.text.strip():
-        return f"{LIST_ITEM}{block.text.strip()}"
-    return block.text
 
 
 def load_source(meta: DocumentMeta, data: bytes) -> SourceText:

@@ -11,9 +11,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from datetime import date as Date
 from pathlib import Path
 
-from etl.csvtext import records
+from etl.csvtext import read_text, records
 from etl.errors import InputError
 from etl.model import DOC_KINDS, DocumentMeta
 
@@ -29,7 +30,11 @@ MANIFEST_COLUMNS = (
 )
 REQUIRED_FIELDS = ("source_file", "city", "organ", "doc_kind", "title")
 # A year, a month or a day: case papers are sometimes dated only by term ("autumn 2024").
-DATE_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+# ASCII digits only: `\d` would also let full-width "２０２４" through.
+DATE_PATTERN = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+# Sweden's municipalities in their present form date from 1971 and their case papers are
+# digital from the 1990s; a year before 1900 ("0000", "0202") is a typo, not a document.
+MIN_YEAR = 1900
 
 
 def doc_id_for(source_file: str) -> str:
@@ -37,10 +42,21 @@ def doc_id_for(source_file: str) -> str:
     return Path(source_file).stem
 
 
+def valid_date(value: str) -> bool:
+    """YYYY, YYYY-MM or a YYYY-MM-DD that exists (not 2024-02-30), from MIN_YEAR on."""
+    if not DATE_PATTERN.match(value) or int(value[:4]) < MIN_YEAR:
+        return False
+    try:
+        return len(value) < len("YYYY-MM-DD") or bool(Date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
 def read_cities(text: str) -> tuple[str, ...]:
     """The cities the corpus may name (a city is data: add a row to cities.csv for a new one)."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return tuple(row["city"].strip() for row in rows if row.get("city", "").strip())
+    return tuple(
+        values["city"] for _, values in records(text, ("city",), "cities.csv") if values["city"]
+    )
 
 
 def parse_manifest(
@@ -87,7 +103,7 @@ def _entry_problems(
         problems.append(
             f"{where}: unknown doc_kind {values['doc_kind']!r}; use one of {', '.join(DOC_KINDS)}"
         )
-    if values["date"] and not DATE_PATTERN.match(values["date"]):
+    if values["date"] and not valid_date(values["date"]):
         problems.append(f"{where}: date {values['date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     if values["source_file"] and values["source_file"] not in files:
         problems.append(
@@ -99,13 +115,36 @@ def _entry_problems(
 
 def load_manifest(manifest: Path, cities: Path, raw: Path) -> tuple[DocumentMeta, ...]:
     """Read and validate the manifest against the city list and the files present in `raw`."""
-    existing = [p.name for p in raw.iterdir() if p.is_file()] if raw.is_dir() else []
     return parse_manifest(
-        manifest.read_text(encoding="utf-8"),
-        read_cities(cities.read_text(encoding="utf-8")),
-        existing,
-        source=manifest.name,
+        read_text(manifest), read_cities(read_text(cities)), raw_files(raw), source=manifest.name
     )
+
+
+def raw_files(raw: Path) -> list[str]:
+    """The documents in `raw`: its files, without the hidden ones an ingest leaves mid-write.
+
+    A symbolic link is refused: it would make the build read a file from anywhere on the
+    machine and publish its text.
+    """
+    if not raw.is_dir():
+        return []
+    entries = sorted(p for p in raw.iterdir() if not p.name.startswith("."))
+    links = [p for p in entries if p.is_symlink()]
+    if links:
+        raise InputError(
+            "\n".join(
+                f"{raw.name}/{link.name} is a symbolic link, not a file; "
+                f"put the file itself in {raw.name}/ (or remove the link)"
+                for link in links
+            )
+        )
+    return [p.name for p in entries if p.is_file()]
+
+
+def undescribed_files(documents: Iterable[DocumentMeta], raw: Path) -> list[str]:
+    """Files in `raw` that no manifest row describes: they are not in the database."""
+    described = {d.source_file for d in documents}
+    return [name for name in raw_files(raw) if name not in described]
 
 
 def render_manifest(documents: Iterable[DocumentMeta]) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from etl.csvtext import records
+from etl.csvtext import read_text, records
 from etl.errors import InputError
 from etl.model import Mapping
 
@@ -68,7 +68,7 @@ def parse_decisions(text: str, source: str = "review.csv") -> tuple[Decision, ..
 
 
 def load_decisions(path: Path) -> tuple[Decision, ...]:
-    return parse_decisions(path.read_text(encoding="utf-8"), path.name) if path.exists() else ()
+    return parse_decisions(read_text(path), path.name) if path.exists() else ()
 
 
 def _validate(decision: Decision, where: str) -> None:

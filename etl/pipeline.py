@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ import duckdb
 from etl.dedupe import assign_units
 from etl.extract import extract_items
 from etl.load import load_source
-from etl.manifest import load_manifest
+from etl.manifest import load_manifest, undescribed_files
 from etl.map import map_items
 from etl.model import QUALITY_ALL, Item, Mapping, ParsedDocument, SourceText
 from etl.overrides import apply_decisions, load_decisions
@@ -58,6 +59,9 @@ class BuildReport:
     mappings: int
     seconds: float
     messages: tuple[tuple[str, str], ...]
+    # Passages per document id: what an ingest reports, without opening the new database (in
+    # the app's process a new connection would still see the old file; DuckDB shares it).
+    items_by_document: tuple[tuple[str, int], ...] = ()
 
 
 def process_document(
@@ -107,9 +111,18 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
     mapped = {m.item_id for m in outcome.mappings if m.status != "rejected"}
     log = [("unmapped", f"{i.item_id}: {i.text[:80]}") for i in items if i.item_id not in mapped]
     log += [("stale decision", message) for message in outcome.unapplied]
+    log += [
+        (
+            "undescribed file",
+            f"data/raw/{name} has no row in the manifest; describe it or remove it",
+        )
+        for name in undescribed_files((s.meta for s in sources), paths.raw)
+    ]
     for topic, message in log:
         if topic == "stale decision":
             progress(f"warning: review decision no longer applies: {message}")
+        elif topic == "undescribed file":
+            progress(f"warning: not in the database: {message}")
     progress(
         f"overrides: {len(decisions)} decisions, {len(outcome.unapplied)} no longer apply; "
         f"{sum(t == 'unmapped' for t, _ in log)} items unmapped"
@@ -137,6 +150,7 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
         mappings=len(outcome.mappings),
         seconds=seconds,
         messages=tuple(log),
+        items_by_document=tuple(Counter(i.doc_id for i in items).items()),
     )
 
 

@@ -105,9 +105,11 @@ class Build:
 def publish(build: Build, target: Path) -> None:
     """Write `build` to a temporary file, check it, and atomically replace `target` with it."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        if not _alive(stale.name.removeprefix(f".{target.name}.").split(".")[0]):
-            stale.unlink(missing_ok=True)
+    # A killed build leaves its temporary file and, since DuckDB logs writes beside it, a .wal.
+    for pattern in (f".{target.name}.*.tmp", f".{target.name}.*.tmp.wal"):
+        for stale in target.parent.glob(pattern):
+            if not _alive(stale.name.removeprefix(f".{target.name}.").split(".")[0]):
+                stale.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with duckdb.connect(str(temporary)) as con:

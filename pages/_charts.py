@@ -17,7 +17,7 @@ import vl_convert
 import xlsxwriter
 
 from etl.read.deck import render_png
-from etl.read.export import XLSX_OPTIONS, flat_lists
+from etl.read.export import XLSX_OPTIONS, csv_text, flat_lists
 from etl.read.query import COVERAGE_STATES
 from pages._common import lang, t
 
@@ -67,7 +67,7 @@ def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
     flat = data.with_columns(flat_lists(data))
     columns = st.columns(4, width=480)
     downloads = (
-        ("CSV", lambda: flat.write_csv(), "csv", "text/csv"),
+        ("CSV", lambda: csv_text(data), "csv", "text/csv"),
         ("XLSX", lambda: _xlsx(flat), "xlsx", "application/vnd.ms-excel"),
         ("PNG", lambda: render_png(spec, locale), "png", "image/png"),
         ("SVG", lambda: _svg(spec, locale), "svg", "image/svg+xml"),

@@ -158,22 +158,39 @@ def to_url(key: str) -> None:
         st.query_params[key] = str(value)
 
 
-def secrets() -> Mapping[str, Any]:
-    """The app's secrets, or none when there is no secrets file (local use)."""
+def secrets() -> tuple[Mapping[str, Any], str | None]:
+    """The app's secrets and, if they could not be read, why (then changes stay locked).
+
+    Streamlit raises the same error for "there is no secrets file" (local use: open) and "a
+    secrets file does not parse" (a mistake: must not open anything); only its id tells them
+    apart. A file that is not UTF-8 escapes Streamlit as a UnicodeDecodeError.
+    """
     try:
-        return st.secrets.to_dict()
-    except (FileNotFoundError, StreamlitSecretNotFoundError):
-        return {}
+        return st.secrets.to_dict(), None
+    except StreamlitSecretNotFoundError as error:
+        if error.error_id == "no-secrets-found":
+            return {}, None
+        return {}, str(error)
+    except UnicodeDecodeError as error:
+        files = " or ".join(st.get_option("secrets.files"))
+        return {}, f"{files} is not UTF-8 text ({error.reason} at byte {error.start})"
 
 
 def user() -> Mapping[str, Any] | None:
-    """The signed-in person (st.login), or None; `st.user` is empty when no login is set up."""
-    return st.user.to_dict() if st.user.get("is_logged_in") else None
+    """The signed-in person (st.login), or None; `st.user` is empty when no login is set up.
+
+    `st.user` reads the secrets too: when they cannot be read, nobody is signed in.
+    """
+    try:
+        return st.user.to_dict() if st.user.get("is_logged_in") else None
+    except (StreamlitSecretNotFoundError, UnicodeDecodeError):
+        return None
 
 
 def change_allowed() -> bool:
     """Asked again at every change: a disabled button is not a lock."""
-    return may_change_data(secrets(), user(), st.session_state.get("password"))
+    settings, read_error = secrets()
+    return may_change_data(settings, user(), st.session_state.get("password"), read_error)
 
 
 def access_controls() -> bool:
@@ -181,11 +198,11 @@ def access_controls() -> bool:
 
     Browsing is always open; only uploads and review decisions pass through here.
     """
-    settings = secrets()
+    settings, read_error = secrets()
     with st.sidebar:
-        problem = access_problem(settings)
+        problem = access_problem(settings, read_error)
         if problem:
-            st.error(escape(problem))
+            st.error(f"{t('access.settings_problem')}\n\n{escape(problem)}")
         if needs_password(settings):
             st.text_input(t("access.password"), type="password", key="password")
         if needs_login(settings) and user() is None:

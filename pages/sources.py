@@ -102,7 +102,10 @@ if database_ready():
     if not may_upload:
         st.info(t("upload.locked"))
     with st.form("upload", clear_on_submit=False):
-        upload = st.file_uploader(t("upload.file"), type=["txt", "pdf", "docx"])
+        # Disabled while changes are locked, so the browser sends no file to be held in memory.
+        upload = st.file_uploader(
+            t("upload.file"), type=["txt", "pdf", "docx"], disabled=not may_upload
+        )
         left, right = st.columns(2)
         city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
         new_city = left.checkbox(t("upload.new_city"))

@@ -94,3 +94,70 @@ def test_only_an_explicit_false_turns_login_off(value: object, required: bool) -
     secrets = {**AUTH, "access": {"require_login": value}}
     assert needs_login(secrets) is required
     assert may_change_data(secrets, NOBODY, None) is not required
+
+
+@pytest.mark.parametrize(
+    ("secrets", "problem"),
+    [
+        (
+            {"acess": {"password": "x"}},
+            "[acess] in .streamlit/secrets.toml is not a known section; did you mean [access]?",
+        ),
+        (
+            {"access": {"Password": "x"}},
+            "[access] Password in .streamlit/secrets.toml is not a known setting; "
+            "use password, require_login, allowed_emails",
+        ),
+        (
+            {**AUTH, "access": {"requireLogin": True}},
+            "[access] requireLogin in .streamlit/secrets.toml is not a known setting; "
+            "use password, require_login, allowed_emails",
+        ),
+        (
+            {"password": "x"},
+            "password in .streamlit/secrets.toml must be under [access], not above it",
+        ),
+        (
+            {"access": {"password": 1234}},
+            '[access] password in .streamlit/secrets.toml must be text in quotes: password = "…"',
+        ),
+        (
+            {**AUTH, "access": {"require_login": "yes"}},
+            "[access] require_login in .streamlit/secrets.toml must be true or false",
+        ),
+        (
+            {**AUTH, "access": {"require_login": True, "allowed_emails": [1]}},
+            "[access] allowed_emails in .streamlit/secrets.toml must be a list of addresses: "
+            '["a@b.se"]',
+        ),
+        (
+            {"access": {"allowed_emails": ["anna@malmo.se"]}},
+            "[access] allowed_emails has no effect without require_login = true; "
+            "add require_login = true (and an [auth] provider), or remove allowed_emails",
+        ),
+        (
+            {"access": "x"},
+            "access in .streamlit/secrets.toml must be a section: write [access] on a line of its "
+            "own",
+        ),
+    ],
+)
+def test_a_typo_or_wrong_type_closes_changes_and_is_named(
+    secrets: dict[str, Any], problem: str
+) -> None:
+    assert access_problem(secrets) == problem
+    assert not may_change_data(secrets, ANNA, "x")
+
+
+def test_secrets_that_cannot_be_read_close_changes() -> None:
+    error = "Error parsing secrets file at /srv/.streamlit/secrets.toml: Invalid value (at line 2)"
+    assert not may_change_data({}, ANNA, "x", read_error=error)
+    assert access_problem({}, read_error=error) == (
+        f"the secrets file cannot be read: {error}; fix the file (or remove it to leave changes "
+        "open)"
+    )
+
+
+def test_other_sections_are_left_alone() -> None:
+    secrets = {**login(), "connections": {"db": {"url": "x"}}, "accessibility": {"a": 1}}
+    assert access_problem(secrets) is None

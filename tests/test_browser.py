@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,6 +38,13 @@ SERVER_START_S = 60  # streamlit imports the data stack before it answers
 PAGE_LOAD_MS = 30_000  # one page: script run, then every chart drawn
 FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the run is over
 VIEWPORT = {"width": 1440, "height": 900}  # a laptop screen, where the app is mostly used
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+LOCAL_SCHEMES = {"data", "blob", "about"}
+# Every URL the document points the browser to: icons, styles, scripts, images, frames.
+LINKED_URLS = """() => [
+    ...[...document.querySelectorAll('link[href]')].map(e => e.href),
+    ...[...document.querySelectorAll('[src]')].map(e => e.src),
+]"""
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -104,6 +112,45 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+def open_page(page, app_url: str, title_key: str, url_path: str, lang: str) -> None:
+    """Go to a page and wait until its script has run and every chart is drawn."""
+    page.goto(f"{app_url}/{url_path}?lang={lang}", timeout=PAGE_LOAD_MS)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_text(i18n.t(title_key, lang), exact=True).wait_for(timeout=PAGE_LOAD_MS)
+    page.locator("h1").first.wait_for(timeout=PAGE_LOAD_MS)
+    page.locator(FINISHED).wait_for(timeout=PAGE_LOAD_MS)
+    for chart in page.locator('[data-testid="stVegaLiteChart"]').all():
+        chart.locator("svg.marks").wait_for(timeout=PAGE_LOAD_MS)
+
+
+def local(url: str) -> bool:
+    """Whether a URL stays on this machine: the app itself, or data the page already holds."""
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS
+
+
+def test_no_request_leaves_this_machine(
+    app_url: str, browser, app_pages: list[tuple[str, str, str, str]]
+) -> None:
+    """Every request the browser makes on every page, and every URL the pages point it to
+    (a favicon that headless Chromium may not fetch), goes to the app and nowhere else."""
+    context = browser.new_context(viewport=VIEWPORT)
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    # Refused at once: the machines have no internet, and a lookup would only add waiting.
+    context.route(lambda url: not local(url), lambda route: route.abort())
+    page = context.new_page()
+    linked: list[str] = []
+    try:
+        for _, title_key, _, url_path in app_pages:
+            open_page(page, app_url, title_key, url_path, "sv")
+            linked += page.evaluate(LINKED_URLS)
+    finally:
+        context.close()
+    assert requested, "the recorder saw no request at all"
+    assert [url for url in requested + linked if not local(url)] == []
+
+
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_page_draws_without_an_exception(
     app_url: str, browser, app_pages: list[tuple[str, str, str, str]], lang: str
@@ -112,13 +159,8 @@ def test_every_page_draws_without_an_exception(
     page = browser.new_page(viewport=VIEWPORT)
     try:
         for _, title_key, _, url_path in app_pages:
-            page.goto(f"{app_url}/{url_path}?lang={lang}", timeout=PAGE_LOAD_MS)
+            open_page(page, app_url, title_key, url_path, lang)
             nav = page.locator('[data-testid="stSidebarNav"]')
-            nav.get_by_text(i18n.t(title_key, lang), exact=True).wait_for(timeout=PAGE_LOAD_MS)
-            page.locator("h1").first.wait_for(timeout=PAGE_LOAD_MS)
-            page.locator(FINISHED).wait_for(timeout=PAGE_LOAD_MS)
-            for chart in page.locator('[data-testid="stVegaLiteChart"]').all():
-                chart.locator("svg.marks").wait_for(timeout=PAGE_LOAD_MS)
             assert page.locator('[data-testid="stException"]').count() == 0, url_path
             for _, key, _, _ in app_pages:
                 assert nav.get_by_text(i18n.t(key, lang), exact=True).count() == 1, key

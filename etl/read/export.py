@@ -22,6 +22,10 @@ EXPORT_TABLES = ("documents", "items", "concepts", "mappings", "coverage", "cros
 FORMATS = ("csv", "parquet", "xlsx")
 # Document text that starts with "=" must stay text in Excel, never become a formula.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+# A CSV cell starting with one of these is a formula to Excel and LibreOffice (=HYPERLINK(…)
+# sends the reader's data away); an apostrophe in front keeps it text (OWASP's CSV injection
+# advice). Only text columns: a negative number stays a number.
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def export(db: Path, fmt: str, out: Path) -> list[Path]:
@@ -43,7 +47,7 @@ def export(db: Path, fmt: str, out: Path) -> list[Path]:
     for table, frame in frames.items():
         path = out / f"{table}.{fmt}"
         if fmt == "csv":
-            frame.with_columns(flat_lists(frame)).write_csv(path)
+            path.write_text(csv_text(frame), encoding="utf-8")
         else:
             frame.write_parquet(path)
         written.append(path)
@@ -57,6 +61,19 @@ def flat_lists(frame: pl.DataFrame) -> list[pl.Expr]:
         for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.List)
     ]
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """A frame as CSV that a spreadsheet opens as data: lists flattened, formulas kept text."""
+    flat = frame.with_columns(flat_lists(frame))
+    return flat.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in flat.schema.items()
+        if dtype == pl.String
+    ).write_csv()
 
 
 def export_bytes(db: Path, fmt: str) -> bytes:

@@ -8,6 +8,7 @@ parameter. Swedish text sorts with `COLLATE sv` (icu is built in), so Å, Ä and
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,7 +84,11 @@ class Atlas:
         concept_id: str | None = None,
         search: str = "",
     ) -> pl.DataFrame:
-        """Items in reading order, filtered; `search` looks in repaired and raw text alike."""
+        """Items in reading order, filtered; `search` looks in repaired and raw text alike.
+
+        The search is NFC like the stored text, so an "ö" typed as o + diaeresis finds "ö".
+        """
+        search = unicodedata.normalize("NFC", search)
         return self._frame(
             """
             SELECT i.item_id, i.doc_id, i.city, i.kind, i.section, i.subsection, i.text,
