@@ -15,10 +15,12 @@ import csv
 import fcntl
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from etl.csvtext import records
 from etl.errors import InputError
@@ -57,14 +59,19 @@ class Outcome:
 
 def parse_decisions(text: str, source: str = "review.csv") -> tuple[Decision, ...]:
     """Review CSV text → decisions (later lines for the same key replace earlier ones)."""
-    if not text.strip():
-        return ()
+    return tuple(d for d in _latest(text, source).values() if d.decision != "clear")
+
+
+def _latest(text: str, source: str) -> dict[tuple[str, str, str], Decision]:
+    """The last line for each key, a `clear` included (it is what an undo may restore)."""
     latest: dict[tuple[str, str, str], Decision] = {}
+    if not text.strip():
+        return latest
     for line_no, values in records(text, REVIEW_COLUMNS, source):
         decision = Decision(**values)
         _validate(decision, f"{source} line {line_no}")
         latest[decision.key] = decision
-    return tuple(d for d in latest.values() if d.decision != "clear")
+    return latest
 
 
 def load_decisions(path: Path) -> tuple[Decision, ...]:
@@ -80,7 +87,9 @@ def _validate(decision: Decision, where: str) -> None:
         raise InputError(f"{where}: missing concept_id")
     if decision.decision == "not_covered" and not decision.city:
         raise InputError(f"{where}: a not_covered decision needs the city it is about")
-    if decision.decision != "not_covered" and not decision.item_id:
+    if decision.decision == "clear" and not (decision.item_id or decision.city):
+        raise InputError(f"{where}: a clear decision needs the item_id or city it is about")
+    if decision.decision not in ("not_covered", "clear") and not decision.item_id:
         raise InputError(f"{where}: a {decision.decision} decision needs the item_id it is about")
     if len(decision.note) > MAX_NOTE_CHARS:
         raise InputError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
@@ -121,28 +130,98 @@ def apply_decisions(
     return Outcome(tuple(by_key.values()), tuple(not_covered), tuple(unapplied))
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What one action appended, and what each of its keys said before (None: nothing)."""
+
+    written: tuple[Decision, ...]
+    superseded: tuple[Decision | None, ...]
+
+
 def record_decision(path: Path, decision: Decision, known_items: Iterable[str] = ()) -> Decision:
     """Append one decision to the review file under an exclusive lock; returns what was written.
 
     The file is created with its header when missing. Validation happens before the file is
     touched, so a refused decision leaves it byte-identical.
     """
-    stamped = replace(decision, decided_at=decision.decided_at or _now())
-    _validate(stamped, "new decision")
+    return record_decisions(path, (decision,), known_items).written[0]
+
+
+def record_decisions(
+    path: Path, decisions: Sequence[Decision], known_items: Iterable[str] = ()
+) -> Recorded:
+    """Append several decisions as one action (a bulk accept/reject): all of them or none.
+
+    Every decision is checked first, and all lines go out in one write under the lock, stamped
+    with one time, so the action can be told apart in the log and undone as a whole.
+    """
+    stamp = _now()
+    stamped = tuple(replace(d, decided_at=d.decided_at or stamp) for d in decisions)
     items = set(known_items)
-    if items and stamped.item_id and stamped.item_id not in items:
-        raise InputError(f"new decision: item {stamped.item_id} does not exist")
-    line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow([getattr(stamped, c) for c in REVIEW_COLUMNS])
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+    for n, decision in enumerate(stamped, start=1):
+        where = "new decision" if len(stamped) == 1 else f"new decision {n} of {len(stamped)}"
+        _validate(decision, where)
+        if items and decision.item_id and decision.item_id not in items:
+            raise InputError(f"{where}: item {decision.item_id} does not exist")
+    with _locked_log(path) as (handle, before):
+        latest = _latest(before, path.name)
+        _append(handle, stamped)
+    return Recorded(stamped, tuple(latest.get(d.key) for d in stamped))
+
+
+def undo(path: Path, action: Recorded, reviewer: str) -> tuple[Decision, ...]:
+    """Supersede an action's decisions with what their keys said before it (append-only).
+
+    A key that someone decided again after the action keeps that later decision: undo takes
+    back only one's own word. Returns the decisions appended.
+    """
+    with _locked_log(path) as (handle, before):
+        latest = _latest(before, path.name)
+        stamp = _now()
+        restored = tuple(
+            replace(
+                previous or Decision(written.item_id, written.city, written.concept_id, "clear"),
+                reviewer=reviewer,
+                decided_at=stamp,
+            )
+            for written, previous in zip(action.written, action.superseded, strict=True)
+            if _same(latest.get(written.key), written)
+        )
+        for decision in restored:
+            _validate(decision, "undo")
+        _append(handle, restored)
+    return restored
+
+
+def _same(logged: Decision | None, written: Decision) -> bool:
+    """Whether the log's line is the one written (values are stripped when read back)."""
+    return logged is not None and all(
+        getattr(logged, c) == getattr(written, c).strip() for c in REVIEW_COLUMNS
+    )
+
+
+@contextmanager
+def _locked_log(path: Path) -> Iterator[tuple[TextIO, str]]:
+    """The review file opened for appending under an exclusive lock, with its text so far."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "a+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        if handle.tell() == 0:
-            handle.write(",".join(REVIEW_COLUMNS) + "\n")
-        handle.write(line.getvalue())
+        handle.seek(0)
+        yield handle, handle.read()
+
+
+def _append(handle: TextIO, decisions: Sequence[Decision]) -> None:
+    """The lines of `decisions` in one write (the header first into an empty file), synced."""
+    lines = io.StringIO()
+    if handle.tell() == 0:
+        lines.write(",".join(REVIEW_COLUMNS) + "\n")
+    writer = csv.writer(lines, lineterminator="\n")
+    for decision in decisions:
+        writer.writerow([getattr(decision, c) for c in REVIEW_COLUMNS])
+    if decisions:
+        handle.write(lines.getvalue())
         handle.flush()
         os.fsync(handle.fileno())
-    return stamped
 
 
 def _now() -> str:
