@@ -176,6 +176,19 @@ def highlighted(text: str, start: int | None, end: int | None) -> str:
     )
 
 
+def document_names(documents: pl.DataFrame) -> dict[str, str]:
+    """doc_id → how a person tells documents apart: title · city · date (no internal id).
+
+    Plain text for a drop-down's options (which are not markdown).
+    """
+    return {
+        row["doc_id"]: " · ".join(
+            part for part in (row["title"], row["city"], date(row["date"])) if part
+        )
+        for row in documents.iter_rows(named=True)
+    }
+
+
 def from_url(key: str, options: Sequence[Any], multi: bool = False) -> None:
     """Before a widget keyed `key`: take its first value from the URL (?key=…) if valid.
 
