@@ -47,6 +47,7 @@ if database_ready():
         answered["relates_to"].unique(maintain_order=True).to_list(),
         key="policy",
         placeholder=t("responses.all_policies"),
+        select_all=False,  # its row says "Select all" in English
         bind="query-params",
     )
     responses: pl.DataFrame = query("consultation_responses", tuple(cities), tuple(policies))

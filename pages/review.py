@@ -222,6 +222,7 @@ if database_ready():
         cities,
         key="cities",
         placeholder=t("review.all_cities"),
+        select_all=False,  # its row says "Select all" in English
         bind="query-params",
     )
     from_url("concepts", list(labels), multi=True)
@@ -231,6 +232,7 @@ if database_ready():
         format_func=labels.get,
         key="concepts",
         placeholder=t("review.all_concepts"),
+        select_all=False,  # its row says "Select all" in English
     )
     to_url("concepts")
     from_url("status", MAPPING_STATUSES, multi=True)
@@ -241,6 +243,7 @@ if database_ready():
         format_func=lambda s: t(f"review.status.{s}"),
         key="status",
         placeholder=t("review.choose_status"),
+        select_all=False,  # its row says "Select all" in English
     )
     to_url("status")
 

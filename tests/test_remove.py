@@ -243,9 +243,10 @@ def test_replacement_with_another_documents_bytes_is_refused(corpus: Paths) -> N
 
 
 def test_broken_manifest_is_named_before_anything_is_removed(corpus: Paths) -> None:
+    doc_id = last_document(corpus)
     text = corpus.manifest.read_text(encoding="utf-8").replace(",Malmö,", ",Malmoe,")
     corpus.manifest.write_text(text, encoding="utf-8")
-    message = refused(corpus, lambda: remove(corpus, last_document(corpus), quiet))
+    message = refused(corpus, lambda: remove(corpus, doc_id, quiet))
     assert message.startswith("the corpus has a problem to fix before anything can be removed:\n")
 
 
