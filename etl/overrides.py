@@ -95,6 +95,51 @@ def _validate(decision: Decision, where: str) -> None:
         raise InputError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
 
 
+@dataclass(frozen=True)
+class Stale:
+    """A decision that no longer applies, and why: `concept_gone`, `item_gone` (its passage
+    changed or its document was removed or replaced) or `not_suggested` (a rejection of a
+    link the matcher no longer makes). It stays in the review file and applies again if its
+    passage or concept comes back."""
+
+    decision: Decision
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """The build log's line (English, with ids: for the command line and the log)."""
+        d = self.decision
+        label = f"{d.decision} {d.item_id or d.city} → {d.concept_id}"
+        because = {
+            "concept_gone": f"concept {d.concept_id} is no longer in the taxonomy",
+            "item_gone": f"item {d.item_id} is no longer in the corpus",
+            "not_suggested": "the matcher no longer suggests this link",
+        }[self.reason]
+        return f"{label}: {because}"
+
+
+def stale_decisions(
+    decisions: Iterable[Decision],
+    item_ids: Iterable[str],
+    concept_ids: Iterable[str],
+    suggested: Iterable[tuple[str, str]],
+) -> tuple[Stale, ...]:
+    """The decisions that no longer fit the corpus, the taxonomy or the matcher's suggestions
+    (item × concept pairs), in the order given."""
+    items, concepts, pairs = set(item_ids), set(concept_ids), set(suggested)
+    found = []
+    for d in decisions:
+        if d.concept_id not in concepts:
+            found.append(Stale(d, "concept_gone"))
+        elif d.decision == "not_covered":
+            continue
+        elif d.item_id not in items:
+            found.append(Stale(d, "item_gone"))
+        elif d.decision == "reject" and (d.item_id, d.concept_id) not in pairs:
+            found.append(Stale(d, "not_suggested"))
+    return tuple(found)
+
+
 def apply_decisions(
     suggestions: Sequence[Mapping],
     decisions: Iterable[Decision],
@@ -102,32 +147,26 @@ def apply_decisions(
     concept_ids: Iterable[str],
 ) -> Outcome:
     """Re-apply every decision to this build's suggestions; report those that no longer fit."""
-    items, concepts = set(item_ids), set(concept_ids)
+    decisions = tuple(decisions)
     by_key = {(m.item_id, m.concept_id): m for m in suggestions}
+    stale = stale_decisions(decisions, item_ids, concept_ids, by_key)
+    unapplied = {s.decision for s in stale}
     not_covered: list[Decision] = []
-    unapplied: list[str] = []
     for d in decisions:
-        label = f"{d.decision} {d.item_id or d.city} → {d.concept_id}"
-        if d.concept_id not in concepts:
-            unapplied.append(f"{label}: concept {d.concept_id} is no longer in the taxonomy")
-        elif d.decision == "not_covered":
+        if d in unapplied:
+            continue
+        current = by_key.get((d.item_id, d.concept_id))
+        if d.decision == "not_covered":
             not_covered.append(d)
-        elif d.item_id not in items:
-            unapplied.append(f"{label}: item {d.item_id} is no longer in the corpus")
-        elif d.decision == "reject":
-            current = by_key.get((d.item_id, d.concept_id))
-            if current is None:
-                unapplied.append(f"{label}: the matcher no longer suggests this link")
-            else:
-                by_key[(d.item_id, d.concept_id)] = replace(current, status="rejected")
+        elif d.decision == "reject" and current is not None:
+            by_key[(d.item_id, d.concept_id)] = replace(current, status="rejected")
         else:
-            current = by_key.get((d.item_id, d.concept_id))
             by_key[(d.item_id, d.concept_id)] = (
                 replace(current, status="accepted")
                 if current is not None
                 else Mapping(d.item_id, d.concept_id, 1.0, "manual", "", "accepted")
             )
-    return Outcome(tuple(by_key.values()), tuple(not_covered), tuple(unapplied))
+    return Outcome(tuple(by_key.values()), tuple(not_covered), tuple(s.message for s in stale))
 
 
 @dataclass(frozen=True)

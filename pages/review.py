@@ -11,11 +11,19 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from etl.errors import InputError
 from etl.model import MAPPING_STATUSES
-from etl.overrides import Decision, Recorded, record_decisions, undo
+from etl.overrides import (
+    Decision,
+    Recorded,
+    load_decisions,
+    record_decisions,
+    stale_decisions,
+    undo,
+)
 from etl.paths import Paths
 from etl.pipeline import reapply_decisions
 from pages._common import (
@@ -23,6 +31,7 @@ from pages._common import (
     ask_reviewer,
     change_allowed,
     database_ready,
+    date,
     error_text,
     escape,
     from_url,
@@ -168,6 +177,39 @@ def show_bulk(
         )
 
 
+def show_stale(labels: Mapping[str, str]) -> None:
+    """The decisions that no longer apply, in words: what, on which concept, who, and why.
+
+    Worked out by `etl.overrides.stale_decisions` from the review file and the published
+    database, as the build does; no passage id is shown (the passage itself is gone).
+    """
+    paths = Paths.from_env()
+    try:
+        decisions = load_decisions(paths.review)
+    except InputError as error:
+        st.error(error_text(error))
+        return
+    mappings = query("review_queue", statuses=MAPPING_STATUSES)
+    suggested = mappings.filter(pl.col("method") != "manual").select("item_id", "concept_id")
+    stale = stale_decisions(decisions, query("item_ids"), labels, suggested.iter_rows())
+    with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
+        st.caption(t("review.stale_help"))
+        if not stale:
+            st.write(t("review.stale_none"))
+        for entry in stale:
+            d = entry.decision
+            what = [t(f"review.decision.{d.decision}"), labels.get(d.concept_id, "")]
+            if not d.item_id:
+                what.append(d.city)
+            who = ", ".join(x for x in (escape(d.reviewer), date(d.decided_at[:10])) if x)
+            st.markdown(
+                "- "
+                + " · ".join(escape(x) for x in what if x)
+                + f" — {t(f'review.stale.{entry.reason}')}"
+                + (f" ({who})" if who else "")
+            )
+
+
 def page_of(total: int) -> int:
     """The page of the queue to show (1-based), kept in the URL; back in range after filtering."""
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -298,13 +340,7 @@ if database_ready():
             note = f" — {escape(cell['note'])}" if cell["note"] else ""
             st.markdown(
                 f"- {escape(cell['city'])} · {escape(label(cell))} "
-                f"({escape(cell['reviewer'] or '')}, {escape(cell['decided_at'] or '')}){note}"
+                f"({escape(cell['reviewer'])}, {date((cell['decided_at'] or '')[:10])}){note}"
             )
 
-    stale = query("stale_decisions")
-    with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
-        st.caption(t("review.stale_help"))
-        if not stale:
-            st.write(t("review.stale_none"))
-        for message in stale:
-            st.markdown(f"- {escape(message)}")
+    show_stale(labels)

@@ -289,3 +289,15 @@ def test_a_bulk_action_with_one_bad_decision_writes_none(fresh_built: Paths) -> 
             [item_id],
         )
     assert not fresh_built.review.exists()
+
+
+def test_the_page_lists_stale_decisions_in_words_without_ids(fresh_built: Paths) -> None:
+    record_decision(fresh_built.review, Decision(GONE, "", "eccar.02", "accept", "Bo"))
+    reapply_decisions(fresh_built)
+    at = open_review(reviewer="Anna")
+    assert not at.exception
+    lines = [m.value for m in at.markdown if m.value.startswith("- ")]
+    stale_lines = [line for line in lines if "passagen finns inte längre" in line]
+    assert len(stale_lines) == 1
+    assert stale_lines[0].startswith("- Godkänd · ") and "(Bo, " in stale_lines[0]
+    assert GONE not in "\n".join(lines) and "eccar.02" not in stale_lines[0]
