@@ -14,6 +14,7 @@ from pages._common import (
     database_ready,
     date,
     escape,
+    escape_list,
     highlighted,
     localised_columns,
     number,
@@ -57,7 +58,7 @@ if database_ready():
         st.info(t("responses.none"))
     else:
         if silent:
-            st.caption(t("responses.none_from").format(cities=", ".join(silent)))
+            st.caption(t("responses.none_from").format(cities=escape_list(silent)))
 
         st.subheader(t("responses.who"))
         st.dataframe(
