@@ -12,10 +12,13 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+from comparison_pages import open_page
 from conftest import corpus_snapshot
+from streamlit.testing.v1 import AppTest
 from test_crash_safety import (
     INGEST_KILLS,
     files_of,
@@ -368,3 +371,52 @@ def test_killed_replace_is_rolled_back_or_complete(built_corpus: Paths, tmp_path
         ["replace", last_document(built_corpus), str(tmp_path / "ny_version.docx")],
     )
     assert "rolled back" in outcomes
+
+
+# ---------------------------------------------------------------- the Sources page
+
+
+def open_sources(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("ATLAS_DATA", str(paths.data))
+    monkeypatch.setenv("ATLAS_DB", str(paths.db))
+    return open_page("sources")
+
+
+def change_button(at: AppTest) -> Any:
+    return next(b for b in at.button if b.form_id == "change")
+
+
+def test_sources_page_removes_after_confirmation_and_reports_stale(
+    corpus: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = last_document(corpus)
+    first, *_ = passages(corpus, doc_id)
+    decide_on(corpus, first[0])
+    at = open_sources(corpus, monkeypatch)
+    at.selectbox(key="change_doc").set_value(doc_id)
+    at.radio(key="change_action").set_value("remove")
+    change_button(at).click().run()
+    assert at.error[0].value.startswith("Kryssa i rutan"), "nothing happens unconfirmed"
+    assert doc_id in documents(corpus)
+    at.checkbox(key="change_sure").check()
+    change_button(at).click().run()
+    assert not at.exception
+    assert "är borttaget" in at.success[0].value
+    assert at.warning[0].value.startswith("1 granskningsbeslut gäller inte längre")
+    assert doc_id not in documents(corpus)
+    assert doc_id not in at.selectbox(key="change_doc").options
+
+
+def test_sources_page_replacement_needs_a_file_and_refuses_bad_ones(
+    corpus: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = corpus_snapshot(corpus)
+    at = open_sources(corpus, monkeypatch)
+    at.checkbox(key="change_sure").check()
+    change_button(at).click().run()
+    assert at.error[0].value.startswith("Välj filen med den nya versionen")
+    at.get("file_uploader")[1].set_value(("ny.txt", b"   \n", "text/plain"))
+    change_button(at).click().run()
+    assert not at.exception
+    assert "the file is empty" in at.error[0].value, "load's refusal, introduced as English"
+    assert corpus_snapshot(corpus) == before
