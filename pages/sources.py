@@ -29,6 +29,9 @@ from pages._common import (
 EXCERPT_CHARS = 110
 FILE_TYPES = ("txt", "pdf", "docx")
 MAX_UPLOAD_MB = MAX_FILE_BYTES // 2**20  # the browser refuses what ingest would refuse
+# The drop zone's "Upload" button in Streamlit 1.67's markup: BaseButton's test id for the
+# "secondary" kind, the only button of that kind in its FileUploader module (read in its JS).
+UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
 
 
 def kind_label(doc_kind: str) -> str:
@@ -47,9 +50,8 @@ def upload_area_text() -> None:
     st.html(
         "<style>"
         '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
-        '[data-testid="stFileUploaderDropzone"] button span {font-size: 0}'
-        '[data-testid="stFileUploaderDropzone"] button span::after'
-        f" {{content: {button}; font-size: 1rem}}"
+        f"{UPLOAD_BUTTON} {{font-size: 0}}"
+        f"{UPLOAD_BUTTON}::after {{content: {button}; font-size: 1rem}}"
         "</style>"
     )
 
