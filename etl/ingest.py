@@ -1,4 +1,5 @@
-"""Ingest: one new document into the corpus and the database, all or nothing.
+"""Ingest, remove, replace: one document into or out of the corpus and the database, all or
+nothing.
 
 The corpus (data/raw, the manifest, cities.csv), the database and the review decisions are the
 strategists' work; a bad file, a crash or two people at once must not cost any of it. So:
@@ -10,6 +11,9 @@ strategists' work; a bad file, a crash or two people at once must not cost any o
    before the first change. The file is copied, the manifest row added and the database rebuilt;
    if anything fails, the journal restores the previous state. If the process dies halfway, the
    next ingest finds the journal and rolls back first (`recover`).
+
+Removing or replacing a document (`remove`, `replace_document`) runs through the same lock,
+journal and roll-back; the journal also keeps the file taken away (a hard link), to put back.
 """
 
 from __future__ import annotations

@@ -48,13 +48,15 @@ PAGE_SIZE = 30  # links shown at once: a sitting's work, and quick to draw
 EXCERPT_CHARS = 90  # a passage in a drop-down: its first line
 STATUS_BADGE = {"auto": "blue", "accepted": "green", "rejected": "gray"}
 DECISIONS = (("accept", "accepted"), ("reject", "rejected"))  # button → the status it sets
-OUTCOME = {"accept": "accepted", "reject": "rejected"}
 
 
 def save(decisions: Sequence[Decision], done: str) -> None:
     """Record one action, re-apply every decision to the database, remember it for undo."""
     if not change_allowed():
         st.session_state["outcome"] = ("error", t("review.locked"))
+        return
+    if not reviewer():  # asked again here: a disabled button is not a lock
+        st.session_state["outcome"] = ("error", t("review.name_first"))
         return
     paths = Paths.from_env()
     try:
