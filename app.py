@@ -25,7 +25,7 @@ with st.sidebar:
         bind="query-params",
     )
 
-# The first page is the landing page.
+# The first page is the landing page (also served at the root).
 PAGES = [
     ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
     ("pages/coverage.py", "page.coverage", ":material/compare:", "coverage"),
@@ -39,10 +39,21 @@ PAGES = [
     ("pages/methodology.py", "page.methodology", ":material/science:", "methodology"),
 ]
 
+# Streamlit serves the default page only at "/" and answers its own path (/overview) with an
+# English "Page not found"; so every page keeps its path, and the root is a hidden second entry
+# for the landing page.
+landing_path, landing_title, landing_icon, _ = PAGES[0]
 navigation = st.navigation(
-    [
-        st.Page(path, title=t(title), icon=icon, url_path=url, default=n == 0)
-        for n, (path, title, icon, url) in enumerate(PAGES)
+    [st.Page(path, title=t(title), icon=icon, url_path=url) for path, title, icon, url in PAGES]
+    + [
+        st.Page(
+            landing_path,
+            title=t(landing_title),
+            icon=landing_icon,
+            url_path="start",
+            default=True,
+            visibility="hidden",
+        )
     ]
 )
 navigation.run()

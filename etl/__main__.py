@@ -1,4 +1,4 @@
-"""Command line: `python -m etl build | ingest | repair | export`.
+"""Command line: `python -m etl build | ingest | remove | replace | repair | export`.
 
 A thin coat over the Python API: it parses arguments, calls the functions the tests also call,
 prints their messages, and turns an `InputError` into a clear message and exit status 2.
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from etl.errors import InputError
-from etl.ingest import corpus_lock, ingest, recover
+from etl.ingest import ChangeResult, corpus_lock, ingest, recover, remove, replace_file
 from etl.model import DOC_KINDS
 from etl.paths import Paths
 from etl.pipeline import build, lexicon_for, read_sources
@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                 relates_to=args.relates_to,
                 new_city=args.new_city,
             )
+        elif args.command == "remove":
+            _report_change(remove(paths, args.document), "removed")
+        elif args.command == "replace":
+            _report_change(replace_file(paths, args.document, Path(args.file)), "replaced")
         elif args.command == "repair":
             text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
             sys.stdout.write(repair_if_needed(text, lexicon_for(read_sources(paths))))
@@ -50,6 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _report_change(result: ChangeResult, done: str) -> None:
+    """What a removal or replacement did, and the review decisions it left stale."""
+    passages = f"; it now has {result.items} passages" if done == "replaced" else ""
+    print(f"{done} {result.doc_id} ({result.title}){passages}")
+    if result.newly_stale:
+        print(
+            f"{len(result.newly_stale)} review decisions no longer apply; "
+            "they stay in review.csv and apply again if their passages come back:"
+        )
+        for message in result.newly_stale:
+            print(f"  {message}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     ingest_cmd.add_argument(
         "--new-city", action="store_true", help="allow a city that is not yet in cities.csv"
     )
+    remove_cmd = commands.add_parser(
+        "remove", help="take document DOC (its id or file name) out of the corpus and rebuild"
+    )
+    remove_cmd.add_argument("document", metavar="DOC")
+    replace_cmd = commands.add_parser(
+        "replace", help="put FILE in place of document DOC, keeping its description, and rebuild"
+    )
+    replace_cmd.add_argument("document", metavar="DOC")
+    replace_cmd.add_argument("file", metavar="FILE")
     repair_cmd = commands.add_parser("repair", help="print FILE (or stdin) with Swedish repaired")
     repair_cmd.add_argument("file", nargs="?")
     export_cmd = commands.add_parser("export", help="write the tables for other tools")

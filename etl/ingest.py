@@ -1,4 +1,5 @@
-"""Ingest: one new document into the corpus and the database, all or nothing.
+"""Ingest, remove, replace: one document into or out of the corpus and the database, all or
+nothing.
 
 The corpus (data/raw, the manifest, cities.csv), the database and the review decisions are the
 strategists' work; a bad file, a crash or two people at once must not cost any of it. So:
@@ -10,11 +11,15 @@ strategists' work; a bad file, a crash or two people at once must not cost any o
    before the first change. The file is copied, the manifest row added and the database rebuilt;
    if anything fails, the journal restores the previous state. If the process dies halfway, the
    next ingest finds the journal and rolls back first (`recover`).
+
+Removing or replacing a document (`remove`, `replace_document`) runs through the same lock,
+journal and roll-back; the journal also keeps the file taken away (a hard link), to put back.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import fcntl
 import filecmp
 import hashlib
@@ -24,16 +29,17 @@ import re
 import shutil
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import NotRequired, TypedDict, Unpack
 
+import duckdb
 from rapidfuzz import fuzz, process
 
 from etl.csvtext import read_text
-from etl.errors import InputError
+from etl.errors import InputError, Problem
 from etl.load import extract_text
 from etl.manifest import (
     doc_id_for,
@@ -47,6 +53,7 @@ from etl.model import DOC_KINDS, DocumentMeta
 from etl.parse import fold
 from etl.paths import Paths
 from etl.pipeline import BuildReport, Progress, build
+from etl.publish import STALE_TOPIC
 
 # The largest case papers with appendices are a few MB; a bigger file is a scan (which needs
 # OCR anyway) or the wrong file, and reading it would hold the lock for a long time.
@@ -112,16 +119,29 @@ class Description(TypedDict):
 
 def ingest(paths: Paths, file: Path, **description: Unpack[Description]) -> IngestResult:
     """Add the file at `file` (txt, pdf, docx) to the corpus and rebuild the database."""
+    return ingest_bytes(paths, file.name, _read_checked(file), **description)
+
+
+def _read_checked(file: Path) -> bytes:
+    """The bytes of a file named on the command line, refused unread when it is too big."""
     if file.is_symlink():
         raise InputError(
-            f"{file}: this is a symbolic link to {file.readlink()}; give the file itself"
+            f"{file}: this is a symbolic link to {file.readlink()}; give the file itself",
+            Problem("symlink", {"name": file.name}),
         )
     if not file.is_file():
-        raise InputError(f"{file}: there is no such file; check the path")
+        raise InputError(
+            f"{file}: there is no such file; check the path",
+            Problem("no_file", {"name": file.name}),
+        )
     _check_size(file.name, file.stat().st_size)
     with open(file, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    return ingest_bytes(paths, file.name, data, **description)
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def replace_file(paths: Paths, doc_id: str, file: Path, progress: Progress = print) -> ChangeResult:
+    """Put the file at `file` in place of document `doc_id` (see `replace_document`)."""
+    return replace_document(paths, doc_id, file.name, _read_checked(file), progress)
 
 
 def ingest_bytes(
@@ -168,6 +188,145 @@ def ingest_bytes(
     )
 
 
+@dataclass(frozen=True)
+class ChangeResult:
+    """What removing or replacing a document did, and which review decisions it left stale."""
+
+    doc_id: str
+    title: str
+    source_file: str
+    items: int
+    newly_stale: tuple[str, ...]
+    report: BuildReport
+
+
+def remove(paths: Paths, doc_id: str, progress: Progress = print) -> ChangeResult:
+    """Take a document out of the corpus and rebuild, in one all-or-nothing transaction.
+
+    Its review decisions stay in review.csv (the log is never rewritten); they no longer apply
+    and are reported as stale, so putting the document back brings them back.
+    """
+    with corpus_lock(paths):
+        recover(paths)
+        documents = _corpus_documents(paths, "removed")
+        meta = _find_document(documents, doc_id)
+        if len(documents) == 1:
+            raise InputError(
+                f"{meta.doc_id}: this is the only document; the corpus cannot be empty",
+                Problem("last_document", {"title": meta.title}),
+            )
+        stale_before = _stale_decisions(paths.db)
+        journal = _open_journal(paths, added=None, removed=meta.source_file)
+        kept = [d for d in documents if d.doc_id != meta.doc_id]
+
+        def take_out() -> None:
+            _write_atomically(paths.manifest, render_manifest(kept).encode("utf-8"))
+            (paths.raw / meta.source_file).unlink()
+
+        report = _transaction(paths, journal, take_out, progress, "removal")
+    return _change_result(meta, meta.source_file, 0, stale_before, report)
+
+
+def replace_document(
+    paths: Paths, doc_id: str, name: str, data: bytes, progress: Progress = print
+) -> ChangeResult:
+    """Put a new version of a document's file in its place, keeping its id and description.
+
+    The new file is stored under the document's id (with the new file's extension), so links
+    and review decisions on passages whose words are unchanged still apply; decisions on
+    passages that are gone are kept in review.csv and reported as stale.
+    """
+    stored_name = safe_file_name(name)
+    _check_size(stored_name, len(data))
+    extract_text(stored_name, data)
+    extension = PurePath(stored_name).suffix
+    sha256 = hashlib.sha256(data).hexdigest()
+    with corpus_lock(paths):
+        recover(paths)
+        documents = _corpus_documents(paths, "replaced")
+        old = _find_document(documents, doc_id)
+        new = dataclasses.replace(old, source_file=old.doc_id + extension)
+        _refuse_duplicate(paths, new.source_file, sha256, documents)
+        stale_before = _stale_decisions(paths.db)
+        journal = _open_journal(paths, added=new.source_file, removed=old.source_file)
+        changed = [new if d.doc_id == old.doc_id else d for d in documents]
+
+        def swap() -> None:
+            if new.source_file != old.source_file:
+                (paths.raw / old.source_file).unlink()
+            _write_atomically(paths.raw / new.source_file, data, mode=0o444)
+            _write_atomically(paths.manifest, render_manifest(changed).encode("utf-8"))
+
+        report = _transaction(paths, journal, swap, progress, "replacement")
+    items = dict(report.items_by_document).get(new.doc_id, 0)
+    return _change_result(new, new.source_file, items, stale_before, report)
+
+
+def _corpus_documents(paths: Paths, done: str) -> tuple[DocumentMeta, ...]:
+    """The manifest's documents, or an `InputError` if the corpus must be fixed first."""
+    try:
+        cities = read_cities(read_text(paths.cities))
+        existing = {name: paths.raw / name for name in raw_files(paths.raw)}
+        return parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
+    except InputError as error:
+        raise InputError(
+            f"the corpus has a problem to fix before anything can be {done}:\n{error}",
+            Problem("corpus_broken", {"detail": str(error)}),
+        ) from None
+
+
+def _find_document(documents: tuple[DocumentMeta, ...], doc_id: str) -> DocumentMeta:
+    """The document with this id (or file name), or an error listing the ids there are."""
+    for meta in documents:
+        if doc_id in (meta.doc_id, meta.source_file):
+            return meta
+    raise InputError(
+        f"there is no document {doc_id!r} in the corpus; documents: "
+        + ", ".join(d.doc_id for d in documents),
+        Problem("unknown_document", {"doc": doc_id}),
+    )
+
+
+def _transaction(
+    paths: Paths, journal: Path, change: Callable[[], None], progress: Progress, what: str
+) -> BuildReport:
+    """Apply `change` to the corpus and rebuild; on any failure the journal restores all."""
+    try:
+        change()
+        report = build(paths, progress)
+    except BaseException as error:
+        _roll_back(paths, journal)
+        error.add_note(f"The corpus and the database were left as they were before this {what}.")
+        raise
+    _close_journal(journal)
+    return report
+
+
+def _stale_decisions(db: Path) -> set[str]:
+    """The review decisions the current database reports as no longer applying."""
+    if not db.exists():
+        return set()
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT message FROM build_log WHERE topic = ?", [STALE_TOPIC]
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _change_result(
+    meta: DocumentMeta, source_file: str, items: int, stale_before: set[str], report: BuildReport
+) -> ChangeResult:
+    stale_after = [m for topic, m in report.messages if topic == STALE_TOPIC]
+    return ChangeResult(
+        doc_id=meta.doc_id,
+        title=meta.title,
+        source_file=source_file,
+        items=items,
+        newly_stale=tuple(m for m in stale_after if m not in stale_before),
+        report=report,
+    )
+
+
 def safe_file_name(name: str) -> str:
     """An uploaded file's name → the name it gets in data/raw, or an `InputError`.
 
@@ -178,13 +337,15 @@ def safe_file_name(name: str) -> str:
     if CONTROL_CHARACTERS.search(name):
         raise InputError(
             f"{name!r}: the file name contains control characters; "
-            "rename the file using letters, digits, spaces, '-' and '_'"
+            "rename the file using letters, digits, spaces, '-' and '_'",
+            Problem("name_control", {"name": CONTROL_CHARACTERS.sub("?", name)}),
         )
     if "/" in name or "\\" in name:
         base = re.split(r"[/\\]", name)[-1]
         raise InputError(
             f"{name!r}: this is a path, not a file name; "
-            f"give the file's own name without folders, e.g. {base!r}"
+            f"give the file's own name without folders, e.g. {base!r}",
+            Problem("name_path", {"name": name, "base": base}),
         )
     normal = unicodedata.normalize("NFC", name.strip())
     stem, extension = os.path.splitext(normal)
@@ -192,7 +353,8 @@ def safe_file_name(name: str) -> str:
     if not safe_stem:
         raise InputError(
             f"{name!r}: the file name has no letters or digits; "
-            "rename the file to say what it is, e.g. remissvar_socialnamnden.txt"
+            "rename the file to say what it is, e.g. remissvar_socialnamnden.txt",
+            Problem("name_empty", {"name": name}),
         )
     return safe_stem + extension.lower()
 
@@ -202,7 +364,10 @@ def _check_size(name: str, size: int) -> None:
         raise InputError(
             f"{name}: the file is {size / 2**20:.1f} MB, more than the "
             f"{MAX_FILE_BYTES // 2**20} MB a document may have; "
-            "split it, or add only the part that matters"
+            "split it, or add only the part that matters",
+            Problem(
+                "too_big", {"name": name, "size": size / 2**20, "limit": MAX_FILE_BYTES // 2**20}
+            ),
         )
 
 
@@ -213,32 +378,48 @@ def _clean_fields(**fields: str) -> dict[str, str]:
         key: unicodedata.normalize("NFC", (value or "").strip()) for key, value in fields.items()
     }
     problems = [
-        f"missing {key}; give it with {FIELD_OPTIONS[key]}"
+        (f"missing {key}; give it with {FIELD_OPTIONS[key]}", Problem("missing", {"field": key}))
         for key in REQUIRED_FIELDS
         if not clean[key]
     ]
     for key, value in clean.items():
         if CONTROL_CHARACTERS.search(value):
             problems.append(
-                f"{key} contains a line break or control character; write it on one line"
+                (
+                    f"{key} contains a line break or control character; write it on one line",
+                    Problem("field_control", {"field": key}),
+                )
             )
         problems += _lookalike_problems(key, value)
         if len(value) > MAX_FIELD_CHARS:
-            problems.append(f"{key} is longer than {MAX_FIELD_CHARS} characters; shorten it")
+            problems.append(
+                (
+                    f"{key} is longer than {MAX_FIELD_CHARS} characters; shorten it",
+                    Problem("field_long", {"field": key, "limit": MAX_FIELD_CHARS}),
+                )
+            )
     kind = clean["doc_kind"]
     if kind and kind not in DOC_KINDS:
-        problems.append(f"unknown kind {kind!r}; use one of {', '.join(DOC_KINDS)}")
+        problems.append(
+            (
+                f"unknown kind {kind!r}; use one of {', '.join(DOC_KINDS)}",
+                Problem("unknown_kind", {"kind": kind}),
+            )
+        )
     if clean["date"] and not valid_date(clean["date"]):
         problems.append(
-            f"date {clean['date']!r} is not a date written YYYY, YYYY-MM or YYYY-MM-DD "
-            "(e.g. 2025-01-21)"
+            (
+                f"date {clean['date']!r} is not a date written YYYY, YYYY-MM or YYYY-MM-DD "
+                "(e.g. 2025-01-21)",
+                Problem("bad_date", {"date": clean["date"]}),
+            )
         )
     if problems:
-        raise InputError("\n".join(problems))
+        raise InputError("\n".join(m for m, _ in problems), *(p for _, p in problems))
     return clean
 
 
-def _lookalike_problems(key: str, value: str) -> list[str]:
+def _lookalike_problems(key: str, value: str) -> list[tuple[str, Problem]]:
     """Characters that make a name look like another one: invisible ones, or a word whose
     letters come from two alphabets (a Cyrillic М in "Мalmö" is a different city to a computer).
     """
@@ -246,13 +427,21 @@ def _lookalike_problems(key: str, value: str) -> list[str]:
     invisible = sorted({c for c in value if unicodedata.category(c) in INVISIBLE_CATEGORIES})
     if invisible:
         names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in invisible)
-        problems.append(f"{key} contains an invisible character ({names}); type it again")
+        problems.append(
+            (
+                f"{key} contains an invisible character ({names}); type it again",
+                Problem("field_invisible", {"field": key}),
+            )
+        )
     for word in value.split():
         scripts = sorted({_script(c) for c in word if c.isalpha()})
         if len(scripts) > 1:
             problems.append(
-                f"{key}: the word {word!r} mixes letters of the {' and '.join(scripts)} "
-                "alphabets, which look alike but differ; type it again"
+                (
+                    f"{key}: the word {word!r} mixes letters of the {' and '.join(scripts)} "
+                    "alphabets, which look alike but differ; type it again",
+                    Problem("field_mixed_script", {"field": key, "word": word}),
+                )
             )
             break
     return problems
@@ -268,29 +457,18 @@ def _check_against_corpus(
     paths: Paths, meta: DocumentMeta, sha256: str, new_city: bool
 ) -> tuple[tuple[DocumentMeta, ...], str | None]:
     """The corpus as it is, and cities.csv's new text if the city is to be added (else None)."""
-    try:
-        existing = {name: paths.raw / name for name in raw_files(paths.raw)}
-        cities_text = read_text(paths.cities)
-        cities = read_cities(cities_text)
-        documents = parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
-    except InputError as error:
-        raise InputError(
-            f"the corpus has a problem to fix before anything can be added:\n{error}"
-        ) from None
-    titles = {d.source_file: f"{d.title!r}, {d.city}" for d in documents}
-    for existing_name, path in sorted(existing.items()):
-        if hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
-            described = titles.get(existing_name, "not described in the manifest")
-            raise InputError(
-                f"{meta.source_file}: the same file is already in the corpus as "
-                f"{existing_name} ({described}); nothing to add"
-            )
+    cities_text = read_text(paths.cities)
+    cities = read_cities(cities_text)
+    documents = _corpus_documents(paths, "added")
+    existing = set(raw_files(paths.raw))
+    _refuse_duplicate(paths, meta.source_file, sha256, documents)
     for existing_name in existing:
         if doc_id_for(existing_name) == meta.doc_id:
+            suggestion = f"{meta.doc_id}_2{PurePath(meta.source_file).suffix}"
             raise InputError(
                 f"{meta.source_file}: a different file named {existing_name} is already in the "
-                f"corpus (document id {meta.doc_id!r}); rename the new file, e.g. "
-                f"{meta.doc_id}_2{PurePath(meta.source_file).suffix}"
+                f"corpus (document id {meta.doc_id!r}); rename the new file, e.g. {suggestion}",
+                Problem("same_name", {"name": meta.source_file, "suggestion": suggestion}),
             )
     if meta.city in cities:
         return documents, None
@@ -299,20 +477,46 @@ def _check_against_corpus(
         if same:
             raise InputError(
                 f"city {meta.city!r} differs from the known city {same[0]!r} only in capitals "
-                f"or accents; write {same[0]!r} (a second spelling would split the city in two)"
+                f"or accents; write {same[0]!r} (a second spelling would split the city in two)",
+                Problem("city_spelling", {"city": meta.city, "known": same[0]}),
             )
         return documents, _with_city(cities_text, meta.city)
-    raise InputError(_unknown_city(meta.city, cities))
+    raise _unknown_city(meta.city, cities)
 
 
-def _unknown_city(city: str, cities: tuple[str, ...]) -> str:
+def _refuse_duplicate(
+    paths: Paths, source_file: str, sha256: str, documents: tuple[DocumentMeta, ...]
+) -> None:
+    """An `InputError` naming the document if the same bytes are already in data/raw."""
+    described = {d.source_file: d for d in documents}
+    for path in sorted(paths.raw.iterdir()):
+        if not path.is_file() or path.name[0] == ".":
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+            twin = described.get(path.name)
+            where = f"{twin.title!r}, {twin.city}" if twin else "not described in the manifest"
+            raise InputError(
+                f"{source_file}: the same file is already in the corpus as "
+                f"{path.name} ({where}); nothing to add",
+                Problem(
+                    "duplicate" if twin else "duplicate_undescribed",
+                    {"title": twin.title, "city": twin.city} if twin else {"name": path.name},
+                ),
+            )
+
+
+def _unknown_city(city: str, cities: tuple[str, ...]) -> InputError:
     close = process.extractOne(
         city, cities, scorer=fuzz.ratio, processor=fold, score_cutoff=CITY_SUGGESTION_SCORE
     )
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return (
+    return InputError(
         f"unknown city {city!r}; {hint}known cities: {', '.join(cities)}. "
-        "To add a new city, ingest again with --new-city"
+        "To add a new city, ingest again with --new-city",
+        Problem(
+            "unknown_city_close" if close else "unknown_city",
+            {"city": city, "close": close[0] if close else "", "cities": list(cities)},
+        ),
     )
 
 
@@ -338,20 +542,26 @@ def corpus_lock(paths: Paths) -> Iterator[None]:
     with (
         _exclusive(
             paths.data / LOCK_NAME,
-            f"another ingest is still running (it holds data/{LOCK_NAME}); "
-            "try again when it has finished",
+            InputError(
+                f"another ingest is still running (it holds data/{LOCK_NAME}); "
+                "try again when it has finished",
+                Problem("busy_corpus"),
+            ),
         ),
         _exclusive(
             database_lock,
-            f"the database is being updated (a review decision holds {database_lock.name}); "
-            "try again in a moment",
+            InputError(
+                f"the database is being updated (a review decision holds {database_lock.name}); "
+                "try again in a moment",
+                Problem("busy_database"),
+            ),
         ),
     ):
         yield
 
 
 @contextmanager
-def _exclusive(lock: Path, busy: str) -> Iterator[None]:
+def _exclusive(lock: Path, busy: InputError) -> Iterator[None]:
     """An exclusive flock on `lock`, waited for up to LOCK_TIMEOUT_SECONDS, else `busy`."""
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -362,7 +572,7 @@ def _exclusive(lock: Path, busy: str) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise InputError(busy) from None
+                    raise busy from None
                 time.sleep(LOCK_POLL_SECONDS)
         yield
     finally:
@@ -378,39 +588,47 @@ def _commit(
     progress: Progress,
 ) -> BuildReport:
     """Copy, describe, rebuild — under a journal that undoes all of it on any failure."""
-    journal = _open_journal(paths, meta.source_file)
-    try:
+    journal = _open_journal(paths, added=meta.source_file)
+
+    def add() -> None:
         _write_atomically(paths.raw / meta.source_file, data, mode=0o444)
         if cities_text is not None:
             _write_atomically(paths.cities, cities_text.encode("utf-8"))
-        manifest = render_manifest([*documents, meta])
-        _write_atomically(paths.manifest, manifest.encode("utf-8"))
-        report = build(paths, progress)
-    except BaseException as error:
-        _roll_back(paths, journal)
-        error.add_note("The corpus and the database were left as they were before this ingest.")
-        raise
-    _close_journal(journal)
-    return report
+        _write_atomically(paths.manifest, render_manifest([*documents, meta]).encode("utf-8"))
+
+    return _transaction(paths, journal, add, progress, "ingest")
 
 
-def _open_journal(paths: Paths, source_file: str) -> Path:
-    """Save what an ingest may change, then put the journal in force with one rename."""
+def _open_journal(paths: Paths, added: str | None, removed: str | None = None) -> Path:
+    """Save what a change may alter, then put the journal in force with one rename.
+
+    `added` is the file the change writes into data/raw (deleted on roll-back), `removed` the
+    one it takes away or overwrites (kept here, hard-linked, and put back on roll-back).
+    """
     journal = paths.data / JOURNAL_NAME
     staging = paths.data / f"{JOURNAL_NAME}.new"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    (staging / "added").write_text(source_file, encoding="utf-8")
+    if added is not None:
+        (staging / "added").write_text(added, encoding="utf-8")
+    if removed is not None:
+        (staging / "removed_name").write_text(removed, encoding="utf-8")
+        _link_or_copy(paths.raw / removed, staging / "removed")
     (staging / "db_path").write_text(str(paths.db), encoding="utf-8")
     for saved in (paths.manifest, paths.cities):
         shutil.copy2(saved, staging / saved.name)
     if paths.db.exists():
-        try:
-            os.link(paths.db, staging / "database")
-        except OSError:  # another file system: a copy does the same job
-            shutil.copy2(paths.db, staging / "database")
+        _link_or_copy(paths.db, staging / "database")
     os.replace(staging, journal)
     return journal
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (instant; the journal keeps the old inode when the path is replaced)."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system: a copy does the same job
+        shutil.copy2(source, target)
 
 
 def recover(paths: Paths) -> bool:
@@ -440,9 +658,13 @@ def _temporary_files(paths: Paths) -> tuple[tuple[Path, str], ...]:
 
 
 def _roll_back(paths: Paths, journal: Path) -> None:
-    """Restore the saved files and forget the added one. Safe to repeat if interrupted."""
-    added = (journal / "added").read_text(encoding="utf-8")
-    (paths.raw / added).unlink(missing_ok=True)
+    """Restore the saved files, put back a removed one, forget an added one. Safe to repeat."""
+    if (journal / "added").exists():
+        (paths.raw / (journal / "added").read_text(encoding="utf-8")).unlink(missing_ok=True)
+    if (journal / "removed").exists():
+        target = paths.raw / (journal / "removed_name").read_text(encoding="utf-8")
+        if not target.exists() or not filecmp.cmp(journal / "removed", target, shallow=False):
+            _write_atomically(target, (journal / "removed").read_bytes(), mode=0o444)
     for target in (paths.manifest, paths.cities):
         if not filecmp.cmp(journal / target.name, target, shallow=False):
             _write_atomically(target, (journal / target.name).read_bytes())

@@ -15,10 +15,12 @@ import csv
 import fcntl
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from etl.csvtext import read_text, records
 from etl.errors import InputError
@@ -57,14 +59,19 @@ class Outcome:
 
 def parse_decisions(text: str, source: str = "review.csv") -> tuple[Decision, ...]:
     """Review CSV text → decisions (later lines for the same key replace earlier ones)."""
-    if not text.strip():
-        return ()
+    return tuple(d for d in _latest(text, source).values() if d.decision != "clear")
+
+
+def _latest(text: str, source: str) -> dict[tuple[str, str, str], Decision]:
+    """The last line for each key, a `clear` included (it is what an undo may restore)."""
     latest: dict[tuple[str, str, str], Decision] = {}
+    if not text.strip():
+        return latest
     for line_no, values in records(text, REVIEW_COLUMNS, source):
         decision = Decision(**values)
         _validate(decision, f"{source} line {line_no}")
         latest[decision.key] = decision
-    return tuple(d for d in latest.values() if d.decision != "clear")
+    return latest
 
 
 def load_decisions(path: Path) -> tuple[Decision, ...]:
@@ -80,10 +87,57 @@ def _validate(decision: Decision, where: str) -> None:
         raise InputError(f"{where}: missing concept_id")
     if decision.decision == "not_covered" and not decision.city:
         raise InputError(f"{where}: a not_covered decision needs the city it is about")
-    if decision.decision != "not_covered" and not decision.item_id:
+    if decision.decision == "clear" and not (decision.item_id or decision.city):
+        raise InputError(f"{where}: a clear decision needs the item_id or city it is about")
+    if decision.decision not in ("not_covered", "clear") and not decision.item_id:
         raise InputError(f"{where}: a {decision.decision} decision needs the item_id it is about")
     if len(decision.note) > MAX_NOTE_CHARS:
         raise InputError(f"{where}: the note is longer than {MAX_NOTE_CHARS} characters")
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A decision that no longer applies, and why: `concept_gone`, `item_gone` (its passage
+    changed or its document was removed or replaced) or `not_suggested` (a rejection of a
+    link the matcher no longer makes). It stays in the review file and applies again if its
+    passage or concept comes back."""
+
+    decision: Decision
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """The build log's line (English, with ids: for the command line and the log)."""
+        d = self.decision
+        label = f"{d.decision} {d.item_id or d.city} → {d.concept_id}"
+        because = {
+            "concept_gone": f"concept {d.concept_id} is no longer in the taxonomy",
+            "item_gone": f"item {d.item_id} is no longer in the corpus",
+            "not_suggested": "the matcher no longer suggests this link",
+        }[self.reason]
+        return f"{label}: {because}"
+
+
+def stale_decisions(
+    decisions: Iterable[Decision],
+    item_ids: Iterable[str],
+    concept_ids: Iterable[str],
+    suggested: Iterable[tuple[str, str]],
+) -> tuple[Stale, ...]:
+    """The decisions that no longer fit the corpus, the taxonomy or the matcher's suggestions
+    (item × concept pairs), in the order given."""
+    items, concepts, pairs = set(item_ids), set(concept_ids), set(suggested)
+    found = []
+    for d in decisions:
+        if d.concept_id not in concepts:
+            found.append(Stale(d, "concept_gone"))
+        elif d.decision == "not_covered":
+            continue
+        elif d.item_id not in items:
+            found.append(Stale(d, "item_gone"))
+        elif d.decision == "reject" and (d.item_id, d.concept_id) not in pairs:
+            found.append(Stale(d, "not_suggested"))
+    return tuple(found)
 
 
 def apply_decisions(
@@ -93,32 +147,34 @@ def apply_decisions(
     concept_ids: Iterable[str],
 ) -> Outcome:
     """Re-apply every decision to this build's suggestions; report those that no longer fit."""
-    items, concepts = set(item_ids), set(concept_ids)
+    decisions = tuple(decisions)
     by_key = {(m.item_id, m.concept_id): m for m in suggestions}
+    stale = stale_decisions(decisions, item_ids, concept_ids, by_key)
+    unapplied = {s.decision for s in stale}
     not_covered: list[Decision] = []
-    unapplied: list[str] = []
     for d in decisions:
-        label = f"{d.decision} {d.item_id or d.city} → {d.concept_id}"
-        if d.concept_id not in concepts:
-            unapplied.append(f"{label}: concept {d.concept_id} is no longer in the taxonomy")
-        elif d.decision == "not_covered":
+        if d in unapplied:
+            continue
+        current = by_key.get((d.item_id, d.concept_id))
+        if d.decision == "not_covered":
             not_covered.append(d)
-        elif d.item_id not in items:
-            unapplied.append(f"{label}: item {d.item_id} is no longer in the corpus")
-        elif d.decision == "reject":
-            current = by_key.get((d.item_id, d.concept_id))
-            if current is None:
-                unapplied.append(f"{label}: the matcher no longer suggests this link")
-            else:
-                by_key[(d.item_id, d.concept_id)] = replace(current, status="rejected")
+        elif d.decision == "reject" and current is not None:
+            by_key[(d.item_id, d.concept_id)] = replace(current, status="rejected")
         else:
-            current = by_key.get((d.item_id, d.concept_id))
             by_key[(d.item_id, d.concept_id)] = (
                 replace(current, status="accepted")
                 if current is not None
                 else Mapping(d.item_id, d.concept_id, 1.0, "manual", "", "accepted")
             )
-    return Outcome(tuple(by_key.values()), tuple(not_covered), tuple(unapplied))
+    return Outcome(tuple(by_key.values()), tuple(not_covered), tuple(s.message for s in stale))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one action appended, and what each of its keys said before (None: nothing)."""
+
+    written: tuple[Decision, ...]
+    superseded: tuple[Decision | None, ...]
 
 
 def record_decision(path: Path, decision: Decision, known_items: Iterable[str] = ()) -> Decision:
@@ -127,22 +183,84 @@ def record_decision(path: Path, decision: Decision, known_items: Iterable[str] =
     The file is created with its header when missing. Validation happens before the file is
     touched, so a refused decision leaves it byte-identical.
     """
-    stamped = replace(decision, decided_at=decision.decided_at or _now())
-    _validate(stamped, "new decision")
+    return record_decisions(path, (decision,), known_items).written[0]
+
+
+def record_decisions(
+    path: Path, decisions: Sequence[Decision], known_items: Iterable[str] = ()
+) -> Recorded:
+    """Append several decisions as one action (a bulk accept/reject): all of them or none.
+
+    Every decision is checked first, and all lines go out in one write under the lock, stamped
+    with one time, so the action can be told apart in the log and undone as a whole.
+    """
+    stamp = _now()
+    stamped = tuple(replace(d, decided_at=d.decided_at or stamp) for d in decisions)
     items = set(known_items)
-    if items and stamped.item_id and stamped.item_id not in items:
-        raise InputError(f"new decision: item {stamped.item_id} does not exist")
-    line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow([getattr(stamped, c) for c in REVIEW_COLUMNS])
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+    for n, decision in enumerate(stamped, start=1):
+        where = "new decision" if len(stamped) == 1 else f"new decision {n} of {len(stamped)}"
+        _validate(decision, where)
+        if items and decision.item_id and decision.item_id not in items:
+            raise InputError(f"{where}: item {decision.item_id} does not exist")
+    with _locked_log(path) as (handle, before):
+        latest = _latest(before, path.name)
+        _append(handle, stamped)
+    return Recorded(stamped, tuple(latest.get(d.key) for d in stamped))
+
+
+def undo(path: Path, action: Recorded, reviewer: str) -> tuple[Decision, ...]:
+    """Supersede an action's decisions with what their keys said before it (append-only).
+
+    A key that someone decided again after the action keeps that later decision: undo takes
+    back only one's own word. Returns the decisions appended.
+    """
+    with _locked_log(path) as (handle, before):
+        latest = _latest(before, path.name)
+        stamp = _now()
+        restored = tuple(
+            replace(
+                previous or Decision(written.item_id, written.city, written.concept_id, "clear"),
+                reviewer=reviewer,
+                decided_at=stamp,
+            )
+            for written, previous in zip(action.written, action.superseded, strict=True)
+            if _same(latest.get(written.key), written)
+        )
+        for decision in restored:
+            _validate(decision, "undo")
+        _append(handle, restored)
+    return restored
+
+
+def _same(logged: Decision | None, written: Decision) -> bool:
+    """Whether the log's line is the one written (values are stripped when read back)."""
+    return logged is not None and all(
+        getattr(logged, c) == getattr(written, c).strip() for c in REVIEW_COLUMNS
+    )
+
+
+@contextmanager
+def _locked_log(path: Path) -> Iterator[tuple[TextIO, str]]:
+    """The review file opened for appending under an exclusive lock, with its text so far."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "a+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        if handle.tell() == 0:
-            handle.write(",".join(REVIEW_COLUMNS) + "\n")
-        handle.write(line.getvalue())
+        handle.seek(0)
+        yield handle, handle.read()
+
+
+def _append(handle: TextIO, decisions: Sequence[Decision]) -> None:
+    """The lines of `decisions` in one write (the header first into an empty file), synced."""
+    lines = io.StringIO()
+    if handle.tell() == 0:
+        lines.write(",".join(REVIEW_COLUMNS) + "\n")
+    writer = csv.writer(lines, lineterminator="\n")
+    for decision in decisions:
+        writer.writerow([getattr(decision, c) for c in REVIEW_COLUMNS])
+    if decisions:
+        handle.write(lines.getvalue())
         handle.flush()
         os.fsync(handle.fileno())
-    return stamped
 
 
 def _now() -> str:

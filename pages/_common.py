@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
+from etl.errors import InputError
 from etl.paths import Paths
 from etl.read import i18n
 from etl.read.access import access_problem, may_change_data, needs_login, needs_password
@@ -29,8 +30,13 @@ if PagesManager.uses_pages_directory:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
-# Characters that mean something in Streamlit markdown; escaped so document text stays text.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and together they
+# cover all markdown, HTML and entities (`<`, `&`), links and images (`[`, `]`, `(`, `!`),
+# Streamlit's `:colour[…]`, `:icon:` and `$math$`, and GFM's bare links, which need an unbroken
+# `http://`, `www.` or `name@host.se` (`:`, `.`, `@` escaped break them).
+MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# The longest reviewer name kept: a name or an e-mail address.
+REVIEWER_CHARS = 80
 
 
 def lang() -> str:
@@ -113,9 +119,48 @@ def query(name: str, *args: Any, **kwargs: Any) -> Any:
     return _cached(str(db), version(db), name, args, tuple(sorted(kwargs.items())))
 
 
-def escape(text: str) -> str:
-    """Document text → markdown that shows it literally (no HTML, links or images)."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+def escape(text: str | None) -> str:
+    """Any text not written by us (city names, titles, document text, a search, a reviewer's
+    name) → markdown that shows it literally: no HTML, link, image, icon or formula is live.
+
+    The one escaping helper: every page passes such text through it before markdown, a
+    caption, a message, or a label (widget labels are markdown too).
+    """
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+
+
+def escape_list(values: Sequence[str]) -> str:
+    """A comma-separated list of escaped names (cities, committees)."""
+    return ", ".join(escape(v) for v in values)
+
+
+def error_text(error: InputError) -> str:
+    """A refusal in the user's language, as markdown (the values in it escaped).
+
+    Errors raised with their `problems` are worded for the app; one raised without them (a
+    check not yet translated) is shown with its own text, introduced as such.
+    """
+    if not error.problems:
+        return t("error.untranslated").format(detail=escape(str(error)))
+    return "  \n".join(
+        t(f"error.{p.key}").format(**{k: _shown(k, v) for k, v in p.values.items()})
+        for p in error.problems
+    )
+
+
+def _shown(name: str, value: object) -> str:
+    """A value inside an error text: a field by its label, numbers in the locale, text escaped."""
+    if name == "field":
+        return t(f"col.{value}")
+    if name == "kind":
+        return escape(t(f"doc_kind.{value}"))
+    if isinstance(value, list | tuple):
+        return escape_list([str(v) for v in value])
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, float):
+        return number(value, 1)
+    return escape(str(value))
 
 
 def highlighted(text: str, start: int | None, end: int | None) -> str:
@@ -129,6 +174,19 @@ def highlighted(text: str, start: int | None, end: int | None) -> str:
         + "]"
         + escape(text[end:])
     )
+
+
+def document_names(documents: pl.DataFrame) -> dict[str, str]:
+    """doc_id → how a person tells documents apart: title · city · date (no internal id).
+
+    Plain text for a drop-down's options (which are not markdown).
+    """
+    return {
+        row["doc_id"]: " · ".join(
+            part for part in (row["title"], row["city"], date(row["date"])) if part
+        )
+        for row in documents.iter_rows(named=True)
+    }
 
 
 def from_url(key: str, options: Sequence[Any], multi: bool = False) -> None:
@@ -156,6 +214,32 @@ def to_url(key: str) -> None:
         st.query_params[key] = [str(v) for v in value]
     else:
         st.query_params[key] = str(value)
+
+
+def reviewer() -> str:
+    """Who is deciding: the signed-in e-mail, else the name typed in `ask_reviewer`'s field."""
+    signed_in = user()
+    if signed_in:
+        return str(signed_in.get("email", ""))
+    return str(st.session_state.get("reviewer") or "").strip()
+
+
+def ask_reviewer() -> str:
+    """The sidebar field for the reviewer's name, unless someone is signed in; the name.
+
+    The typed name is kept for the session (also across pages) and in the URL (?reviewer=), so
+    a reload or a bookmarked link does not turn the next decisions anonymous.
+    """
+    if user() is None:
+        with st.sidebar:
+            st.text_input(
+                t("review.reviewer"),
+                key="reviewer",
+                max_chars=REVIEWER_CHARS,
+                bind="query-params",
+                persist_state="session",
+            )
+    return reviewer()
 
 
 def secrets() -> tuple[Mapping[str, Any], str | None]:

@@ -59,7 +59,13 @@ def choose_cities() -> list[str]:
     """
     everyone: list[str] = query("cities")
     chosen = st.multiselect(
-        t("overview.cities"), everyone, default=everyone, key="cities", bind="query-params"
+        t("overview.cities"),
+        everyone,
+        default=everyone,
+        key="cities",
+        placeholder=t("overview.choose_cities"),
+        select_all=False,
+        bind="query-params",
     )
     if not chosen:
         st.info(t("overview.no_cities"))

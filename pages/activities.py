@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from pages._charts import city_scale, show_chart
-from pages._common import database_ready, escape, lang, number, query, t
+from pages._common import database_ready, escape, escape_list, lang, number, query, t
 from pages._comparison import choose_cities
 
 ROW_HEIGHT = 24  # pixels per activity on the timeline: one line of label each
@@ -27,7 +27,7 @@ if database_ready():
         st.info(t("activities.none"))
     else:
         if quiet:
-            st.caption(t("activities.none_from").format(cities=", ".join(quiet)))
+            st.caption(t("activities.none_from").format(cities=escape_list(quiet)))
 
         st.subheader(t("activities.timeline"))
         years: pl.DataFrame = query("activity_years", tuple(cities))

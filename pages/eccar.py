@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from pages._charts import show_chart
-from pages._common import database_ready, number, query, t, to_url
+from pages._common import database_ready, escape, number, query, t, to_url
 from pages._comparison import (
     choose_cities,
     eccar_chart,
@@ -53,7 +53,9 @@ if database_ready():
     to_url("commitment")
     to_url("city")
 
-    st.subheader(t("eccar.items_title").format(commitment=labels[commitment], city=city))
+    st.subheader(
+        t("eccar.items_title").format(commitment=escape(labels[commitment]), city=escape(city))
+    )
     passages = query("concept_evidence", commitment, [city], derived=True)
     direct_column, derived_column = st.columns(2)
     for column, route in ((direct_column, "direct"), (derived_column, "derived")):

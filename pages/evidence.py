@@ -11,6 +11,7 @@ import streamlit as st
 from etl.model import ITEM_KINDS
 from pages._common import (
     database_ready,
+    document_names,
     escape,
     from_url,
     highlighted,
@@ -53,7 +54,6 @@ st.caption(t("evidence.intro"))
 
 if database_ready():
     documents: pl.DataFrame = query("documents")
-    titles = dict(zip(documents["doc_id"], documents["title"], strict=True))
     concepts = {row["concept_id"]: label(row) for row in query("concepts").iter_rows(named=True)}
 
     search = st.text_input(
@@ -67,9 +67,8 @@ if database_ready():
     with filters[0]:
         cities = choose_cities()
     with filters[1]:
-        documents_shown = {d: f"{title} ({d[:3]})" for d, title in titles.items()}
         doc_id = optional_choice(
-            "doc", documents_shown, "evidence.document", "evidence.all_documents"
+            "doc", document_names(documents), "evidence.document", "evidence.all_documents"
         )
     with filters[2]:
         from_url("kind", ITEM_KINDS, multi=True)
@@ -78,6 +77,7 @@ if database_ready():
             ITEM_KINDS,
             format_func=lambda k: t(f"kind.{k}"),
             placeholder=t("evidence.all_kinds"),
+            select_all=False,  # its row says "Select all" in English
             key="kind",
         )
         to_url("kind")
@@ -160,9 +160,9 @@ if database_ready():
             item = results.row(by_predicate=pl.col("item_id") == item_id, named=True)
             st.markdown(f"**{escape(item['doc_title'])}**")
             st.caption(
-                f"{escape(item['city'])} · {escape(item['organ'])} · "
-                f"{escape(item['section'])} · {t('col.offsets')} "
-                f"{number(item['char_start'])}–{number(item['char_end'])}"
+                " · ".join(
+                    escape(item[part]) for part in ("city", "organ", "section") if item[part]
+                )
             )
             st.markdown(f"**{t('evidence.passage')}**")
             st.markdown(highlighted(item["text"], item["match_start"], item["match_end"]))

@@ -14,6 +14,7 @@ from pages._common import (
     database_ready,
     date,
     escape,
+    escape_list,
     highlighted,
     localised_columns,
     number,
@@ -47,6 +48,7 @@ if database_ready():
         answered["relates_to"].unique(maintain_order=True).to_list(),
         key="policy",
         placeholder=t("responses.all_policies"),
+        select_all=False,  # its row says "Select all" in English
         bind="query-params",
     )
     responses: pl.DataFrame = query("consultation_responses", tuple(cities), tuple(policies))
@@ -56,7 +58,7 @@ if database_ready():
         st.info(t("responses.none"))
     else:
         if silent:
-            st.caption(t("responses.none_from").format(cities=", ".join(silent)))
+            st.caption(t("responses.none_from").format(cities=escape_list(silent)))
 
         st.subheader(t("responses.who"))
         st.dataframe(

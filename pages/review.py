@@ -1,63 +1,113 @@
 """Review: curate the matcher's suggestions — accept, reject, add a concept, or mark a gap.
 
-Decisions go through `etl.overrides.record_decision` (an append under a lock) and
+Decisions go through `etl.overrides.record_decisions` (an append under a lock) and
 `etl.pipeline.reapply_decisions` (the published database updated without a rebuild), and only
-when `etl.read.access.may_change_data` allows it; the page itself writes nothing.
+when `etl.read.access.may_change_data` allows it; the page itself writes nothing. The queue is
+paged; a filtered selection can be accepted or rejected at once after a confirmation; the last
+action of this session can be undone (the undo is one more line in the log, never a deletion).
 """
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from etl.errors import InputError
 from etl.model import MAPPING_STATUSES
-from etl.overrides import Decision, record_decision
+from etl.overrides import (
+    Decision,
+    Recorded,
+    load_decisions,
+    record_decisions,
+    stale_decisions,
+    undo,
+)
 from etl.paths import Paths
 from etl.pipeline import reapply_decisions
 from pages._common import (
     access_controls,
+    ask_reviewer,
     change_allowed,
     database_ready,
+    date,
+    error_text,
     escape,
     from_url,
     highlighted,
     label,
     number,
     query,
+    reviewer,
     t,
     to_url,
-    user,
 )
 
-QUEUE_LIMIT = 30  # links shown at once: a sitting's work, and quick to draw
+PAGE_SIZE = 30  # links shown at once: a sitting's work, and quick to draw
 EXCERPT_CHARS = 90  # a passage in a drop-down: its first line
 STATUS_BADGE = {"auto": "blue", "accepted": "green", "rejected": "gray"}
 DECISIONS = (("accept", "accepted"), ("reject", "rejected"))  # button → the status it sets
 
 
-def reviewer() -> str:
-    signed_in = user()
-    return str(signed_in.get("email", "")) if signed_in else st.session_state.get("reviewer", "")
-
-
-def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = "") -> None:
-    """Save one decision, re-apply every decision to the database, show the new state."""
+def save(decisions: Sequence[Decision], done: str) -> None:
+    """Record one action, re-apply every decision to the database, remember it for undo."""
     if not change_allowed():
         st.session_state["outcome"] = ("error", t("review.locked"))
         return
+    if not reviewer():  # asked again here: a disabled button is not a lock
+        st.session_state["outcome"] = ("error", t("review.name_first"))
+        return
     paths = Paths.from_env()
     try:
-        record_decision(
-            paths.review,
-            Decision(item_id, city, concept_id, decision, reviewer(), note=note),
-            query("item_ids"),
-        )
+        action = record_decisions(paths.review, decisions, query("item_ids"))
     except InputError as error:
-        st.session_state["outcome"] = ("error", t("review.refused").format(reason=error))
+        st.session_state["outcome"] = (
+            "error",
+            t("review.refused").format(reason=error_text(error)),
+        )
         return
     reapply_decisions(paths)
-    st.session_state["outcome"] = ("success", t("review.saved"))
+    st.session_state["last_action"] = action
+    st.session_state["outcome"] = ("success", done)
+
+
+def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = "") -> None:
+    """Save one decision by the current reviewer."""
+    save([Decision(item_id, city, concept_id, decision, reviewer(), note=note)], t("review.saved"))
+
+
+def ask_bulk(decision: str, links: tuple[tuple[str, str], ...]) -> None:
+    """First step of a bulk action: remember what would change, and ask."""
+    st.session_state["pending_bulk"] = (decision, links)
+
+
+def confirm_bulk() -> None:
+    decision, links = st.session_state.pop("pending_bulk")
+    who = reviewer()
+    save(
+        [Decision(item_id, "", concept_id, decision, who) for item_id, concept_id in links],
+        t("review.bulk_saved").format(n=number(len(links))),
+    )
+
+
+def cancel_bulk() -> None:
+    st.session_state.pop("pending_bulk", None)
+
+
+def undo_last() -> None:
+    """Take back this session's last action (only the links nobody decided again since)."""
+    if not change_allowed():
+        st.session_state["outcome"] = ("error", t("review.locked"))
+        return
+    action: Recorded = st.session_state.pop("last_action")
+    paths = Paths.from_env()
+    restored = undo(paths.review, action, reviewer())
+    reapply_decisions(paths)
+    message = t("review.undone").format(n=number(len(restored)))
+    if len(restored) < len(action.written):
+        message += " " + t("review.undo_kept").format(n=number(len(action.written) - len(restored)))
+    st.session_state["outcome"] = ("success", message)
 
 
 def add_concept() -> None:
@@ -100,19 +150,111 @@ def show_link(row: Mapping[str, Any], may_write: bool) -> None:
             )
 
 
+def show_bulk(
+    queue_links: tuple[tuple[str, str], ...], statuses: Sequence[str], may_write: bool
+) -> None:
+    """Accept or reject every link the filters select, after a confirmation naming the count."""
+    pending = st.session_state.get("pending_bulk")
+    if pending is not None and set(pending[1]) - set(queue_links):
+        cancel_bulk()  # the filters changed since: the question no longer fits what is shown
+        pending = None
+    if pending is not None:
+        decision, links = pending
+        st.warning(t(f"review.bulk_confirm_{decision}").format(n=number(len(links))))
+        yes, no, _ = st.columns([1, 1, 4])
+        yes.button(t("review.bulk_yes"), key="bulk_yes", type="primary", on_click=confirm_bulk)
+        no.button(t("review.bulk_no"), key="bulk_no", on_click=cancel_bulk)
+        return
+    columns = st.columns(2)
+    for column, (decision, outcome) in zip(columns, DECISIONS, strict=True):
+        changing = tuple(
+            link for link, status in zip(queue_links, statuses, strict=True) if status != outcome
+        )
+        column.button(
+            t(f"review.bulk_{decision}").format(n=number(len(changing))),
+            key=f"bulk_{decision}",
+            disabled=not may_write or not changing,
+            on_click=ask_bulk,
+            args=(decision, changing),
+        )
+
+
+def show_stale(labels: Mapping[str, str]) -> None:
+    """The decisions that no longer apply, in words: what, on which concept, who, and why.
+
+    Worked out by `etl.overrides.stale_decisions` from the review file and the published
+    database, as the build does; no passage id is shown (the passage itself is gone).
+    """
+    paths = Paths.from_env()
+    try:
+        decisions = load_decisions(paths.review)
+    except InputError as error:
+        st.error(error_text(error))
+        return
+    mappings = query("review_queue", statuses=MAPPING_STATUSES)
+    suggested = mappings.filter(pl.col("method") != "manual").select("item_id", "concept_id")
+    stale = stale_decisions(decisions, query("item_ids"), labels, suggested.iter_rows())
+    with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
+        st.caption(t("review.stale_help"))
+        if not stale:
+            st.write(t("review.stale_none"))
+        for entry in stale:
+            d = entry.decision
+            what = [t(f"review.decision.{d.decision}"), labels.get(d.concept_id, "")]
+            if not d.item_id:
+                what.append(d.city)
+            who = ", ".join(x for x in (escape(d.reviewer), date(d.decided_at[:10])) if x)
+            st.markdown(
+                "- "
+                + " · ".join(escape(x) for x in what if x)
+                + f" — {t(f'review.stale.{entry.reason}')}"
+                + (f" ({who})" if who else "")
+            )
+
+
+def page_of(total: int) -> int:
+    """The page of the queue to show (1-based), kept in the URL; back in range after filtering."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    current = st.session_state.get("page")
+    if not isinstance(current, int) or not 1 <= current <= pages:
+        st.session_state["page"] = 1
+    if pages == 1:
+        return 1
+    left, _ = st.columns([1, 3])
+    chosen = left.number_input(
+        t("review.page").format(pages=number(pages)),
+        min_value=1,
+        max_value=pages,
+        step=1,
+        key="page",
+        bind="query-params",
+    )
+    return int(chosen)
+
+
 st.title(t("page.review"))
 st.caption(t("review.intro"))
 
 if database_ready():
-    may_write = access_controls()
-    if user() is None:
-        with st.sidebar:
-            st.text_input(t("review.reviewer"), key="reviewer", max_chars=80)
-    if not may_write:
+    may_change = access_controls()
+    name = ask_reviewer()
+    may_write = may_change and bool(name)
+    if not may_change:
         st.info(t("review.locked"))
+    elif not name:
+        st.info(t("review.name_first"))
     if "outcome" in st.session_state:
         kind, message = st.session_state.pop("outcome")
-        (st.success if kind == "success" else st.error)(escape(message))
+        (st.success if kind == "success" else st.error)(message)  # markdown, values escaped
+    if "last_action" in st.session_state:
+        action: Recorded = st.session_state["last_action"]
+        st.button(
+            t("review.undo").format(n=number(len(action.written))),
+            key="undo",
+            icon=":material/undo:",
+            disabled=not may_write,
+            on_click=undo_last,
+        )
 
     cities = query("cities")
     concepts = query("concepts")
@@ -120,11 +262,21 @@ if database_ready():
 
     filters = st.columns(3)
     chosen_cities = filters[0].multiselect(
-        t("review.filter_city"), cities, key="cities", bind="query-params"
+        t("review.filter_city"),
+        cities,
+        key="cities",
+        placeholder=t("review.all_cities"),
+        select_all=False,  # its row says "Select all" in English
+        bind="query-params",
     )
     from_url("concepts", list(labels), multi=True)
     chosen_concepts = filters[1].multiselect(
-        t("review.filter_concept"), list(labels), format_func=labels.get, key="concepts"
+        t("review.filter_concept"),
+        list(labels),
+        format_func=labels.get,
+        key="concepts",
+        placeholder=t("review.all_concepts"),
+        select_all=False,  # its row says "Select all" in English
     )
     to_url("concepts")
     from_url("status", MAPPING_STATUSES, multi=True)
@@ -134,6 +286,8 @@ if database_ready():
         MAPPING_STATUSES,
         format_func=lambda s: t(f"review.status.{s}"),
         key="status",
+        placeholder=t("review.choose_status"),
+        select_all=False,  # its row says "Select all" in English
     )
     to_url("status")
 
@@ -143,10 +297,19 @@ if database_ready():
     if queue.is_empty():
         st.info(t("review.none"))
     else:
-        shown = queue.head(QUEUE_LIMIT)
-        st.caption(t("review.count").format(shown=number(len(shown)), total=number(len(queue))))
-    for row in queue.head(QUEUE_LIMIT).iter_rows(named=True):
-        show_link(row, may_write)
+        links = tuple(zip(queue["item_id"], queue["concept_id"], strict=True))
+        show_bulk(links, queue["status"].to_list(), may_write)
+        page = page_of(queue.height)
+        shown = queue.slice((page - 1) * PAGE_SIZE, PAGE_SIZE)
+        st.caption(
+            t("review.count").format(
+                first=number((page - 1) * PAGE_SIZE + 1),
+                last=number((page - 1) * PAGE_SIZE + shown.height),
+                total=number(queue.height),
+            )
+        )
+        for row in shown.iter_rows(named=True):
+            show_link(row, may_write)
 
     st.subheader(t("review.add_title"))
     items = query("items", cities=chosen_cities)
@@ -179,13 +342,7 @@ if database_ready():
             note = f" — {escape(cell['note'])}" if cell["note"] else ""
             st.markdown(
                 f"- {escape(cell['city'])} · {escape(label(cell))} "
-                f"({escape(cell['reviewer'] or '')}, {escape(cell['decided_at'] or '')}){note}"
+                f"({escape(cell['reviewer'])}, {date((cell['decided_at'] or '')[:10])}){note}"
             )
 
-    stale = query("stale_decisions")
-    with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
-        st.caption(t("review.stale_help"))
-        if not stale:
-            st.write(t("review.stale_none"))
-        for message in stale:
-            st.markdown(f"- {escape(message)}")
+    show_stale(labels)

@@ -1,10 +1,13 @@
 """Sources: the documents, their metadata, and for a chosen document its passages by kind."""
 
+import json
+
 import polars as pl
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from etl.errors import InputError
-from etl.ingest import ingest_bytes
+from etl.ingest import MAX_FILE_BYTES, ingest_bytes, remove, replace_document
 from etl.model import DOC_KINDS, ITEM_KINDS
 from etl.paths import Paths
 from pages._common import (
@@ -12,6 +15,8 @@ from pages._common import (
     change_allowed,
     database_ready,
     date,
+    document_names,
+    error_text,
     escape,
     from_url,
     localised_columns,
@@ -22,10 +27,154 @@ from pages._common import (
 )
 
 EXCERPT_CHARS = 110
+FILE_TYPES = ("txt", "pdf", "docx")
+MAX_UPLOAD_MB = MAX_FILE_BYTES // 2**20  # the browser refuses what ingest would refuse
+# The drop zone's "Upload" button in Streamlit 1.67's markup: BaseButton's test id for the
+# "secondary" kind, the only button of that kind in its FileUploader module (read in its JS).
+UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
 
 
 def kind_label(doc_kind: str) -> str:
     return t(f"doc_kind.{doc_kind}")
+
+
+def upload_area_text() -> None:
+    """The file uploader's own texts in the user's language.
+
+    Streamlit 1.67 writes its drop zone in English in the browser ("Upload", "20MB per file •
+    TXT, PDF, DOCX", "Drag and drop a file here") and offers no parameter for them; the label
+    says the same in the user's language, so the English line is hidden and the button's text
+    replaced by ours (CSS only: it cannot run anything, and carries no user text).
+    """
+    button = json.dumps(t("upload.browse"), ensure_ascii=False)
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
+        f"{UPLOAD_BUTTON} {{font-size: 0}}"
+        f"{UPLOAD_BUTTON}::after {{content: {button}; font-size: 1rem}}"
+        "</style>"
+    )
+
+
+def show_upload(may_upload: bool) -> None:
+    """The form that adds one document, and what became of the last upload."""
+    st.subheader(t("upload.title"))
+    if not may_upload:
+        st.info(t("upload.locked"))
+    upload_area_text()
+    with st.form("upload", clear_on_submit=False):
+        upload = st.file_uploader(
+            t("upload.file").format(limit=number(MAX_UPLOAD_MB)),
+            type=list(FILE_TYPES),
+            max_upload_size=MAX_UPLOAD_MB,
+            # Disabled while changes are locked, so the browser sends no file to be held.
+            disabled=not may_upload,
+        )
+        left, right = st.columns(2)
+        city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
+        new_city = left.checkbox(t("upload.new_city"))
+        organ = right.text_input(t("col.organ"))
+        doc_kind = right.selectbox(t("col.doc_kind"), DOC_KINDS, format_func=kind_label)
+        title = left.text_input(t("col.title"))
+        when = right.text_input(t("col.date"), placeholder=t("upload.date_example"))
+        dnr = left.text_input(t("col.dnr"))
+        relates_to = right.text_input(t("col.relates_to"))
+        submitted = st.form_submit_button(t("upload.submit"), disabled=not may_upload)
+    if submitted and upload is None:
+        st.error(t("upload.no_file"))
+    elif submitted and upload is not None:
+        if not change_allowed():
+            st.error(t("upload.locked"))
+        else:
+            try:
+                with st.spinner(t("upload.working")):
+                    result = ingest_bytes(
+                        Paths.from_env(),
+                        upload.name,
+                        upload.getvalue(),
+                        city=city,
+                        organ=organ,
+                        doc_kind=doc_kind,
+                        date=when,
+                        title=title,
+                        dnr=dnr,
+                        relates_to=relates_to,
+                        new_city=new_city,
+                        progress=lambda _: None,
+                    )
+            except InputError as error:
+                st.error(error_text(error))
+            else:
+                st.session_state["uploaded"] = (result.source_file, result.items)
+                st.rerun()
+    if "uploaded" in st.session_state:
+        name, items = st.session_state.pop("uploaded")
+        st.success(t("upload.done").format(name=escape(name), items=number(items)))
+
+
+def show_remove_or_replace(documents: pl.DataFrame, may_change: bool) -> None:
+    """Take a document out, or put a new version in its place, after a confirmation.
+
+    Both go through the same all-or-nothing transaction as an upload; review decisions on the
+    passages that disappear stay in the review file and are reported as no longer applying.
+    """
+    st.subheader(t("change.title"))
+    st.caption(t("change.intro"))
+    names = document_names(documents)
+    with st.form("change"):
+        doc_id = st.selectbox(
+            t("change.document"), list(names), format_func=names.get, key="change_doc"
+        )
+        action = st.radio(
+            t("change.action"),
+            ("replace", "remove"),
+            format_func=lambda a: t(f"change.action.{a}"),
+            horizontal=True,
+            key="change_action",
+        )
+        new_file = st.file_uploader(
+            t("change.file").format(limit=number(MAX_UPLOAD_MB)),
+            type=list(FILE_TYPES),
+            max_upload_size=MAX_UPLOAD_MB,
+            key="change_file",
+        )
+        sure = st.checkbox(t("change.confirm"), key="change_sure")
+        submitted = st.form_submit_button(t("change.submit"), disabled=not may_change)
+    if submitted:
+        problem = change_document(doc_id, action, new_file, sure)
+        if problem:
+            st.error(problem)
+        else:
+            st.rerun()
+    if "changed" in st.session_state:
+        done, title, stale = st.session_state.pop("changed")
+        st.success(t(f"change.done.{done}").format(title=escape(title)))
+        if stale:
+            st.warning(t("change.stale").format(n=number(stale)))
+
+
+def change_document(doc_id: str, action: str, new_file: UploadedFile | None, sure: bool) -> str:
+    """Remove or replace `doc_id`; an error text (markdown) if refused, else "" (done)."""
+    if not change_allowed():
+        return t("upload.locked")
+    if not sure:
+        return t("change.not_confirmed")
+    if action == "replace" and new_file is None:
+        return t("change.no_file")
+    paths = Paths.from_env()
+    try:
+        with st.spinner(t("upload.working")):
+            if action == "remove" or new_file is None:
+                result = remove(paths, doc_id, progress=lambda _: None)
+            else:
+                result = replace_document(
+                    paths, doc_id, new_file.name, new_file.getvalue(), progress=lambda _: None
+                )
+    except InputError as error:
+        return error_text(error)
+    st.session_state.pop("doc", None)  # the document shown above may be gone
+    st.session_state["changed"] = (action, result.title, len(result.newly_stale))
+    return ""
 
 
 st.title(t("page.sources"))
@@ -56,11 +205,9 @@ if database_ready():
         hide_index=True,
     )
 
-    titles = dict(zip(documents["doc_id"], documents["title"], strict=True))
-    from_url("doc", list(titles))
-    doc_id = st.selectbox(
-        t("sources.choose"), list(titles), format_func=lambda d: f"{titles[d]} ({d[:3]})", key="doc"
-    )
+    from_url("doc", list(documents["doc_id"]))
+    names = document_names(documents)
+    doc_id = st.selectbox(t("sources.choose"), list(names), format_func=names.get, key="doc")
     to_url("doc")
     document = documents.row(by_predicate=pl.col("doc_id") == doc_id, named=True)
     st.markdown(
@@ -85,10 +232,8 @@ if database_ready():
                     with st.expander(escape(excerpt) + more):
                         st.markdown(escape(item["text"]))
                         where = " › ".join(x for x in (item["section"], item["subsection"]) if x)
-                        st.caption(
-                            f"{escape(where)} · {t('col.offsets')} "
-                            f"{number(item['char_start'])}–{number(item['char_end'])}"
-                        )
+                        if where:
+                            st.caption(escape(where))
                         st.caption(t("sources.passage"))
                         st.code(item["text_raw"], language=None, wrap_lines=True)
 
@@ -97,50 +242,6 @@ if database_ready():
         show_raw = st.toggle(t("sources.show_raw"), key="raw", bind="query-params")
         st.code(raw_text if show_raw else repaired_text, language=None, wrap_lines=True)
 
-    st.subheader(t("upload.title"))
-    may_upload = access_controls()
-    if not may_upload:
-        st.info(t("upload.locked"))
-    with st.form("upload", clear_on_submit=False):
-        # Disabled while changes are locked, so the browser sends no file to be held in memory.
-        upload = st.file_uploader(
-            t("upload.file"), type=["txt", "pdf", "docx"], disabled=not may_upload
-        )
-        left, right = st.columns(2)
-        city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
-        new_city = left.checkbox(t("upload.new_city"))
-        organ = right.text_input(t("col.organ"))
-        doc_kind = right.selectbox(t("col.doc_kind"), DOC_KINDS, format_func=kind_label)
-        title = left.text_input(t("col.title"))
-        when = right.text_input(t("col.date"), placeholder="2025-01-21")
-        dnr = left.text_input(t("col.dnr"))
-        relates_to = right.text_input(t("col.relates_to"))
-        submitted = st.form_submit_button(t("upload.submit"), disabled=not may_upload)
-    if submitted and upload is not None:
-        if not change_allowed():
-            st.error(t("upload.locked"))
-        else:
-            try:
-                with st.spinner(t("upload.working")):
-                    result = ingest_bytes(
-                        Paths.from_env(),
-                        upload.name,
-                        upload.getvalue(),
-                        city=city,
-                        organ=organ,
-                        doc_kind=doc_kind,
-                        date=when,
-                        title=title,
-                        dnr=dnr,
-                        relates_to=relates_to,
-                        new_city=new_city,
-                        progress=lambda _: None,
-                    )
-            except InputError as error:
-                st.error(escape(str(error)))
-            else:
-                st.session_state["uploaded"] = (result.source_file, result.items)
-                st.rerun()
-    if "uploaded" in st.session_state:
-        name, items = st.session_state.pop("uploaded")
-        st.success(t("upload.done").format(name=escape(name), items=number(items)))
+    may_change = access_controls()
+    show_upload(may_change)
+    show_remove_or_replace(documents, may_change)

@@ -17,7 +17,7 @@ LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
 
 def test_every_command_is_in_the_readme() -> None:
     commands = _parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"build", "ingest", "repair", "export"}
+    assert set(commands) == {"build", "ingest", "remove", "replace", "repair", "export"}
     for command in commands:
         assert f"python -m etl {command}" in README
 
