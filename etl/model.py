@@ -15,8 +15,18 @@ MAPPING_STATUSES: tuple[str, ...] = ("auto", "accepted", "rejected")
 DIMENSIONS: tuple[str, ...] = ("eccar", "function", "focus", "arena")
 # A city × concept cell's state, in the order legends show them (strongest evidence first).
 COVERAGE_STATES: tuple[str, ...] = ("confirmed", "suggested", "reviewed_not_covered", "not_found")
+# The finer basis of a link than `method`: the passage's own words (alias), its document's
+# subject, the learned model, an inference rule of the guide, the document's statement, a person.
+MAPPING_BASES: tuple[str, ...] = ("alias", "subject", "learned", "rule", "stated", "manual")
+# The basis of a link that came without one (a reviewer's addition, an older suggestion).
+METHOD_BASIS = {"fuzzy": "alias", "stated": "stated", "manual": "manual"}
 # The `quality` row that holds the micro-average over all concepts.
 QUALITY_ALL = "all"
+# Below this many labelled pairs a concept's figures are "too few to say" (issue 11's rule: a
+# concept right on its 3 pairs is not "100 %").
+TOO_FEW_PAIRS = 10
+# The Wilson 95 % interval of each measured figure, as `quality` columns.
+QUALITY_BOUNDS: tuple[str, ...] = ("precision_low", "precision_high", "recall_low", "recall_high")
 
 
 @dataclass(frozen=True)
@@ -100,3 +110,7 @@ class Mapping:
     status: str = "auto"
     match_start: int = -1
     match_end: int = -1
+    # How the link was found (MAPPING_BASES) and the evidence a reviewer reads: the alias, the
+    # document's title, the rule, or the passage's telling words.
+    basis: str = ""
+    evidence: str = ""

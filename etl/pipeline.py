@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,7 @@ from etl.dedupe import assign_units
 from etl.extract import extract_items
 from etl.load import load_source
 from etl.manifest import load_manifest, undescribed_files
-from etl.map import map_items
+from etl.map import load_knowledge, map_items
 from etl.model import QUALITY_ALL, Item, Mapping, ParsedDocument, SourceText
 from etl.overrides import apply_decisions, load_decisions
 from etl.parse import parse_document
@@ -100,7 +100,12 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
         {s.meta.doc_id: s.meta.relates_to for s in sources},
     )
     progress(f"dedupe: {len(items)} items form {len({i.unit_id for i in items})} units")
-    suggestions = map_items(items, taxonomy)
+    suggestions = map_items(
+        items,
+        taxonomy,
+        {s.meta.doc_id: s.meta for s in sources},
+        load_knowledge(paths.data, taxonomy),
+    )
     progress(f"map: {len(suggestions)} suggested links")
     outcome = apply_decisions(
         suggestions,
@@ -166,12 +171,12 @@ def reapply_decisions(paths: Paths) -> tuple[str, ...]:
     with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         with duckdb.connect(str(paths.db), read_only=True) as con:
+            # By name, so a new Mapping field cannot silently shift the others.
+            names = [f.name for f in fields(Mapping)]
+            select = ", ".join("'auto'" if n == "status" else n for n in names)
             suggestions = [
-                Mapping(*row)
-                for row in con.execute(
-                    "SELECT item_id, concept_id, score, method, matched_alias, 'auto', "
-                    "match_start, match_end FROM suggestions"
-                ).fetchall()
+                Mapping(**dict(zip(names, row, strict=True)))
+                for row in con.execute(f"SELECT {select} FROM suggestions").fetchall()  # noqa: S608
             ]
             item_ids = [row[0] for row in con.execute("SELECT item_id FROM items").fetchall()]
             concept_ids = [r[0] for r in con.execute("SELECT concept_id FROM concepts").fetchall()]
@@ -215,22 +220,32 @@ def _process_in_worker(source: SourceText) -> tuple[ParsedDocument, str, tuple[I
 
 
 def read_quality(path: Path) -> list[dict[str, object]]:
-    """Measured precision and recall per concept (written by benchmarks/evaluate_mapping.py).
+    """Measured precision and recall (written by benchmarks/evaluate_mapping.py) as rows.
 
-    The micro-average over all item × concept pairs comes as one more row, `QUALITY_ALL`.
+    One row per concept, one per dimension (its name as concept_id) and one `QUALITY_ALL` row
+    with the micro-average over all item × concept pairs; each with its Wilson 95 % interval.
+    A figure is None where there were too few labelled pairs to say.
     """
     if not path.exists():
         return []
     measured = json.loads(path.read_text(encoding="utf-8"))
-    rows = [{"concept_id": cid, **values} for cid, values in measured.get("concepts", {}).items()]
+    slices = {**measured.get("concepts", {}), **measured.get("dimensions", {})}
     if "overall" in measured:
-        overall = measured["overall"]
+        slices[QUALITY_ALL] = measured["overall"]
+    rows = []
+    for concept_id, figures in slices.items():
+        precision = figures.get("precision_interval") or [None, None]
+        recall = figures.get("recall_interval") or [None, None]
         rows.append(
             {
-                "concept_id": QUALITY_ALL,
-                "precision": overall["precision"],
-                "recall": overall["recall"],
-                "support": overall["pairs"],
+                "concept_id": concept_id,
+                "precision": figures["precision"],
+                "recall": figures["recall"],
+                "support": figures["pairs"],
+                "precision_low": precision[0],
+                "precision_high": precision[1],
+                "recall_low": recall[0],
+                "recall_high": recall[1],
             }
         )
     return rows

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.model import Item, Mapping, SourceText
+from etl.model import METHOD_BASIS, Item, Mapping, SourceText
 from etl.overrides import Decision
 from etl.schema import ddl, frame, violations
 from etl.taxonomy import Taxonomy
@@ -43,8 +43,8 @@ STATE_CASE = (
 # nowhere; a crosswalked concept gives *derived* ECCAR coverage, always kept apart from direct.
 COVERAGE_VIEW = f"""
 CREATE VIEW live_links AS
-    SELECT m.item_id, m.concept_id, m.score, m.status, m.method, i.city, i.kind, i.unit_id,
-           i.doc_id
+    SELECT m.item_id, m.concept_id, m.score, m.status, m.method, m.basis, i.city, i.kind,
+           i.unit_id, i.doc_id
     FROM mappings m JOIN items i USING (item_id)
     WHERE m.status <> 'rejected';
 CREATE VIEW coverage AS
@@ -56,6 +56,7 @@ WITH direct AS (
            count(*) FILTER (WHERE kind = 'response') AS responses,
            count(*) FILTER (WHERE kind = 'recommendation') AS recommendations,
            max(score) AS best_score, count(DISTINCT doc_id) AS sources,
+           list(DISTINCT basis ORDER BY basis) AS bases,
            bool_or(status = 'accepted') AS any_accepted
     FROM live_links GROUP BY city, concept_id
 ), derived AS (
@@ -69,7 +70,7 @@ SELECT ci.city, c.concept_id, c.dimension, c.position,
        coalesce(d.components, 0) AS components, coalesce(d.activities, 0) AS activities,
        coalesce(d.responses, 0) AS responses,
        coalesce(d.recommendations, 0) AS recommendations,
-       d.best_score, coalesce(d.sources, 0) AS sources,
+       d.best_score, coalesce(d.sources, 0) AS sources, coalesce(d.bases, []) AS bases,
        coalesce(v.derived_units, 0) AS derived_units, v.derived_from,
        {STATE_CASE} AS state
 FROM cities ci CROSS JOIN concepts c
@@ -226,7 +227,10 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         "crosswalk": frame(
             "crosswalk", ({"concept_id": a, "eccar_id": b} for a, b in build.taxonomy.crosswalk)
         ),
-        "suggestions": frame("suggestions", map(asdict, build.suggestions)),
+        "suggestions": frame(
+            "suggestions",
+            map(_row_with_basis, build.suggestions),
+        ),
         "mappings": _mapping_frame(build.mappings),
         "cell_reviews": _cell_review_frame(build.not_covered),
         "quality": frame("quality", build.quality),
@@ -235,7 +239,16 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
 
 
 def _mapping_frame(mappings: Sequence[Mapping]) -> pl.DataFrame:
-    return frame("mappings", map(asdict, mappings))
+    """Mappings with a basis each: a link that came without one takes it from its method."""
+    return frame(
+        "mappings",
+        map(_row_with_basis, mappings),
+    )
+
+
+def _row_with_basis(link: Mapping) -> dict[str, object]:
+    """A link's row; one that came without a basis (a reviewer's addition) takes its method's."""
+    return {**asdict(link), "basis": link.basis or METHOD_BASIS[link.method]}
 
 
 def _cell_review_frame(not_covered: Sequence[Decision]) -> pl.DataFrame:

@@ -28,8 +28,10 @@ from etl.model import (
     DIMENSIONS,
     DOC_KINDS,
     ITEM_KINDS,
+    MAPPING_BASES,
     MAPPING_METHODS,
     MAPPING_STATUSES,
+    QUALITY_BOUNDS,
 )
 
 # The column types in use, as DuckDB spells them.
@@ -221,6 +223,13 @@ TABLES: tuple[Table, ...] = (
                 INTEGER,
                 nullable=True,
             ),
+            Column(
+                "basis",
+                "how it was found, finer than method: the passage's words, its document's "
+                "subject, the learned model, an inference rule, the document's statement, a person",
+                accepted=MAPPING_BASES,
+            ),
+            Column("evidence", "why, in words a reviewer reads", nullable=True),
         ),
         key=("item_id", CONCEPT_ID),
     ),
@@ -251,6 +260,13 @@ TABLES: tuple[Table, ...] = (
                 INTEGER,
                 nullable=True,
             ),
+            Column(
+                "basis",
+                "how it was found, finer than method: the passage's words, its document's "
+                "subject, the learned model, an inference rule, the document's statement, a person",
+                accepted=MAPPING_BASES,
+            ),
+            Column("evidence", "why, in words a reviewer reads", nullable=True),
         ),
         key=("item_id", CONCEPT_ID),
     ),
@@ -268,13 +284,22 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "quality",
-        "one row per concept with measured precision and recall, and one row 'all' with the "
-        "micro-average over every pair",
+        "one row per concept with measured precision and recall, one per dimension (concept_id = "
+        "the dimension), and one row 'all' with the micro-average over every pair",
         (
-            Column(CONCEPT_ID, "the concept, or 'all'"),
+            Column(CONCEPT_ID, "the concept, a dimension, or 'all'"),
             Column("precision", "share of its links that gold confirms", NUMBER, nullable=True),
             Column("recall", "share of gold links the matcher found", NUMBER, nullable=True),
             Column("support", "gold links measured on", INTEGER, nullable=True),
+            *(
+                Column(
+                    bound,
+                    "95 % Wilson interval bound; NULL when too few pairs",
+                    NUMBER,
+                    nullable=True,
+                )
+                for bound in QUALITY_BOUNDS
+            ),
         ),
         key=(CONCEPT_ID,),
     ),
@@ -300,6 +325,7 @@ VIEWS: tuple[Table, ...] = (
             Column("score", "match strength, 0-100", NUMBER),
             Column("status", "the review state", accepted=MAPPING_STATUSES),
             Column("method", "how the link was found", accepted=MAPPING_METHODS),
+            Column("basis", "how it was found, finer than method", accepted=MAPPING_BASES),
             Column("city", "the item's city"),
             Column("kind", "the item's kind", accepted=ITEM_KINDS),
             Column("unit_id", "the item's unit"),
@@ -326,6 +352,7 @@ VIEWS: tuple[Table, ...] = (
             ),
             Column("best_score", "the strongest link's score", NUMBER, nullable=True),
             Column("sources", "documents the links come from", COUNT, nullable=True),
+            Column("bases", "the ways its links were found (see mappings.basis)", TEXTS),
             Column(
                 "derived_units",
                 "units counted through the crosswalk (ECCAR only)",

@@ -33,6 +33,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])")
 # Focus areas and implementation components are ways of working: the `function` dimension.
 STATED_DIMENSION = "function"
 STATED_SCORE = 1.0
+# A focus area is named by a phrase ("kunskap och information"); a single word in the same
+# sentence ("MR-programmets", "planen") names the document, not the area.
+MIN_NAME_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def stated_links(
     functions = {c.concept_id for c in taxonomy.concepts if c.dimension == STATED_DIMENSION}
     hits_in: dict[str, list[Hit]] = {}
     for hit in hits:
-        if hit.concept_id in functions:
+        if hit.concept_id in functions and len(hit.alias.split()) >= MIN_NAME_WORDS:
             hits_in.setdefault(hit.item_id, []).append(hit)
     links: dict[tuple[str, str], Mapping] = {}
     for item in items:
@@ -69,11 +72,19 @@ def stated_links(
                         hit.alias,
                         match_start=hit.start,
                         match_end=hit.end,
+                        basis="stated",
+                        evidence=hit.alias,
                     )
                     links.setdefault((item.item_id, hit.concept_id), own)
                     if item.parent_id:
                         parent = Mapping(
-                            item.parent_id, hit.concept_id, STATED_SCORE, "stated", hit.alias
+                            item.parent_id,
+                            hit.concept_id,
+                            STATED_SCORE,
+                            "stated",
+                            hit.alias,
+                            basis="stated",
+                            evidence=hit.alias,
                         )
                         links.setdefault((item.parent_id, hit.concept_id), parent)
     return tuple(links.values())
@@ -81,6 +92,8 @@ def stated_links(
 
 def _stated_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) in `text` of what follows the linking words, to the end of their sentence."""
+    if not STATED_LINK.search(text):
+        return []
     bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
     spans = []
     for start, end in zip(bounds, bounds[1:], strict=False):

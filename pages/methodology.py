@@ -1,12 +1,34 @@
-"""Methodology: what each concept means, how passages are matched to it, and how well."""
+"""Methodology: what each concept means, how passages are matched to it, and how well.
+
+The accuracy figures are out of sample (benchmarks/evaluate_mapping.py): each with its 95 %
+interval, and "too few to say" where a concept has fewer labelled pairs than make a figure
+mean anything.
+"""
+
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from etl.model import QUALITY_ALL
+from etl.model import MAPPING_BASES, QUALITY_ALL, TOO_FEW_PAIRS
 from etl.read.i18n import fmt_share
+from etl.read.query import DIMENSIONS
 from pages._common import database_ready, escape, label, lang, number, query, t
-from pages._comparison import choose_dimension
+from pages._comparison import choose_dimension, dimension_name
+
+
+def with_interval(row: dict[str, Any], measure: str) -> str:
+    """ "81 % (74–87 %)", or "too few to say" where the figure was withheld."""
+    value = row[measure]
+    if row["support"] < TOO_FEW_PAIRS:
+        return t("method.too_few")
+    if value is None:
+        return fmt_share(value, lang())
+    low, high = row[f"{measure}_low"], row[f"{measure}_high"]
+    if low is None or high is None:
+        return fmt_share(value, lang())
+    return f"{fmt_share(value, lang())} ({fmt_share(low, lang())}–{fmt_share(high, lang())})"
+
 
 st.title(t("page.methodology"))
 st.caption(t("method.intro"))
@@ -25,20 +47,45 @@ if database_ready():
     else:
         measured = overall.row(0, named=True)
         columns = st.columns(3)
-        columns[0].metric(t("method.precision"), fmt_share(measured["precision"], lang()))
-        columns[1].metric(t("method.recall"), fmt_share(measured["recall"], lang()))
+        for column, measure in zip(columns, ("precision", "recall"), strict=False):
+            column.metric(t(f"method.{measure}"), fmt_share(measured[measure], lang()))
+            low, high = measured[f"{measure}_low"], measured[f"{measure}_high"]
+            if low is not None and high is not None:
+                interval = f"{fmt_share(low, lang())}–{fmt_share(high, lang())}"
+                column.caption(f"{t('method.interval')}: {interval}")
         columns[2].metric(t("method.pairs"), number(measured["support"]))
-        per_concept = quality.filter(pl.col("concept_id") != QUALITY_ALL)
+
+        st.markdown(f"**{t('method.by_dimension')}**")
+        by_dimension = [
+            row
+            for dimension in DIMENSIONS
+            for row in quality.filter(pl.col("concept_id") == dimension).iter_rows(named=True)
+        ]
         st.dataframe(
             {
-                t("method.concept"): [label(row) for row in per_concept.iter_rows(named=True)],
-                t("method.precision"): [fmt_share(p, lang()) for p in per_concept["precision"]],
-                t("method.recall"): [fmt_share(r, lang()) for r in per_concept["recall"]],
-                t("method.support"): per_concept["support"].to_list(),
+                t("method.dimension"): [dimension_name(r["concept_id"]) for r in by_dimension],
+                t("method.precision"): [with_interval(r, "precision") for r in by_dimension],
+                t("method.recall"): [with_interval(r, "recall") for r in by_dimension],
+                t("method.support"): [r["support"] for r in by_dimension],
             },
             hide_index=True,
         )
-        st.caption(t("method.small_sample"))
+        st.markdown(f"**{t('method.by_concept')}**")
+        per_concept = [r for r in quality.iter_rows(named=True) if r["dimension"] is not None]
+        st.dataframe(
+            {
+                t("method.concept"): [label(r) for r in per_concept],
+                t("method.precision"): [with_interval(r, "precision") for r in per_concept],
+                t("method.recall"): [with_interval(r, "recall") for r in per_concept],
+                t("method.support"): [r["support"] for r in per_concept],
+            },
+            hide_index=True,
+        )
+        st.subheader(t("method.trust_title"))
+        st.markdown(t("method.trust_body"))
+
+    st.subheader(t("method.bases_title"))
+    st.markdown("\n".join(f"- {t(f'method.basis.{basis}')}" for basis in MAPPING_BASES))
 
     st.subheader(t("method.concepts_title"))
     dimension = choose_dimension()

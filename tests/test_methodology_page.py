@@ -1,4 +1,4 @@
-"""The Methodology page renders in both languages and shows the measured numbers."""
+"""The Methodology page renders in both languages and shows the out-of-sample figures honestly."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl.model import TOO_FEW_PAIRS
 from etl.paths import ROOT, Paths
-from etl.read.i18n import fmt_share
+from etl.read.i18n import fmt_share, t
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
 
@@ -27,8 +28,22 @@ def test_methodology_shows_the_measured_precision_and_recall(atlas_env: Paths, l
     assert not at.exception
     shown = [metric.value for metric in at.metric]
     assert shown[:2] == [fmt_share(overall["precision"], lang), fmt_share(overall["recall"], lang)]
-    per_concept = at.dataframe[0].value
+    low, high = overall["precision_interval"]
+    assert any(f"{fmt_share(low, lang)}–{fmt_share(high, lang)}" in c.value for c in at.caption)
+    by_dimension, per_concept = at.dataframe[0].value, at.dataframe[1].value
+    assert len(by_dimension) == 4
     assert len(per_concept) > 20
+
+
+def test_a_concept_with_few_labelled_pairs_shows_too_few_to_say(atlas_env: Paths) -> None:
+    measured = json.loads(atlas_env.quality.read_text(encoding="utf-8"))["concepts"]
+    few = sorted(cid for cid, figures in measured.items() if figures["pairs"] < TOO_FEW_PAIRS)
+    assert few, "the sample has concepts with fewer than 10 pairs"
+    at = open_methodology(lang="en")
+    per_concept = at.dataframe[1].value
+    precision = per_concept[per_concept.columns[1]].tolist()
+    assert precision.count(t("method.too_few", "en")) == len(few)
+    assert "100%" not in precision
 
 
 def test_methodology_lists_the_concepts_of_the_dimension_in_the_url(atlas_env: Paths) -> None:

@@ -31,8 +31,16 @@ def test_search_finds_the_passage_and_marks_the_matched_phrase(atlas_env: Paths)
     assert at.title[0].value == "Sök belägg"
     texts = [m.value for m in at.markdown]
     assert "Passager som innehåller ”mätmetod”: 1" in texts
-    assert any(re.search(r":orange-background\[[^\]]*mätmetoder\]", t) for t in texts)
-    assert any(re.match(r"Markerat: ”[^”]*mätmetoder” → ", c.value) for c in at.caption)
+    # The marked phrase is the passage's most certain link's words.
+    with duckdb.connect(str(atlas_env.db), read_only=True) as con:
+        start, end, text = con.execute(
+            "SELECT m.match_start, m.match_end, i.text FROM mappings m JOIN items i "
+            "USING (item_id) WHERE item_id = ? ORDER BY m.score DESC LIMIT 1",
+            [MEASURING],
+        ).fetchall()[0]
+    marked = re.escape(text[start:end])
+    assert any(re.search(rf":orange-background\[[^\]]*{marked}\]", t) for t in texts)
+    assert any(re.match(rf"Markerat: ”[^”]*{marked}” → ", c.value) for c in at.caption)
 
 
 def test_url_restores_filters_and_the_passage_in_its_document(atlas_env: Paths) -> None:

@@ -12,7 +12,7 @@ from dataclasses import fields
 import duckdb
 import pytest
 
-from etl.model import COVERAGE_STATES, DocumentMeta, Item, Mapping
+from etl.model import COVERAGE_STATES, QUALITY_BOUNDS, DocumentMeta, Item, Mapping
 from etl.overrides import Decision
 from etl.paths import ROOT, Paths
 from etl.publish import COVERAGE_VIEW, STATE_CONDITIONS, Build, PublishCheckFailed, check, frames
@@ -102,8 +102,9 @@ def test_the_coverage_view_gives_each_state(empty_db: duckdb.DuckDBPyConnection)
         "('c4', 'eccar', 'd', 'd', '', '', 3);"
         "INSERT INTO items VALUES ('i', 'd', 'Ort', 'component', 't', 't', 's', '', 0, 1, 'i', "
         "'', [], 0);"
-        "INSERT INTO mappings VALUES ('i', 'c1', 90, 'fuzzy', 'a', 'accepted', 0, 1), "
-        "('i', 'c2', 90, 'fuzzy', 'b', 'auto', 0, 1), ('i', 'c3', 90, 'fuzzy', 'c', 'auto', 0, 1);"
+        "INSERT INTO mappings VALUES ('i', 'c1', 90, 'fuzzy', 'a', 'accepted', 0, 1, 'alias', ''), "
+        "('i', 'c2', 90, 'fuzzy', 'b', 'auto', 0, 1, 'alias', ''), "
+        "('i', 'c3', 90, 'fuzzy', 'c', 'auto', 0, 1, 'alias', '');"
         "INSERT INTO cell_reviews VALUES ('Ort', 'c3', 'r', '', ''), ('Ort', 'c4', 'r', '', '');"
     )
     states = empty_db.execute("SELECT concept_id, state FROM coverage ORDER BY 1").fetchall()
@@ -126,7 +127,7 @@ def test_publish_check_names_the_bad_keys_values_and_references(
     empty_db.execute(
         "INSERT INTO concepts VALUES ('c1', 'eccar', 'a', 'a', '', '', 0);"
         "INSERT INTO crosswalk VALUES ('c1', 'c1'), ('c1', 'c1'), ('c1', 'eccar.99');"
-        "INSERT INTO mappings VALUES ('i9', 'c1', 50, 'guess', NULL, 'auto', -1, -1);"
+        "INSERT INTO mappings VALUES ('i9', 'c1', 50, 'guess', NULL, 'auto', -1, -1, 'alias', '');"
     )
     with pytest.raises(PublishCheckFailed) as error:
         check(empty_db)
@@ -140,7 +141,9 @@ def test_publish_check_names_the_bad_keys_values_and_references(
 
 
 def test_frames_are_typed_by_the_schema_and_name_a_missing_column() -> None:
-    built = frame("quality", [{"concept_id": "all", "precision": 1, "recall": 0.5, "support": 2}])
+    bounds = dict.fromkeys(QUALITY_BOUNDS)
+    row = {"concept_id": "all", "precision": 1, "recall": 0.5, "support": 2, **bounds}
+    built = frame("quality", [row])
     assert dict(built.schema) == polars_schema("quality")
     assert frame("build_log", []).columns == ["topic", "message"]
     with pytest.raises(KeyError, match="build_log: rows lack column\\(s\\) message"):

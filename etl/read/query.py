@@ -552,7 +552,7 @@ class Atlas:
         return self._frame(
             """
             SELECT q.concept_id, c.dimension, c.label_sv, c.label_en, q.precision, q.recall,
-                   q.support
+                   q.support, q.precision_low, q.precision_high, q.recall_low, q.recall_high
             FROM quality q LEFT JOIN concepts c USING (concept_id)
             ORDER BY c.position NULLS FIRST
             """

@@ -1,0 +1,391 @@
+"""Learning from labelled passages: which words go with which concept, and how to weigh evidence.
+
+Two small, fast, offline parts, trained from labelled examples (the gold samples and reviewers'
+accept / reject decisions):
+- per concept, a naive-Bayes log-count ratio over word stems (the *learned* signal): the sum of
+  the ratios of a passage's distinct stems, divided by the square root of their number, plus
+  the concept's prior log-odds. It lets "brobyggare" or "Malmöpanelen" count as evidence once
+  labelled passages have shown what they go with.
+- per dimension, a logistic model over all evidence (alias words, alias inside a compound, the
+  document's subject, the concept's share of the document's items, the learned signal, the
+  document being a steering document), and a threshold per dimension.
+The combiner is fitted on learned signals computed *without* the example's own document
+(naive-Bayes counts are additive: the document's own counts are subtracted), so it learns how
+far the learned signal holds on a document it has not seen.
+
+The model is saved as JSON (data/mapping_model.json): stems and weights, never passages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from etl.errors import InputError
+from etl.signals import ITEM_FEATURES, PAIR_FEATURES, Signals
+from etl.taxonomy import DIMENSIONS
+
+LEARNED_FEATURES = ("alias_reliability", "learned")
+FEATURES = (*PAIR_FEATURES, *LEARNED_FEATURES, *ITEM_FEATURES)
+# Smoothing of an alias's record (labelled hits, right hits) towards its dimension's record:
+# as if each alias had been seen this many more times at its dimension's rate.
+ALIAS_SMOOTHING = 2.0
+FORMAT = 3
+# Laplace smoothing of the stem counts; 0.5 and 2 gave the same out-of-document F1 within 0.005.
+SMOOTHING = 1.0
+# A stem must occur in this many labelled passages to get a weight: rarer ones are names.
+MIN_PASSAGES = 2
+# L2 penalty of the logistic combiner (36 weights over some 12,000 labelled pairs).
+PENALTY = 1.0
+THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 19))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A labelled passage: its evidence row in a Signals, its document, and its labels.
+
+    labels: concept id → 1.0 (the concept applies) or 0.0 (it does not); concepts left out are
+    unlabelled ("acceptable" in the guide's terms, or not decided by a reviewer).
+    """
+
+    row: int
+    doc_id: str
+    labels: dict[str, float]
+
+
+@dataclass(frozen=True)
+class LinkModel:
+    """Stem weights per concept, combiner weights and a threshold per dimension."""
+
+    concept_ids: tuple[str, ...]
+    vocabulary: dict[str, int]
+    weights: np.ndarray
+    prior: np.ndarray
+    combiner: np.ndarray
+    thresholds: np.ndarray
+    trained_on: dict[str, object]
+    alias_record: dict[str, tuple[int, int]]
+
+    def learned(self, signals: Signals) -> dict[str, np.ndarray]:
+        """The learned evidence for every item × concept of `signals`."""
+        return {
+            "alias_reliability": _reliability(signals, self.alias_record),
+            "learned": self.word_signal(signals),
+        }
+
+    def word_signal(self, signals: Signals) -> np.ndarray:
+        """The stem-weight signal for every item × concept (0 for concepts it does not know)."""
+        own = {cid: n for n, cid in enumerate(self.concept_ids)}
+        columns = np.array([own.get(cid, -1) for cid in signals.concept_ids], dtype=np.int64)
+        known = columns >= 0
+        result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+        if not known.any() or not signals.stems:
+            return result
+        ids, lengths = _stem_ids(signals.stems, self.vocabulary)
+        result[:, known] = _ratio_sums(self.weights[:, columns[known]], ids, lengths)
+        result[:, known] += self.prior[columns[known]]
+        return result
+
+    def probabilities(self, signals: Signals, learned: dict[str, np.ndarray]) -> np.ndarray:
+        """P(link) for every item × concept of `signals`, from the combiner."""
+        return _sigmoid(_logits(self.combiner, signals, learned))
+
+    def threshold_for(self, signals: Signals) -> np.ndarray:
+        """The threshold of each concept column's dimension."""
+        return self.thresholds[signals.dimension_index]
+
+
+def train(
+    signals: Signals, examples: Sequence[Labelled], trained_on: dict[str, object]
+) -> LinkModel:
+    """Fit stem weights, the combiner (on out-of-document learned signals) and thresholds."""
+    stems = [signals.stems[e.row] for e in examples]
+    vocabulary = _vocabulary(stems)
+    presence = _presence(stems, vocabulary)
+    labels = _label_matrix(examples, signals.concept_ids)
+    positive, negative = _counts(presence, labels)
+    weights, prior = _ratios(positive, negative, labels)
+    rows_in_signals = np.array([e.row for e in examples], dtype=np.int64)
+    sub = signals.take(rows_in_signals)
+    record = _alias_record(sub, labels, range(len(examples)))
+    out_of_doc = {
+        "alias_reliability": np.zeros(labels.shape, dtype=np.float32),
+        "learned": np.zeros(labels.shape, dtype=np.float32),
+    }
+    for doc_id in sorted({e.doc_id for e in examples}):
+        rows = np.array([n for n, e in enumerate(examples) if e.doc_id == doc_id])
+        own_pos, own_neg = _counts(presence[rows], labels[rows])
+        w, p = _ratios(positive - own_pos, negative - own_neg, np.delete(labels, rows, axis=0))
+        row_ids, row_lengths = _stem_ids([stems[r] for r in rows], vocabulary)
+        out_of_doc["learned"][rows] = _ratio_sums(w, row_ids, row_lengths) + p
+        without = _subtract(record, _alias_record(sub, labels, rows))
+        out_of_doc["alias_reliability"][rows] = _reliability(sub.take(rows), without)
+    combiner = _fit_combiner(sub, out_of_doc, labels)
+    probabilities = _sigmoid(_logits(combiner, sub, out_of_doc))
+    thresholds = _choose_thresholds(probabilities, labels, sub.dimension_index)
+    return LinkModel(
+        concept_ids=signals.concept_ids,
+        vocabulary=vocabulary,
+        weights=weights,
+        prior=prior,
+        combiner=combiner,
+        thresholds=thresholds,
+        trained_on=trained_on,
+        alias_record=record,
+    )
+
+
+def save_model(model: LinkModel, path: Path) -> None:
+    """Write the model as JSON: stems and numbers only."""
+    stems = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
+    document = {
+        "format": FORMAT,
+        "trained_on": model.trained_on,
+        "features": list(FEATURES),
+        "dimensions": list(DIMENSIONS),
+        "combiner": [[round(float(w), 4) for w in row] for row in model.combiner],
+        "thresholds": [round(float(t), 3) for t in model.thresholds],
+        "concepts": list(model.concept_ids),
+        "prior": [round(float(p), 3) for p in model.prior],
+        "alias_record": {key: list(value) for key, value in sorted(model.alias_record.items())},
+        "stems": stems,
+        "weights": {
+            cid: [round(float(w), 2) for w in model.weights[:, n]]
+            for n, cid in enumerate(model.concept_ids)
+        },
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def load_model(path: Path) -> LinkModel:
+    """Read a model written by save_model; InputError if it is missing or from another version."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{path}: matching model not found; run benchmarks/evaluate_mapping.py to train it"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a matching model ({exc}); retrain it") from None
+    if (
+        document.get("format") != FORMAT
+        or document.get("features") != list(FEATURES)
+        or document.get("dimensions") != list(DIMENSIONS)
+    ):
+        raise InputError(f"{path}: written by another version of the matcher; retrain it")
+    concepts = tuple(document["concepts"])
+    weights = np.array([document["weights"][cid] for cid in concepts], dtype=np.float32).T
+    return LinkModel(
+        concept_ids=concepts,
+        vocabulary={s: n for n, s in enumerate(document["stems"])},
+        weights=weights.reshape(len(document["stems"]), len(concepts)),
+        prior=np.array(document["prior"], dtype=np.float32),
+        combiner=np.array(document["combiner"], dtype=np.float64),
+        thresholds=np.array(document["thresholds"], dtype=np.float64),
+        trained_on=document["trained_on"],
+        alias_record={k: (int(v[0]), int(v[1])) for k, v in document["alias_record"].items()},
+    )
+
+
+def _vocabulary(stems: Sequence[Sequence[str]]) -> dict[str, int]:
+    frequency: dict[str, int] = {}
+    for passage in stems:
+        for s in set(passage):
+            frequency[s] = frequency.get(s, 0) + 1
+    kept = sorted(s for s, n in frequency.items() if n >= MIN_PASSAGES and len(s) > 1)
+    return {s: n for n, s in enumerate(kept)}
+
+
+def _presence(stems: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> np.ndarray:
+    matrix = np.zeros((len(stems), len(vocabulary)), dtype=np.float32)
+    for row, passage in enumerate(stems):
+        columns = [vocabulary[s] for s in set(passage) if s in vocabulary]
+        matrix[row, columns] = 1.0
+    return matrix
+
+
+def _label_matrix(examples: Sequence[Labelled], concept_ids: Sequence[str]) -> np.ndarray:
+    """Examples × concepts: 1, 0, or NaN where unlabelled."""
+    column = {cid: n for n, cid in enumerate(concept_ids)}
+    labels = np.full((len(examples), len(concept_ids)), np.nan, dtype=np.float32)
+    for row, example in enumerate(examples):
+        for concept_id, value in example.labels.items():
+            if concept_id in column:
+                labels[row, column[concept_id]] = value
+    return labels
+
+
+def _counts(presence: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stem counts (stems × concepts) in positive and in negative examples."""
+    positive = presence.T @ np.nan_to_num(labels == 1).astype(np.float32)
+    negative = presence.T @ np.nan_to_num(labels == 0).astype(np.float32)
+    return positive, negative
+
+
+def _ratios(
+    positive: np.ndarray, negative: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Naive-Bayes log-count ratios per stem × concept, and each concept's prior log-odds."""
+    p = positive + SMOOTHING
+    q = negative + SMOOTHING
+    weights = np.log(p / p.sum(axis=0)) - np.log(q / q.sum(axis=0))
+    n_pos = (labels == 1).sum(axis=0)
+    n_neg = (labels == 0).sum(axis=0)
+    weights[:, n_pos == 0] = 0.0
+    prior = np.log((n_pos + SMOOTHING) / (n_neg + SMOOTHING))
+    return weights.astype(np.float32), prior.astype(np.float32)
+
+
+def _stem_ids(
+    stems: Sequence[Sequence[str]], vocabulary: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Known distinct stem ids of every passage, concatenated, and how many each passage has."""
+    lengths = np.fromiter((len(p) for p in stems), dtype=np.int64, count=len(stems))
+    look_up = vocabulary.get
+    ids = np.fromiter((look_up(s, -1) for p in stems for s in p), dtype=np.int64)
+    owner = np.repeat(np.arange(len(stems), dtype=np.int64), lengths)
+    known = ids >= 0
+    pairs = np.sort(owner[known] * (len(vocabulary) + 1) + ids[known])
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs
+    owners, distinct = np.divmod(pairs, len(vocabulary) + 1)
+    return distinct, np.bincount(owners, minlength=len(stems)).astype(np.int64)
+
+
+def _ratio_sums(weights: np.ndarray, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per passage: the sum of its stems' weights over the square root of their number."""
+    result = np.zeros((len(lengths), weights.shape[1]), dtype=np.float32)
+    if len(ids) == 0:
+        return result
+    filled = lengths > 0
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[filled]
+    result[filled] = np.add.reduceat(weights[ids], starts, axis=0)
+    return result / np.sqrt(np.maximum(lengths, 1))[:, None]
+
+
+def _feature_stack(signals: Signals, learned: dict[str, np.ndarray]) -> np.ndarray:
+    """items × concepts × (features + bias), in the order of FEATURES."""
+    n, c = len(signals.stems), len(signals.concept_ids)
+    layers = [signals.pair[name] for name in PAIR_FEATURES]
+    layers += [learned[name] for name in LEARNED_FEATURES]
+    layers += [np.broadcast_to(signals.item[name][:, None], (n, c)) for name in ITEM_FEATURES]
+    layers.append(np.ones((n, c), dtype=np.float32))
+    return np.stack(layers, axis=-1)
+
+
+def _logits(combiner: np.ndarray, signals: Signals, learned: dict[str, np.ndarray]) -> np.ndarray:
+    stack = _feature_stack(signals, learned)
+    return np.einsum("ncf,cf->nc", stack, combiner[signals.dimension_index])
+
+
+def _alias_record(
+    signals: Signals, labels: np.ndarray, rows: Iterable[int]
+) -> dict[str, tuple[int, int]]:
+    """Per "concept alias" key: (labelled hits, hits where the concept was right)."""
+    record: dict[str, tuple[int, int]] = {}
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    for row in rows:
+        for concept_id, keys in signals.aliases[row].items():
+            label = labels[row, column[concept_id]]
+            if np.isnan(label):
+                continue
+            for key in keys:
+                seen, right = record.get(f"{concept_id} {key}", (0, 0))
+                record[f"{concept_id} {key}"] = (seen + 1, right + int(label == 1))
+    return record
+
+
+def _subtract(
+    total: dict[str, tuple[int, int]], part: dict[str, tuple[int, int]]
+) -> dict[str, tuple[int, int]]:
+    result = dict(total)
+    for key, (seen, right) in part.items():
+        all_seen, all_right = result[key]
+        result[key] = (all_seen - seen, all_right - right)
+    return result
+
+
+def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.ndarray:
+    """Log-odds that a concept is right given the best record among the aliases found for it.
+
+    Each alias's record is smoothed towards its dimension's: an alias never labelled counts as
+    the dimension's average alias.
+    """
+    rate: dict[str, float] = {}
+    totals: dict[str, list[int]] = {}
+    for key, (seen, right) in record.items():
+        dimension = key.split(".", 1)[0]
+        pair = totals.setdefault(dimension, [0, 0])
+        pair[0], pair[1] = pair[0] + seen, pair[1] + right
+    for dimension, (seen, right) in totals.items():
+        rate[dimension] = (right + 1.0) / (seen + 2.0)
+    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    for row, found in enumerate(signals.aliases):
+        for concept_id, keys in found.items():
+            prior = rate.get(concept_id.split(".", 1)[0], 0.5)
+            best = 0.0
+            for key in keys:
+                seen, right = record.get(f"{concept_id} {key}", (0, 0))
+                best = max(best, (right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING))
+            best = min(max(best, 0.01), 0.99)
+            result[row, column[concept_id]] = math.log(best / (1 - best))
+    return result
+
+
+def _fit_combiner(
+    signals: Signals, learned: dict[str, np.ndarray], labels: np.ndarray
+) -> np.ndarray:
+    """One logistic model per dimension (Newton's method, L2 penalty), on labelled pairs."""
+    stack = _feature_stack(signals, learned)
+    combiner = np.zeros((len(DIMENSIONS), stack.shape[-1]), dtype=np.float64)
+    for dim in range(len(DIMENSIONS)):
+        columns = signals.dimension_index == dim
+        x = stack[:, columns].reshape(-1, stack.shape[-1]).astype(np.float64)
+        y = labels[:, columns].reshape(-1)
+        keep = ~np.isnan(y)
+        x, y = x[keep], y[keep].astype(np.float64)
+        if len(y) == 0 or y.sum() == 0:
+            combiner[dim, -1] = -10.0
+            continue
+        w = np.zeros(x.shape[1])
+        penalty = PENALTY * np.eye(x.shape[1])
+        penalty[-1, -1] = 0.0
+        for _ in range(25):
+            p = 1.0 / (1.0 + np.exp(-(x @ w)))
+            gradient = x.T @ (p - y) + penalty @ w
+            hessian = (x * (p * (1 - p))[:, None]).T @ x + penalty
+            step = np.linalg.solve(hessian + 1e-6 * np.eye(len(w)), gradient)
+            w -= step
+            if np.abs(step).max() < 1e-6:
+                break
+        combiner[dim] = w
+    return combiner
+
+
+def _choose_thresholds(
+    probabilities: np.ndarray, labels: np.ndarray, dimension_index: np.ndarray
+) -> np.ndarray:
+    """Per dimension, the threshold with the best F1 on the training pairs."""
+    chosen = np.full(len(DIMENSIONS), 0.5)
+    for dim in range(len(DIMENSIONS)):
+        p = probabilities[:, dimension_index == dim].reshape(-1)
+        y = labels[:, dimension_index == dim].reshape(-1)
+        keep = ~np.isnan(y)
+        p, y = p[keep], y[keep]
+        best = -1.0
+        for t in THRESHOLDS:
+            tp = float(((p >= t) & (y == 1)).sum())
+            predicted = float((p >= t).sum())
+            f1 = 2 * tp / (predicted + float(y.sum())) if predicted + y.sum() else 0.0
+            if f1 > best + 1e-9:
+                best, chosen[dim] = f1, t
+    return chosen
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))

@@ -1,0 +1,233 @@
+"""The evidence for each item × concept pair, as arrays the link model weighs.
+
+Three kinds of evidence come from the text and the document (a fourth, the learned one, from
+etl/learn.py):
+- the passage's own words: a taxonomy alias found as whole words, or only inside a compound;
+- the document's subject: an alias found in the document's title or in the policy it concerns
+  (`relates_to`), as the guide's ECCAR and focus rules read a passage "in the light of its
+  document" — an item of a plan against antiziganism concerns Roma;
+- the document's dominant concepts: the share of its items in which the concept's aliases occur.
+Whether the passage, or its document, is about racism or discrimination (data/rules.toml) is
+kept too: the guide gives ECCAR commitments directly only there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from etl.model import DocumentMeta, Item
+from etl.rules import InferenceRule, Rules
+from etl.taxonomy import DIMENSIONS, Taxonomy
+from etl.vocabulary import WHOLE, AliasHit, Vocabulary, stems_of
+
+# The per-pair evidence the link model weighs, in the order of its weights.
+PAIR_FEATURES = ("alias_word", "alias_part", "late", "rivals", "subject", "dominant", "rule")
+# Beyond this many rivals in a dimension, more say nothing new (the combiner is linear).
+MAX_RIVALS = 3
+# The per-item evidence, the same for every concept of the item.
+ITEM_FEATURES = ("racism_here", "racism_doc", "steering_doc")
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What an item's document is about: its subject concepts and whether it concerns racism."""
+
+    doc_id: str
+    title: str
+    subject: dict[str, str]
+    about_racism: bool
+    steering: bool
+
+
+@dataclass
+class Signals:
+    """Evidence arrays over items (rows) × concepts (columns), with the hits behind them."""
+
+    concept_ids: tuple[str, ...]
+    dimension_index: np.ndarray
+    pair: dict[str, np.ndarray]
+    item: dict[str, np.ndarray]
+    hits: list[dict[str, AliasHit]]
+    aliases: list[dict[str, set[str]]]
+    rules: list[dict[str, InferenceRule]]
+    contexts: list[DocumentContext]
+    stems: list[list[str]]
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> Signals:
+        """The evidence of these items only (rows in this order)."""
+        index = np.asarray(rows, dtype=np.int64)
+        return Signals(
+            concept_ids=self.concept_ids,
+            dimension_index=self.dimension_index,
+            pair={k: v[index] for k, v in self.pair.items()},
+            item={k: v[index] for k, v in self.item.items()},
+            hits=[self.hits[r] for r in index],
+            aliases=[self.aliases[r] for r in index],
+            rules=[self.rules[r] for r in index],
+            contexts=[self.contexts[r] for r in index],
+            stems=[self.stems[r] for r in index],
+        )
+
+
+def document_context(
+    meta: DocumentMeta | None, doc_id: str, vocabulary: Vocabulary, rules: Rules
+) -> DocumentContext:
+    """Subject concepts from the title and relates_to; racism and steering flags."""
+    if meta is None:
+        return DocumentContext(doc_id, "", {}, False, False)
+    stems = stems_of(f"{meta.title}. {meta.relates_to}")
+    subject: dict[str, str] = {}
+    for found in vocabulary.find(stems):
+        subject.setdefault(found.concept_id, found.alias)
+    return DocumentContext(
+        doc_id=doc_id,
+        title=meta.title,
+        subject=subject,
+        about_racism=rules.about_racism(stems),
+        steering=meta.doc_kind in rules.steering_kinds,
+    )
+
+
+def compute_signals(
+    items: Sequence[Item],
+    taxonomy: Taxonomy,
+    vocabulary: Vocabulary,
+    rules: Rules,
+    documents: Mapping[str, DocumentMeta],
+) -> Signals:
+    """All text and document evidence for `items` (documents: doc_id → its manifest entry)."""
+    concept_ids = tuple(c.concept_id for c in taxonomy.concepts)
+    column = {cid: n for n, cid in enumerate(concept_ids)}
+    dims = np.array([DIMENSIONS.index(c.dimension) for c in taxonomy.concepts], dtype=np.int64)
+    shape = (len(items), len(concept_ids))
+    pair = {name: np.zeros(shape, dtype=np.float32) for name in PAIR_FEATURES}
+    contexts: dict[str, DocumentContext] = {}
+    hits: list[dict[str, AliasHit]] = []
+    aliases: list[dict[str, set[str]]] = []
+    stems: list[list[str]] = []
+    racism_here = np.zeros(len(items), dtype=np.float32)
+    for row, item in enumerate(items):
+        if item.doc_id not in contexts:
+            meta = documents.get(item.doc_id)
+            contexts[item.doc_id] = document_context(meta, item.doc_id, vocabulary, rules)
+        item_stems = stems_of(item.text)
+        best: dict[str, AliasHit] = {}
+        own: dict[str, set[str]] = {}
+        for found in vocabulary.find(item_stems):
+            own.setdefault(found.concept_id, set()).add(found.key)
+            known = best.get(found.concept_id)
+            if known is None or (known.how != WHOLE and found.how == WHOLE):
+                best[found.concept_id] = found
+        for concept_id, found in best.items():
+            name = "alias_word" if found.how == WHOLE else "alias_part"
+            pair[name][row, column[concept_id]] = 1.0
+            pair["late"][row, column[concept_id]] = found.first / max(len(item_stems), 1)
+        hits.append(best)
+        aliases.append(own)
+        stems.append(item_stems)
+        racism_here[row] = rules.about_racism(item_stems)
+    item_contexts = [contexts[item.doc_id] for item in items]
+    _document_evidence(items, item_contexts, pair, column)
+    _rivals(pair, dims)
+    racism_doc = np.array([c.about_racism for c in item_contexts], dtype=np.float32)
+    evident = (pair["alias_word"] + pair["alias_part"] + pair["subject"]) > 0
+    fired = [
+        _rule_evidence(
+            row,
+            stems[row],
+            {concept_ids[n] for n in np.flatnonzero(evident[row])},
+            racism_here[row] + racism_doc[row] > 0,
+            pair,
+            column,
+            rules,
+        )
+        for row in range(len(items))
+    ]
+    return Signals(
+        concept_ids=concept_ids,
+        dimension_index=dims,
+        pair=pair,
+        item={
+            "racism_here": racism_here,
+            "racism_doc": racism_doc,
+            "steering_doc": np.array([c.steering for c in item_contexts], dtype=np.float32),
+        },
+        hits=hits,
+        aliases=aliases,
+        rules=fired,
+        contexts=item_contexts,
+        stems=stems,
+    )
+
+
+def _document_evidence(
+    items: Sequence[Item],
+    contexts: Sequence[DocumentContext],
+    pair: dict[str, np.ndarray],
+    column: dict[str, int],
+) -> None:
+    """Fill `subject` (title / relates_to) and `dominant` (share of the document's items)."""
+    rows_of: dict[str, list[int]] = {}
+    for row, item in enumerate(items):
+        rows_of.setdefault(item.doc_id, []).append(row)
+    found = np.maximum(pair["alias_word"], pair["alias_part"])
+    for rows in rows_of.values():
+        share = found[rows].mean(axis=0)
+        pair["dominant"][rows] = share
+        for concept_id in contexts[rows[0]].subject:
+            pair["subject"][rows, column[concept_id]] = 1.0
+
+
+def _rivals(pair: dict[str, np.ndarray], dims: np.ndarray) -> None:
+    """How many other concepts of the same dimension the passage's own words name.
+
+    A steering word among three other functions is often a passing mention ("… i enlighet med
+    handlingsplanen"), which the guide says is no mapping.
+    """
+    found = np.maximum(pair["alias_word"], pair["alias_part"])
+    for dim in np.unique(dims):
+        columns = dims == dim
+        in_dimension = found[:, columns].sum(axis=1, keepdims=True)
+        pair["rivals"][:, columns] = np.minimum(in_dimension - found[:, columns], MAX_RIVALS)
+
+
+def _rule_evidence(
+    row: int,
+    stems: Sequence[str],
+    evident: set[str],
+    about_racism: bool,
+    pair: dict[str, np.ndarray],
+    column: dict[str, int],
+    rules: Rules,
+) -> dict[str, InferenceRule]:
+    """Mark the concepts the guide's rules infer for this item; concept id → the rule.
+
+    A rule's condition is met by evidence for its concepts in the passage or its document
+    (an alias, the subject), or by its words in the passage; the link model then weighs the
+    inference like any other evidence.
+    """
+    present = set(stems)
+    fired: dict[str, InferenceRule] = {}
+    for rule in rules.rules:
+        if rule.about_racism and not about_racism:
+            continue
+        if not any(c in evident for c in rule.when_concepts) and not any(
+            w[0] in present and _holds(stems, w) for w in rule.when_words
+        ):
+            continue
+        for concept_id in rule.then:
+            if concept_id in column:
+                fired.setdefault(concept_id, rule)
+                pair["rule"][row, column[concept_id]] = 1.0
+    return fired
+
+
+def _holds(stems: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(
+        stems[i] == phrase[0] and tuple(stems[i : i + n]) == phrase
+        for i in range(len(stems) - n + 1)
+    )

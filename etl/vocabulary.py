@@ -1,0 +1,221 @@
+"""The field's vocabulary as an index: every taxonomy alias, found in passages by look-up.
+
+Aliases and passages meet in one normal form: each word lower case, without diacritics (so OCR
+residue and clean text meet) and cut to its Swedish stem, so that inflected forms need not be
+listed ("samråd", "samråden", "samrådet" are one entry). Finding them costs a dictionary look-up
+per word, not a comparison of every window with every alias: a phrase is looked up by its first
+stem and its remaining stems compared in place.
+
+Compounds are handled by rule (data/rules.toml `[compounds]`): a one-word alias also counts as
+the *head* (last part) of a compound ("statistik" in "lokalstatistik") and as its *modifier*
+(first part: "samråd" in "samrådsgruppen"), unless what follows the modifier names a kind of
+effort or an administration ("utbildningsinsatser" is an effort, "Kulturförvaltningen" says who,
+not where). Both parts have a minimum length, so that "rom" does not match "romantik". The
+analysis is done once per distinct word and cached.
+
+An `exclude` phrase of a concept silences that concept's alias hits inside its span (a check of
+positions, not of every hit against every exclusion).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import NamedTuple
+
+from snowballstemmer import stemmer
+
+from etl.parse import fold
+from etl.stated import Hit
+from etl.taxonomy import Taxonomy
+
+# Snowball cuts these derivational suffixes, which change the meaning: "jämställdhet" (gender
+# equality, a field of work) is not "jämställda" (an adjective in a list of qualities).
+DERIVATIONAL = ("lig", "het", "els")
+# A word: letters and digits, with "FN:s"-style genitives kept whole. Hyphens separate words, so
+# "hbtqi-personer" holds the alias "hbtqi" and "budget- och uppföljningsprocessen" splits cleanly.
+WORD = re.compile(r"\w+(?::\w+)?")
+_STEMMER = stemmer("swedish")
+
+# How an alias was found: as the whole word(s), as a compound's head, or as its modifier.
+WHOLE, HEAD, MODIFIER = "word", "head", "modifier"
+
+
+def stem(word: str) -> str:
+    """Diacritics-free Swedish stem of one word, derivational suffixes kept (cached)."""
+    known = _STEMS.get(word)
+    if known is None:
+        known = _STEMS[word] = _stem(word)
+    return known
+
+
+def _stem(word: str) -> str:
+    folded = fold(word)
+    cut = fold(_STEMMER.stemWord(word.lower()))
+    if not folded.startswith(cut):
+        return cut
+    rest = folded[len(cut) :]
+    while rest[:3] in DERIVATIONAL:
+        cut, rest = cut + rest[:3], rest[3:]
+    return cut
+
+
+# Each distinct word is stemmed once per process: a plain dict, because lru_cache's bookkeeping
+# cost a third of the tokenising time in benchmarks/evaluate_mapping.py's speed run.
+_STEMS: dict[str, str] = {}
+
+
+def stems_of(text: str) -> list[str]:
+    """The stem of every word of `text`, in order."""
+    return [stem(w) for w in WORD.findall(text)]
+
+
+def spans_of(text: str, words: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the first `words` words of `text` (all if None), as stems_of counts."""
+    return [m.span() for m in islice(WORD.finditer(text), words)]
+
+
+def normalise(text: str) -> str:
+    """The form aliases and passages are compared in."""
+    return " ".join(stems_of(text))
+
+
+@dataclass(frozen=True)
+class CompoundRule:
+    """When a one-word alias counts inside a compound word (data/rules.toml `[compounds]`)."""
+
+    min_alias: int
+    min_rest: int
+    linking: tuple[str, ...]
+    not_after_modifier: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """An alias or exclude phrase of a concept, as a tuple of stems."""
+
+    concept_id: str
+    text: str
+    stems: tuple[str, ...]
+    excludes: bool
+
+
+class AliasHit(NamedTuple):
+    """One alias found in a passage: its concept, the words it covers (token indices) and how.
+
+    A named tuple, not a dataclass: a long passage has dozens and creating them is the inner
+    loop of the look-up.
+    """
+
+    concept_id: str
+    alias: str
+    first: int
+    last: int
+    how: str
+
+    @property
+    def key(self) -> str:
+        """The alias and how it was found, as the learned model counts it: "samråd|head"."""
+        return self.alias if self.how == WHOLE else f"{self.alias}|{self.how}"
+
+    def hit(self, item_id: str, spans: Sequence[tuple[int, int]]) -> Hit:
+        """The hit located in the passage's text, given the passage's word spans."""
+        return Hit(
+            item_id, self.concept_id, self.alias, 100.0, spans[self.first][0], spans[self.last][1]
+        )
+
+
+class Vocabulary:
+    """The taxonomy's aliases and excludes, indexed by stem for look-up."""
+
+    def __init__(self, taxonomy: Taxonomy, compounds: CompoundRule) -> None:
+        self.compounds = compounds
+        self.by_first: dict[str, list[Phrase]] = {}
+        self.single: dict[str, list[Phrase]] = {}
+        for concept in taxonomy.concepts:
+            for texts, excludes in ((concept.aliases, False), (concept.exclude, True)):
+                for text in texts:
+                    stems = tuple(stems_of(text))
+                    if not stems:
+                        continue
+                    phrase = Phrase(concept.concept_id, text, stems, excludes)
+                    self.by_first.setdefault(stems[0], []).append(phrase)
+                    if len(stems) == 1 and not excludes and len(stems[0]) >= compounds.min_alias:
+                        self.single.setdefault(stems[0], []).append(phrase)
+        self._parts: dict[str, tuple[tuple[Phrase, str], ...]] = {}
+        self._shortest_compound = compounds.min_alias + compounds.min_rest
+        # Phrases that need more than the word itself: several words, or an exclusion.
+        self._phrases_at = {
+            first: [p for p in phrases if len(p.stems) > 1 or p.excludes]
+            for first, phrases in self.by_first.items()
+        }
+        self._singles: dict[str, tuple[tuple[str, str, str], ...]] = {}
+
+    def singles(self, word_stem: str) -> tuple[tuple[str, str, str], ...]:
+        """(concept, alias, how) of the one-word aliases this word is, or holds (cached)."""
+        cached = self._singles.get(word_stem)
+        if cached is not None:
+            return cached
+        found = [
+            (p.concept_id, p.text, WHOLE)
+            for p in self.by_first.get(word_stem, ())
+            if len(p.stems) == 1 and not p.excludes
+        ]
+        if len(word_stem) >= self._shortest_compound:
+            found += [(p.concept_id, p.text, how) for p, how in self.parts(word_stem)]
+        result = tuple(found)
+        self._singles[word_stem] = result
+        return result
+
+    def parts(self, word_stem: str) -> tuple[tuple[Phrase, str], ...]:
+        """One-word aliases found as the head or the modifier of this (compound) stem."""
+        cached = self._parts.get(word_stem)
+        if cached is not None:
+            return cached
+        rule, found = self.compounds, []
+        for cut in range(rule.min_rest, len(word_stem) - rule.min_alias + 1):
+            found += [(p, HEAD) for p in self.single.get(word_stem[cut:], ())]
+        for cut in range(rule.min_alias, len(word_stem) - rule.min_rest + 1):
+            modifiers = self.single.get(word_stem[:cut], ())
+            if modifiers and self._head_allows_modifier(word_stem[cut:]):
+                found += [(p, MODIFIER) for p in modifiers]
+        result = tuple(found)
+        self._parts[word_stem] = result
+        return result
+
+    def _head_allows_modifier(self, rest: str) -> bool:
+        """The rest of the compound is a head of its own, and not one that names an effort."""
+        rule = self.compounds
+        heads = [rest[len(link) :] for link in ("", *rule.linking) if rest.startswith(link)]
+        if any(head.startswith(rule.not_after_modifier) for head in heads):
+            return False
+        return any(len(head) >= rule.min_rest for head in heads)
+
+    def find(self, stems: Sequence[str]) -> list[AliasHit]:
+        """Every alias hit among these stems that no exclude phrase of its concept covers."""
+        hits: list[AliasHit] = []
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        singles_of, known, phrases_at = self._singles.get, self.singles, self._phrases_at
+        for index, word_stem in enumerate(stems):
+            singles = singles_of(word_stem)
+            if singles is None:
+                singles = known(word_stem)
+            for concept_id, alias, how in singles:
+                hits.append(AliasHit(concept_id, alias, index, index, how))
+            for phrase in phrases_at.get(word_stem, ()):
+                last = index + len(phrase.stems) - 1
+                if last > index and tuple(stems[index : last + 1]) != phrase.stems:
+                    continue
+                if phrase.excludes:
+                    excluded.setdefault(phrase.concept_id, []).append((index, last))
+                else:
+                    hits.append(AliasHit(phrase.concept_id, phrase.text, index, last, WHOLE))
+        if not excluded:
+            return hits
+        return [h for h in hits if not _covered(h, excluded.get(h.concept_id, ()))]
+
+
+def _covered(hit: AliasHit, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(first <= hit.first and hit.last <= last for first, last in spans)
