@@ -44,9 +44,9 @@ from etl.manifest import (
     render_manifest,
 )
 from etl.model import DOC_KINDS, DocumentMeta
-from etl.parse import fold
 from etl.paths import Paths
 from etl.pipeline import BuildReport, Progress, build
+from etl.text import fold
 
 # The largest case papers with appendices are a few MB; a bigger file is a scan (which needs
 # OCR anyway) or the wrong file, and reading it would hold the lock for a long time.

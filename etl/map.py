@@ -29,9 +29,9 @@ from rapidfuzz import fuzz, process
 from snowballstemmer import stemmer
 
 from etl.model import Item, Mapping
-from etl.parse import fold
 from etl.stated import Hit, stated_links
 from etl.taxonomy import ECCAR_DIMENSION, Taxonomy
+from etl.text import fold
 
 # Minimum rapidfuzz ratio (0-100) of a stemmed alias window to count as a match. Measured on
 # tests/fixtures/gold_mappings.tsv (micro F1): 0.731 at 80, 0.911 at 85, 0.929 at 88, 0.931 at
