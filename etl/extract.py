@@ -49,7 +49,8 @@ MIN_PARAGRAPH_WORDS = 4
 TITLE_MAX_CHARS = 120
 # What a passage is when its own wording does not say: by the document's kind and the block's form.
 # Numbered points and paragraphs are what a document says unless it records what was done;
-# a report's bullets list its efforts.
+# a report's bullets list its efforts. A steering document (plan, policy, report) develops one
+# point per paragraph, so its paragraphs stay whole and are components (conclusions aside).
 DEFAULT_KIND = {"minutes": "activity"}
 DEFAULT_LIST_KIND = {"report": "activity", "minutes": "activity"}
 STEERING_KINDS = frozenset({"plan", "policy", "report"})
@@ -125,7 +126,8 @@ def skipped_blocks(doc: ParsedDocument) -> tuple[SkippedBlock, ...]:
         for s in _read(doc)
         if isinstance(s, _Skip)
     ]
-    return tuple(sorted([*doc.skipped, *found], key=lambda s: (s.char_start, s.char_end)))
+    unique = {(s.char_start, s.char_end): s for s in [*doc.skipped, *found] if s.char_end > s.char_start}
+    return tuple(unique[key] for key in sorted(unique))
 
 
 def _read(doc: ParsedDocument) -> Iterator[_Passage | _Skip]:
@@ -240,8 +242,11 @@ def _general_passages(
             continue
         if voice:
             yield from _voice_passages(doc.source.text, block, lang)
+        elif doc_kind in STEERING_KINDS:
+            kind = "recommendation" if conclusion else "component"
+            yield _whole(block, kind)
         else:
-            yield _whole(block, _kind(block.text, doc_kind, lang, conclusion, DEFAULT_KIND))
+            yield from _statement_passages(doc.source.text, block, lang, doc_kind)
 
 
 def _kind(
@@ -261,6 +266,29 @@ def _kind(
     if lang.marker("activity", folded):
         return "activity"
     return defaults.get(doc_kind, "component")
+
+
+def _statement_passages(
+    source: str, block: Block, lang: Language, doc_kind: str
+) -> Iterator[_Passage]:
+    """A paragraph of a page, a press release or minutes → one passage per statement.
+
+    Such texts pack several facts into one paragraph; each sentence is a statement of its own
+    unless it elaborates the one before ("Detta …", "Det …") or that one leads into it (":").
+    """
+    group: list[tuple[int, int, str]] = []
+    for start, end, text in _sentences(source, block):
+        continues = group and (
+            lang.opens_with("anaphoric", fold(text)) or group[-1][2].endswith(":")
+        )
+        if group and not continues:
+            joined = _joined("", block, group)
+            yield replace(joined, kind=_kind(joined.text, doc_kind, lang, False, DEFAULT_KIND))
+            group = []
+        group.append((start, end, text))
+    if group:
+        joined = _joined("", block, group)
+        yield replace(joined, kind=_kind(joined.text, doc_kind, lang, False, DEFAULT_KIND))
 
 
 def _opening_sentence(text: str) -> str:
@@ -325,10 +353,20 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
             continue
         if current:
             yield _joined(kind, block, current)
-        kind = "recommendation" if proposes else "response"
+        kind = _voice_kind(folded, block, lang)
         current = [(start, end, text)]
     if current:
         yield _joined(kind, block, current)
+
+
+def _voice_kind(folded: str, block: Block, lang: Language) -> str:
+    """A proposal or concern, or a point the body lists, is a recommendation; a stated position
+    a response; an effort the body describes an activity; otherwise the body's position."""
+    if lang.marker("recommendation", folded) or block.form in ("bullet", "numbered"):
+        return "recommendation"
+    if lang.marker("response", folded):
+        return "response"
+    return "activity" if lang.marker("activity", folded) else "response"
 
 
 def _joined(kind: str, block: Block, sentences: list[tuple[int, int, str]]) -> _Passage:

@@ -12,22 +12,34 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from etl.model import ITEM_KINDS, MAPPING_METHODS, MAPPING_STATUSES, Item, Mapping, SourceText
+from etl.model import (
+    ITEM_KINDS,
+    MAPPING_METHODS,
+    MAPPING_STATUSES,
+    SKIP_REASONS,
+    Item,
+    Mapping,
+    SkippedBlock,
+    SourceText,
+)
 from etl.overrides import Decision
 from etl.taxonomy import Taxonomy
+from etl.text import covered_share
 
 SCHEMA = """
 CREATE TABLE documents (        -- one row per source document
     doc_id VARCHAR PRIMARY KEY, city VARCHAR NOT NULL, organ VARCHAR NOT NULL,
     doc_kind VARCHAR NOT NULL, title VARCHAR NOT NULL, date VARCHAR, dnr VARCHAR,
     relates_to VARCHAR, source_file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
-    repaired BOOLEAN NOT NULL, item_count INTEGER NOT NULL
+    repaired BOOLEAN NOT NULL, item_count INTEGER NOT NULL,
+    language VARCHAR NOT NULL,  -- detected: sv, en
+    coverage DOUBLE NOT NULL    -- share of the text's non-space characters inside an item
 );
 CREATE TABLE document_texts (   -- one row per document: its text as loaded, and repaired
     doc_id VARCHAR PRIMARY KEY, text_raw VARCHAR NOT NULL, text VARCHAR NOT NULL
@@ -38,6 +50,10 @@ CREATE TABLE items (            -- one row per extracted passage
     section VARCHAR NOT NULL, subsection VARCHAR, char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL, unit_id VARCHAR NOT NULL, parent_id VARCHAR,
     years INTEGER[], position INTEGER NOT NULL
+);
+CREATE TABLE skipped_blocks (    -- one row per stretch of a document that became no item
+    doc_id VARCHAR NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+    reason VARCHAR NOT NULL, text_raw VARCHAR NOT NULL
 );
 CREATE TABLE concepts (         -- one row per taxonomy concept
     concept_id VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, label_sv VARCHAR NOT NULL,
@@ -118,6 +134,7 @@ LEFT JOIN (SELECT DISTINCT city, concept_id FROM cell_reviews) r
 KEYS = {
     "documents": ("doc_id",),
     "items": ("item_id",),
+    "skipped_blocks": ("doc_id", "char_start", "char_end"),
     "concepts": ("concept_id",),
     "concept_aliases": ("concept_id", "alias"),
     "crosswalk": ("concept_id", "eccar_id"),
@@ -127,11 +144,13 @@ KEYS = {
 }
 ACCEPTED_VALUES = {
     ("items", "kind"): ITEM_KINDS,
+    ("skipped_blocks", "reason"): SKIP_REASONS,
     ("mappings", "method"): MAPPING_METHODS,
     ("mappings", "status"): MAPPING_STATUSES,
 }
 REFERENCES = (
     ("items", "doc_id", "documents"),
+    ("skipped_blocks", "doc_id", "documents"),
     ("mappings", "item_id", "items"),
     ("mappings", "concept_id", "concepts"),
     ("crosswalk", "eccar_id", "concepts"),
@@ -159,6 +178,8 @@ class Build:
     not_covered: Sequence[Decision]
     quality: Sequence[dict[str, object]]
     log: Sequence[tuple[str, str]]
+    languages: dict[str, str] = field(default_factory=dict)  # doc_id → detected language
+    skipped: Sequence[SkippedBlock] = ()
 
 
 def publish(build: Build, target: Path) -> None:
@@ -244,8 +265,10 @@ def _alive(pid: str) -> bool:
 def frames(build: Build) -> dict[str, pl.DataFrame]:
     """One Polars frame per table, columns named as in `SCHEMA`."""
     counts: dict[str, int] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     for item in build.items:
         counts[item.doc_id] = counts.get(item.doc_id, 0) + 1
+        spans.setdefault(item.doc_id, []).append((item.char_start, item.char_end))
     taxonomy = build.taxonomy
     return {
         "documents": pl.DataFrame(
@@ -255,6 +278,8 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
                     "item_count": counts.get(s.meta.doc_id, 0),
+                    "language": build.languages.get(s.meta.doc_id, "sv"),
+                    "coverage": covered_share(s.text, spans.get(s.meta.doc_id, [])),
                 }
                 for s, repaired in zip(build.sources, build.repaired_texts, strict=True)
             ]
@@ -272,6 +297,16 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                 for n, item in enumerate(build.items)
             ],
             schema_overrides={"years": pl.List(pl.Int32)},
+        ),
+        "skipped_blocks": pl.DataFrame(
+            [asdict(b) for b in build.skipped],
+            schema={
+                "doc_id": pl.String,
+                "char_start": pl.Int32,
+                "char_end": pl.Int32,
+                "reason": pl.String,
+                "text_raw": pl.String,
+            },
         ),
         "concepts": pl.DataFrame(
             [
