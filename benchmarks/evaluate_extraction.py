@@ -120,7 +120,9 @@ def read_quick(manifest: list[dict[str, str]]) -> dict[str, DocItems]:
         items = extract_items(parsed)
         coverage = covered_share(text, [(i.char_start, i.char_end) for i in items])
         kinds = tuple((i.kind, i.text_raw, i.text) for i in items)
-        result[row["file"][:2]] = DocItems(row["file"][:2], row["kind"], parsed.language, kinds, coverage)
+        result[row["file"][:2]] = DocItems(
+            row["file"][:2], row["kind"], parsed.language, kinds, coverage
+        )
     return result
 
 

@@ -7,14 +7,16 @@ prints their messages, and turns an `InputError` into a clear message and exit s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from etl.errors import InputError
-from etl.ingest import corpus_lock, ingest, recover
+from etl.ingest import Message, corpus_lock, ingest, ingest_messages, recover
 from etl.model import DOC_KINDS
 from etl.paths import Paths
 from etl.pipeline import build, lexicon_for, read_sources
+from etl.read import i18n
 from etl.read.export import FORMATS, export
 from etl.repair import repair_if_needed
 
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                 recover(paths)
                 build(paths)
         elif args.command == "ingest":
-            ingest(
+            result = ingest(
                 paths,
                 Path(args.file),
                 city=args.city,
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                 relates_to=args.relates_to,
                 new_city=args.new_city,
             )
+            for level, text in translated(ingest_messages(result), cli_language()):
+                print(f"{'warning: ' if level == 'warning' else ''}{text}")
         elif args.command == "repair":
             text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
             sys.stdout.write(repair_if_needed(text, lexicon_for(read_sources(paths))))
@@ -50,6 +54,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def cli_language() -> str:
+    """The user's language from the locale environment (LC_ALL, LC_MESSAGES, LANG); Swedish
+    unless it names English."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            return "en" if value.lower().startswith("en") else i18n.DEFAULT_LANGUAGE
+    return i18n.DEFAULT_LANGUAGE
+
+
+def translated(messages: list[Message], lang: str) -> list[tuple[str, str]]:
+    """Ingest messages → (level, text) in `lang`, numbers in its style."""
+    result = []
+    for level, key, values in messages:
+        kinds = values["kinds"]
+        assert isinstance(kinds, dict)
+        text = i18n.t(key, lang).format(
+            name=values["name"],
+            items=i18n.fmt_number(int(str(values["items"])), lang),
+            share=i18n.fmt_share(float(str(values["share"])), lang),
+            kinds=", ".join(
+                f"{i18n.fmt_number(n, lang)} {i18n.t(f'kind.{k}', lang).lower()}"
+                for k, n in kinds.items()
+            ),
+        )
+        result.append((level, text))
+    return result
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -126,7 +126,9 @@ def skipped_blocks(doc: ParsedDocument) -> tuple[SkippedBlock, ...]:
         for s in _read(doc)
         if isinstance(s, _Skip)
     ]
-    unique = {(s.char_start, s.char_end): s for s in [*doc.skipped, *found] if s.char_end > s.char_start}
+    unique = {
+        (s.char_start, s.char_end): s for s in [*doc.skipped, *found] if s.char_end > s.char_start
+    }
     return tuple(unique[key] for key in sorted(unique))
 
 
@@ -166,7 +168,9 @@ def _response_passages(
         elif role == "decision":
             yield from _decision_passages(block, lang)
         else:
-            yield _skip(block, "procedure" if role == "procedure" else _fragment_reason(block))
+            # outside its sections a remissvar holds only its header: titles and the referral
+            reason = _fragment_reason(block, blocks[index + 1 : index + 2]) or "procedure"
+            yield _skip(block, "procedure" if role == "procedure" else reason)
 
 
 def _novel_summary_passages(

@@ -26,10 +26,10 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path, PurePath
-from typing import NotRequired, TypedDict, Unpack
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import duckdb
 from rapidfuzz import fuzz, process
@@ -43,7 +43,7 @@ from etl.manifest import (
     read_cities,
     render_manifest,
 )
-from etl.model import DOC_KINDS, DocumentMeta
+from etl.model import DOC_KINDS, ITEM_KINDS, DocumentMeta
 from etl.paths import Paths
 from etl.pipeline import BuildReport, Progress, build
 from etl.text import fold
@@ -89,6 +89,8 @@ class IngestResult:
     city_added: bool
     items: int
     report: BuildReport
+    kinds: dict[str, int] = field(default_factory=dict)  # items by kind, in ITEM_KINDS order
+    coverage: float = 0.0  # share of the document's text inside an item
 
 
 class Description(TypedDict):
@@ -156,7 +158,32 @@ def ingest_bytes(
         city_added=cities_text is not None,
         items=_item_count(paths.db, meta.doc_id),
         report=report,
+        **_what_was_read(paths.db, meta.doc_id),
     )
+
+
+# Below a third of its text in passages, a document was probably misread (a scan, a format the
+# reader does not know): the person adding it is told so instead of a plain success.
+LOW_COVERAGE = 1 / 3
+Message = tuple[str, str, dict[str, object]]  # (success | warning, interface-text key, values)
+
+
+def ingest_messages(result: IngestResult) -> list[Message]:
+    """What to tell the person who added a document, as interface-text keys with their values.
+
+    The command line and the upload form translate them into the user's language.
+    """
+    values: dict[str, object] = {
+        "name": result.source_file,
+        "items": result.items,
+        "share": result.coverage,
+        "kinds": result.kinds,
+    }
+    if result.items == 0:
+        return [("warning", "upload.no_items", values)]
+    if result.coverage < LOW_COVERAGE:
+        return [("warning", "upload.low_coverage", values)]
+    return [("success", "upload.done", values)]
 
 
 def safe_file_name(name: str) -> str:
@@ -442,6 +469,19 @@ def _write_atomically(target: Path, data: bytes, mode: int = 0o644) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _what_was_read(db: Path, doc_id: str) -> dict[str, Any]:
+    """Items by kind and the share of the text covered, from the rebuilt database."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = dict(
+            con.execute(
+                "SELECT kind, count(*) FROM items WHERE doc_id = ? GROUP BY kind", [doc_id]
+            ).fetchall()
+        )
+        share = con.execute("SELECT coverage FROM documents WHERE doc_id = ?", [doc_id]).fetchall()
+    kinds = {kind: int(rows[kind]) for kind in ITEM_KINDS if kind in rows}
+    return {"kinds": kinds, "coverage": float(share[0][0]) if share else 0.0}
 
 
 def _item_count(db: Path, doc_id: str) -> int:

@@ -57,6 +57,8 @@ RUNNING_HEADER_MAX_CHARS = 80
 # share of the text's line width ends its paragraph; full lines run on.
 WRAPPED_SHORT_SHARE = 0.75
 WRAPPED_MIN_LINES = 8  # hard-wrapped text has many lines of about the same width
+
+
 @dataclass
 class _Line:
     start: int
@@ -460,11 +462,10 @@ def _mark_unmarked_lists(drafts: list[_Draft]) -> list[_Draft]:
     return drafts
 
 
-def _split_signatures(
-    drafts: list[_Draft], lang: Language
-) -> tuple[list[_Draft], list[_Draft]]:
+def _split_signatures(drafts: list[_Draft], lang: Language) -> tuple[list[_Draft], list[_Draft]]:
     """(content, signatures): names and titles under a signature are not content."""
-    kept, signatures = [], []
+    kept: list[_Draft] = []
+    signatures: list[_Draft] = []
     for d in drafts:
         signature = (
             d.form == "paragraph"

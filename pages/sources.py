@@ -4,9 +4,10 @@ import polars as pl
 import streamlit as st
 
 from etl.errors import InputError
-from etl.ingest import ingest_bytes
+from etl.ingest import ingest_bytes, ingest_messages
 from etl.model import DOC_KINDS, ITEM_KINDS
 from etl.paths import Paths
+from etl.read import i18n
 from pages._common import (
     access_controls,
     change_allowed,
@@ -14,6 +15,7 @@ from pages._common import (
     date,
     escape,
     from_url,
+    lang,
     localised_columns,
     number,
     query,
@@ -22,6 +24,10 @@ from pages._common import (
 )
 
 EXCERPT_CHARS = 110
+
+
+def share(value: float) -> str:
+    return i18n.fmt_share(value, lang())
 
 
 def kind_label(doc_kind: str) -> str:
@@ -69,6 +75,7 @@ if database_ready():
     )
     if document["repaired"]:
         st.info(t("sources.repaired_note"))
+    st.metric(t("sources.coverage"), share(document["coverage"]), help=t("sources.coverage_help"))
 
     items: pl.DataFrame = query("items", doc_id=doc_id)
     st.subheader(t("sources.items_by_kind"))
@@ -91,6 +98,24 @@ if database_ready():
                         )
                         st.caption(t("sources.passage"))
                         st.code(item["text_raw"], language=None, wrap_lines=True)
+
+    if st.toggle(t("sources.show_skipped"), key="skipped", bind="query-params"):
+        skipped: pl.DataFrame = query("skipped_blocks", doc_id)
+        if skipped.is_empty():
+            st.info(t("sources.nothing_skipped"))
+        else:
+            st.dataframe(
+                localised_columns(
+                    skipped.select(
+                        pl.col("reason").map_elements(
+                            lambda r: t(f"skip_reason.{r}"), return_dtype=pl.String
+                        ),
+                        pl.col("text_raw"),
+                    ),
+                    {"reason": "col.skip_reason", "text_raw": "col.skipped_text"},
+                ),
+                hide_index=True,
+            )
 
     with st.expander(t("sources.full_text")):
         raw_text, repaired_text = query("document_text", doc_id)
@@ -136,8 +161,17 @@ if database_ready():
             except InputError as error:
                 st.error(escape(str(error)))
             else:
-                st.session_state["uploaded"] = (result.source_file, result.items)
+                st.session_state["uploaded"] = result
                 st.rerun()
     if "uploaded" in st.session_state:
-        name, items = st.session_state.pop("uploaded")
-        st.success(t("upload.done").format(name=escape(name), items=number(items)))
+        for level, key, values in ingest_messages(st.session_state.pop("uploaded")):
+            shown = {
+                "name": escape(str(values["name"])),
+                "items": number(int(values["items"])),
+                "share": share(float(values["share"])),
+                "kinds": ", ".join(
+                    f"{number(n)} {t(f'kind.{k}').lower()}"
+                    for k, n in values["kinds"].items()  # type: ignore[union-attr]
+                ),
+            }
+            (st.success if level == "success" else st.warning)(t(key).format(**shown))
