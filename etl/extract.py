@@ -157,7 +157,11 @@ def _response_passages(
         if role == "summary":
             continue  # read by _novel_summary_passages
         if role == "policy":
-            if _is_signpost(block, blocks[index + 1 : index + 2], lang):
+            parts = _lead_in_parts(doc.source.text, block, blocks[index + 1 : index + 2])
+            if parts is not None:
+                yield _joined("component", block, parts[0])
+                yield _Skip(*parts[1], "lead_in")
+            elif _is_signpost(block, blocks[index + 1 : index + 2], lang):
                 yield _skip(block, "lead_in")
             elif block.section == "bakgrund" and not _describes_policy(block.text, lang):
                 yield _skip(block, "procedure")
@@ -222,6 +226,12 @@ def _general_passages(
         if role == "decision":
             yield from _decision_passages(block, lang)
             continue
+        parts = _lead_in_parts(doc.source.text, block, following)
+        if parts is not None:
+            head = _joined("", block, parts[0])
+            yield replace(head, kind=_kind(head.text, doc_kind, lang, False, DEFAULT_KIND))
+            yield _Skip(*parts[1], "lead_in")
+            continue
         if _is_signpost(block, following, lang):
             yield _skip(block, "lead_in")
             continue
@@ -235,7 +245,7 @@ def _general_passages(
         conclusion = lang.marker("conclusion_heading", fold(section_label(block.section)))
         if block.form == "bullet":
             explained = block
-            while index < len(blocks) and _explains(blocks[index], block):
+            while index < len(blocks) and _explains(blocks[index], block, lang):
                 explained = blocks[index]
                 index += 1
             text = " ".join(
@@ -312,18 +322,18 @@ def _decision_passages(block: Block, lang: Language) -> Iterator[_Passage | _Ski
 
 
 def _fragment_reason(block: Block, following: Sequence[Block] = ()) -> str:
-    """'too_short' or 'heading' for a block too slight to quote on its own; '' otherwise."""
+    """'heading' or 'too_short' for a block too slight to quote on its own; '' otherwise."""
     if block.form != "paragraph":
         return "" if re.search(r"[^\W\d_]{2}", block.text) else "too_short"
-    if len(block.text.split()) < MIN_PARAGRAPH_WORDS:
-        return "too_short"
     title = (
         "\n" not in block.text
         and len(block.text) <= TITLE_MAX_CHARS
         and not block.text.endswith((*TERMINAL, ":", ";", ","))
         and bool(following)
     )
-    return "heading" if title else ""
+    if title:
+        return "heading"
+    return "too_short" if len(block.text.split()) < MIN_PARAGRAPH_WORDS else ""
 
 
 def _repeated(text: str, body_words: set[str]) -> bool:
@@ -335,9 +345,15 @@ def _skip(block: Block, reason: str) -> _Skip:
     return _Skip(block.raw_start, block.raw_end, reason)
 
 
-def _explains(candidate: Block, bullet: Block) -> bool:
-    """Paragraphs after a bullet, before the next bullet or heading, explain that bullet."""
-    return candidate.form == "paragraph" and candidate.section == bullet.section
+def _explains(candidate: Block, bullet: Block, lang: Language) -> bool:
+    """Paragraphs after a bullet that titles an effort, before the next bullet or heading,
+    explain it; after a bullet that is a sentence, only a paragraph that refers back does."""
+    refers_back = lang.opens_with("anaphoric", fold(candidate.text))
+    return (
+        candidate.form == "paragraph"
+        and candidate.section == bullet.section
+        and (_is_title(bullet.text) or refers_back)
+    )
 
 
 def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
@@ -414,6 +430,20 @@ def _is_signpost(block: Block, following: Sequence[Block], lang: Language) -> bo
     announces = len(block.text) <= SIGNPOST_MAX_CHARS and lang.marker("announcement", folded)
     lead_in = block.form == "paragraph" or block.text.endswith(":")
     return lead_in and ((leads_list and len(block.text) <= LEAD_IN_MAX_CHARS) or announces)
+
+
+def _lead_in_parts(
+    source: str, block: Block, following: Sequence[Block]
+) -> tuple[list[tuple[int, int, str]], tuple[int, int]] | None:
+    """A paragraph that says something and then leads into a list ("… Planen har tre delmål:")
+    → (its sentences before the lead-in, the lead-in's span); None for any other block."""
+    leads_list = bool(following) and following[0].form in ("bullet", "numbered")
+    if block.form != "paragraph" or not leads_list or not block.text.endswith(":"):
+        return None
+    sentences = list(_sentences(source, block))
+    if len(sentences) < 2 or len(sentences[-1][2]) > LEAD_IN_MAX_CHARS:
+        return None
+    return sentences[:-1], (sentences[-1][0], sentences[-1][1])
 
 
 def _describes_policy(text: str, lang: Language) -> bool:

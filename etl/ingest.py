@@ -473,18 +473,32 @@ def _write_atomically(target: Path, data: bytes, mode: int = 0o644) -> None:
 
 def _what_was_read(db: Path, doc_id: str) -> dict[str, Any]:
     """Items by kind and the share of the text covered, from the rebuilt database."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with _fresh(db) as con:
         rows = dict(
             con.execute(
-                "SELECT kind, count(*) FROM items WHERE doc_id = ? GROUP BY kind", [doc_id]
+                "SELECT kind, count(*) FROM built.items WHERE doc_id = ? GROUP BY kind", [doc_id]
             ).fetchall()
         )
-        share = con.execute("SELECT coverage FROM documents WHERE doc_id = ?", [doc_id]).fetchall()
+        share = con.execute(
+            "SELECT coverage FROM built.documents WHERE doc_id = ?", [doc_id]
+        ).fetchall()
     kinds = {kind: int(rows[kind]) for kind in ITEM_KINDS if kind in rows}
     return {"kinds": kinds, "coverage": float(share[0][0]) if share else 0.0}
 
 
 def _item_count(db: Path, doc_id: str) -> int:
-    with duckdb.connect(str(db), read_only=True) as con:
-        row = con.execute("SELECT item_count FROM documents WHERE doc_id = ?", [doc_id]).fetchall()
+    with _fresh(db) as con:
+        row = con.execute(
+            "SELECT item_count FROM built.documents WHERE doc_id = ?", [doc_id]
+        ).fetchall()
     return int(row[0][0]) if row else 0
+
+
+@contextmanager
+def _fresh(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database file as it is now. A plain `connect` in a process that still holds a
+    connection to the replaced file (the app does) sees the old data; an ATTACH from a new
+    in-memory database reads the new file."""
+    with duckdb.connect() as con:
+        con.execute("ATTACH ? AS built (READ_ONLY)", [str(db)])
+        yield con

@@ -38,7 +38,9 @@ from etl.text import SENTENCE_END, fold, fold_each
 # OCR reads •.
 BULLET = re.compile(r"^(\s*)([-–•▪●◦○■□➢✓*\uf000-\uf8ff]|[eo](?= [A-ZÅÄÖ0-9]))\s+(?=\S)")
 NUMBERED = re.compile(r"^(\s*)\d{1,2}[.)]\s+(?=\S)")
-SECTION_NUMBER = re.compile(r"^\d{1,2}(\.\d{1,2})+\.?\s+(?=\S)")  # "4.2 En myndighet …"
+# "4.2 En myndighet …", "§ 3 Mötet avslutas": a numbered heading, not a list item.
+SECTION_NUMBER = re.compile(r"^(§ ?\d+|\d{1,2}(\.\d{1,2})+\.?)\s+(?=\S)")
+LIST_NUMBER_END = re.compile(r"(^|\s)\d{1,2}[.)]$")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
 BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*:?$")
 TERMINAL = (".", "!", "?", "”", '"', "’", ")")
@@ -169,13 +171,16 @@ def _unflatten(lines: list[_Line], lang: Language) -> list[_Line]:
 def _flat_cuts(text: str, lang: Language) -> Iterator[int]:
     """Where flat text breaks: sentence ends, around inline headings, before points and dashes."""
     for match in SENTENCE_END.finditer(text):
-        yield match.end()
+        if not LIST_NUMBER_END.search(text, 0, match.start()):  # "… följande. 1. Planen …"
+            yield match.end()
     folded = fold_each(text)
     for section in lang.sections:
-        inline = re.compile(r"(?<![\w-])(?:" + section.pattern.pattern[4:-2] + r")(?= [A-ZÅÄÖ])")
+        inline = re.compile(r"(?<![\w-])(?:" + section.pattern.pattern[4:-2] + r") ")
         for match in inline.finditer(folded):
             before = text[: match.start()].rstrip()
-            if not before or before.endswith((*TERMINAL, ":")) or text[match.start()].isupper():
+            opens_text = text[match.end() : match.end() + 1].isupper()
+            starts = not before or before.endswith((*TERMINAL, ":"))
+            if opens_text and (starts or text[match.start()].isupper()):
                 yield match.start()
                 yield match.end()
     expected = 1
@@ -428,7 +433,10 @@ def _looks_like_subheading(draft: _Draft, nxt: _Draft | None) -> bool:
 
 
 def _merge_broken(drafts: list[_Draft]) -> list[_Draft]:
-    """Rejoin text broken by a page break or by a lead-in whose list finishes its sentence."""
+    """Rejoin text broken by a page break or by a lead-in whose list finishes its sentence.
+
+    A line with its own bullet glyph always starts a new item, lower-case or not.
+    """
     result: list[_Draft] = []
     for draft in drafts:
         prev = result[-1] if result else None
@@ -439,6 +447,7 @@ def _merge_broken(drafts: list[_Draft]) -> list[_Draft]:
             and prev.section == draft.section
             and not prev.last_text.endswith((*TERMINAL, ":"))
             and draft.text[:1].islower()
+            and not (draft.form == "bullet" and strip_marker(draft.lines[0].stripped)[0])
         ):
             prev.lines.extend(draft.lines)
             continue

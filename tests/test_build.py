@@ -78,6 +78,8 @@ def test_publish_check_names_the_bad_keys() -> None:
             "CREATE TABLE suggestions (item_id VARCHAR, concept_id VARCHAR);"
             "CREATE TABLE mappings (item_id VARCHAR, concept_id VARCHAR, method VARCHAR, "
             "status VARCHAR); CREATE TABLE cell_reviews (city VARCHAR, concept_id VARCHAR);"
+            "CREATE TABLE skipped_blocks (doc_id VARCHAR, char_start INTEGER, "
+            "char_end INTEGER, reason VARCHAR);"
             "INSERT INTO documents VALUES ('d');"
             "INSERT INTO items VALUES ('i1', 'd', 'component'), ('i1', 'd', 'poem');"
         )
