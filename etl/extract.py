@@ -245,7 +245,7 @@ def _general_passages(
         conclusion = lang.marker("conclusion_heading", fold(section_label(block.section)))
         if block.form == "bullet":
             explained = block
-            while index < len(blocks) and _explains(blocks[index], block, lang):
+            while index < len(blocks) and _explains(blocks[index], block):
                 explained = blocks[index]
                 index += 1
             text = " ".join(
@@ -345,15 +345,9 @@ def _skip(block: Block, reason: str) -> _Skip:
     return _Skip(block.raw_start, block.raw_end, reason)
 
 
-def _explains(candidate: Block, bullet: Block, lang: Language) -> bool:
-    """Paragraphs after a bullet that titles an effort, before the next bullet or heading,
-    explain it; after a bullet that is a sentence, only a paragraph that refers back does."""
-    refers_back = lang.opens_with("anaphoric", fold(candidate.text))
-    return (
-        candidate.form == "paragraph"
-        and candidate.section == bullet.section
-        and (_is_title(bullet.text) or refers_back)
-    )
+def _explains(candidate: Block, bullet: Block) -> bool:
+    """Paragraphs after a bullet, before the next bullet or heading, explain that bullet."""
+    return candidate.form == "paragraph" and candidate.section == bullet.section
 
 
 def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:

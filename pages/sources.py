@@ -5,7 +5,7 @@ import streamlit as st
 
 from etl.errors import InputError
 from etl.ingest import ingest_bytes, ingest_messages
-from etl.model import DOC_KINDS, ITEM_KINDS
+from etl.model import DOC_KINDS, ITEM_KINDS, SKIP_REASONS
 from etl.paths import Paths
 from etl.read import i18n
 from pages._common import (
@@ -107,8 +107,9 @@ if database_ready():
             st.dataframe(
                 localised_columns(
                     skipped.select(
-                        pl.col("reason").map_elements(
-                            lambda r: t(f"skip_reason.{r}"), return_dtype=pl.String
+                        pl.col("reason").replace_strict(
+                            {r: t(f"skip_reason.{r}") for r in SKIP_REASONS},
+                            return_dtype=pl.String,
                         ),
                         pl.col("text_raw"),
                     ),
