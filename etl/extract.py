@@ -257,8 +257,7 @@ def _general_passages(
         if voice:
             yield from _voice_passages(doc.source.text, block, lang)
         elif doc_kind in STEERING_KINDS:
-            kind = "recommendation" if conclusion else "component"
-            yield _whole(block, kind)
+            yield _whole(block, "recommendation" if conclusion else "component")
         else:
             yield from _statement_passages(doc.source.text, block, lang, doc_kind)
 
@@ -374,8 +373,11 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
 
 
 def _voice_kind(folded: str, block: Block, lang: Language) -> str:
-    """A proposal or concern, or a point the body lists, is a recommendation; a stated position
-    a response; an effort the body describes an activity; otherwise the body's position."""
+    """A stance taken ("ställer sig bakom") is a response; a proposal or concern, or a point the
+    body lists, a recommendation; an opinion a response; an effort the body describes an
+    activity; otherwise the body's position."""
+    if lang.marker("stance", folded):
+        return "response"
     if lang.marker("recommendation", folded) or block.form in ("bullet", "numbered"):
         return "recommendation"
     if lang.marker("response", folded):

@@ -28,6 +28,7 @@ DETECT_WORDS = 5000
 MARKERS = (
     "recommendation",
     "response",
+    "stance",
     "activity",
     "anaphoric",
     "procedural_talk",
