@@ -77,7 +77,7 @@ def translated(messages: list[Message], lang: str) -> list[tuple[str, str]]:
             items=i18n.fmt_number(int(str(values["items"])), lang),
             share=i18n.fmt_share(float(str(values["share"])), lang),
             kinds=", ".join(
-                f"{i18n.fmt_number(n, lang)} {i18n.t(f'kind.{k}', lang).lower()}"
+                f"{i18n.t(f'kind.{k}', lang).lower()}: {i18n.fmt_number(n, lang)}"
                 for k, n in kinds.items()
             ),
         )

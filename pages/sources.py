@@ -171,7 +171,7 @@ if database_ready():
                 "items": number(int(values["items"])),
                 "share": share(float(values["share"])),
                 "kinds": ", ".join(
-                    f"{number(n)} {t(f'kind.{k}').lower()}"
+                    f"{t(f'kind.{k}').lower()}: {number(n)}"
                     for k, n in values["kinds"].items()  # type: ignore[union-attr]
                 ),
             }

@@ -54,12 +54,12 @@ def ingest_cli(paths: Paths, tmp_path: Path, text: str, locale: str) -> str:
     [
         (
             "sv_SE.UTF-8",
-            "warning: sida.txt är tillagt med 1 passager (1 policykomponent), men de täcker bara "
+            "warning: sida.txt är tillagt med 1 passager (policykomponent: 1), men de täcker bara "
             "9\u00a0% av texten. Se under Källor vilka textavsnitt som hoppades över och varför.",
         ),
         (
             "en_GB.UTF-8",
-            "warning: sida.txt was added with 1 passages (1 policy component), but they cover "
+            "warning: sida.txt was added with 1 passages (policy component: 1), but they cover "
             "only 9% of its text. See on Sources which stretches were skipped and why.",
         ),
     ],
@@ -72,5 +72,5 @@ def test_thin_document_ends_with_a_warning_in_the_users_language(
 
 def test_success_gives_counts_by_kind(fresh_built: Paths, tmp_path: Path) -> None:
     assert ingest_cli(fresh_built, tmp_path, PLAN, "en_GB.UTF-8") == (
-        "sida.txt was added: 2 passages were taken from it (1 policy component, 1 activity)."
+        "sida.txt was added: 2 passages were taken from it (policy component: 1, activity: 1)."
     )

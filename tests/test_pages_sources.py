@@ -98,7 +98,7 @@ def test_upload_form_adds_a_document_and_rebuilds(fresh_built: Paths) -> None:
     )
     assert not at.exception
     assert at.success[0].value == (
-        "Ny\\_plan\\.txt är tillagt: 1 passager hämtades (1 policykomponent)."
+        "Ny\\_plan\\.txt är tillagt: 1 passager hämtades (policykomponent: 1)."
     )
     assert (fresh_built.raw / "Ny_plan.txt").read_bytes() == GOOD_TEXT
     assert len(at.dataframe[0].value) == 5
@@ -143,7 +143,7 @@ NOTHING = "Till sidans huvudinnehåll\nDela\nSkriv ut\nKontakta oss\n".encode()
         (NOTHING, "Tunn\\_sida\\.txt är tillagt, men ingen passage kunde hämtas ur det."),
         (
             THIN_PAGE,
-            "Tunn\\_sida\\.txt är tillagt med 1 passager (1 remissvar (ståndpunkt)), men de "
+            "Tunn\\_sida\\.txt är tillagt med 1 passager (remissvar (ståndpunkt): 1), men de "
             "täcker bara 9\u00a0% av texten.",
         ),
     ],
