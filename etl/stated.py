@@ -29,7 +29,6 @@ STATED_LINK = re.compile(
     r"(?=.*?(fokusområde|området))",
     re.IGNORECASE,
 )
-# A sentence ends where the next one starts with a capital: "dvs." and "t.ex." end nothing.
 # Focus areas and implementation components are ways of working: the `function` dimension.
 STATED_DIMENSION = "function"
 STATED_SCORE = 1.0
