@@ -54,6 +54,9 @@ TITLE_MAX_CHARS = 120
 DEFAULT_KIND = {"minutes": "activity"}
 DEFAULT_LIST_KIND = {"report": "activity", "minutes": "activity"}
 STEERING_KINDS = frozenset({"plan", "policy", "report"})
+# A plan or policy says what will be done: its paragraphs are components, whatever their verbs;
+# a report's paragraphs may record what was done (activities).
+PROGRAMME_KINDS = frozenset({"plan", "policy"})
 
 
 @dataclass(frozen=True)
@@ -256,8 +259,10 @@ def _general_passages(
             continue
         if voice:
             yield from _voice_passages(doc.source.text, block, lang)
-        elif doc_kind in STEERING_KINDS:
+        elif doc_kind in PROGRAMME_KINDS:
             yield _whole(block, "recommendation" if conclusion else "component")
+        elif doc_kind in STEERING_KINDS:
+            yield _whole(block, _kind(block.text, doc_kind, lang, conclusion, DEFAULT_KIND))
         else:
             yield from _statement_passages(doc.source.text, block, lang, doc_kind)
 
