@@ -371,23 +371,18 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
             continue
         if current:
             yield _joined(kind, block, current)
-        kind = _voice_kind(folded, block, lang)
+        kind = _voice_kind(folded, lang)
         current = [(start, end, text)]
     if current:
         yield _joined(kind, block, current)
 
 
-def _voice_kind(folded: str, block: Block, lang: Language) -> str:
-    """A stance taken ("ställer sig bakom") is a response; a proposal or concern, or a point the
-    body lists, a recommendation; an opinion a response; an effort the body describes an
-    activity; otherwise the body's position."""
+def _voice_kind(folded: str, lang: Language) -> str:
+    """A stance taken ("ställer sig bakom") is a response; a proposal or concern a
+    recommendation; anything else the body says is its position (response)."""
     if lang.marker("stance", folded):
         return "response"
-    if lang.marker("recommendation", folded) or block.form in ("bullet", "numbered"):
-        return "recommendation"
-    if lang.marker("response", folded):
-        return "response"
-    return "activity" if lang.marker("activity", folded) else "response"
+    return "recommendation" if lang.marker("recommendation", folded) else "response"
 
 
 def _joined(kind: str, block: Block, sentences: list[tuple[int, int, str]]) -> _Passage:

@@ -435,7 +435,7 @@ def _looks_like_subheading(draft: _Draft, nxt: _Draft | None) -> bool:
 def _merge_broken(drafts: list[_Draft]) -> list[_Draft]:
     """Rejoin text broken by a page break or by a lead-in whose list finishes its sentence.
 
-    A line with its own bullet glyph always starts a new item, lower-case or not.
+    A line with its own bullet glyph after another bullet starts a new item, lower-case or not.
     """
     result: list[_Draft] = []
     for draft in drafts:
@@ -447,7 +447,7 @@ def _merge_broken(drafts: list[_Draft]) -> list[_Draft]:
             and prev.section == draft.section
             and not prev.last_text.endswith((*TERMINAL, ":"))
             and draft.text[:1].islower()
-            and not (draft.form == "bullet" and strip_marker(draft.lines[0].stripped)[0])
+            and not (prev.form == draft.form == "bullet" and strip_marker(draft.lines[0].text)[0])
         ):
             prev.lines.extend(draft.lines)
             continue
