@@ -11,8 +11,8 @@ A gold snippet is *found* when an item of its document contains it: rapidfuzz `p
 ≥ 85 between the whitespace-normalised snippet and the item's text (raw or repaired), the item
 being at least 90 % as long as the snippet (so a short heading cannot "contain" a paragraph).
 Its kind is right when the best-matching such item has the gold kind. Results go to
-benchmarks/results/extraction.md (`--quick`: extraction_quick.md). These documents were read while writing the rules, so the
-figures are development figures, not a held-out measurement.
+benchmarks/results/extraction.md (`--quick`: extraction_quick.md). These documents were read
+while writing the rules, so the figures are development figures, not a held-out measurement.
 """
 
 from __future__ import annotations
