@@ -1,6 +1,6 @@
 # Rights Atlas — two commands for a newcomer: `make run` and `make test`.
 # Everything else here is what those two need, plus `make check` (format, lint, types, tests)
-# and `make bench` (speed and memory, written to benchmarks/results/).
+# and `make bench` (speed, memory and quality, written to benchmarks/results/).
 
 PYTHON ?= python3
 VENV := .venv
@@ -39,6 +39,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_build.py
 	$(PY) benchmarks/bench_repair.py
 	$(PY) benchmarks/evaluate_mapping.py
+	$(PY) benchmarks/evaluate_extraction.py
 
 build: $(DB)
 

@@ -7,14 +7,25 @@ prints their messages, and turns an `InputError` into a clear message and exit s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from etl.errors import InputError
-from etl.ingest import ChangeResult, corpus_lock, ingest, recover, remove, replace_file
+from etl.ingest import (
+    ChangeResult,
+    Message,
+    corpus_lock,
+    ingest,
+    ingest_messages,
+    recover,
+    remove,
+    replace_file,
+)
 from etl.model import DOC_KINDS
 from etl.paths import Paths
 from etl.pipeline import build, lexicon_for, read_sources
+from etl.read import i18n
 from etl.read.export import FORMATS, export
 from etl.repair import repair_if_needed
 
@@ -28,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                 recover(paths)
                 build(paths)
         elif args.command == "ingest":
-            ingest(
+            result = ingest(
                 paths,
                 Path(args.file),
                 city=args.city,
@@ -40,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                 relates_to=args.relates_to,
                 new_city=args.new_city,
             )
+            for level, text in translated(ingest_messages(result), cli_language()):
+                print(f"{'warning: ' if level == 'warning' else ''}{text}")
         elif args.command == "remove":
             _report_change(remove(paths, args.document), "removed")
         elif args.command == "replace":
@@ -67,6 +80,35 @@ def _report_change(result: ChangeResult, done: str) -> None:
         )
         for message in result.newly_stale:
             print(f"  {message}")
+
+
+def cli_language() -> str:
+    """The user's language from the locale environment (LC_ALL, LC_MESSAGES, LANG); Swedish
+    unless it names English."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            return "en" if value.lower().startswith("en") else i18n.DEFAULT_LANGUAGE
+    return i18n.DEFAULT_LANGUAGE
+
+
+def translated(messages: list[Message], lang: str) -> list[tuple[str, str]]:
+    """Ingest messages → (level, text) in `lang`, numbers in its style."""
+    result = []
+    for level, key, values in messages:
+        kinds = values["kinds"]
+        assert isinstance(kinds, dict)
+        text = i18n.t(key, lang).format(
+            name=values["name"],
+            items=i18n.fmt_number(int(str(values["items"])), lang),
+            share=i18n.fmt_share(float(str(values["share"])), lang),
+            kinds=", ".join(
+                f"{i18n.t(f'kind.{k}', lang).lower()}: {i18n.fmt_number(n, lang)}"
+                for k, n in kinds.items()
+            ),
+        )
+        result.append((level, text))
+    return result
 
 
 def _parser() -> argparse.ArgumentParser:

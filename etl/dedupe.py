@@ -15,7 +15,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz, process
 
 from etl.model import Item
-from etl.parse import fold
+from etl.text import fold
 
 # token_sort_ratio at or above which two component passages are one unit. Measured on the
 # corpus: the development areas of 000 and 001 score 100, the closest distinct pair 71.

@@ -1,66 +1,62 @@
-"""Extract stage: a repaired `ParsedDocument` → items.
+"""Extract stage: a repaired `ParsedDocument` → items, and the stretches that became none.
 
-Item kinds: component, activity, response, recommendation.
+Item kinds: component, activity, response, recommendation (../shared/LABELLING.md section 1).
+One reader for every genre; the case paper is one case of it:
 
-The rules read a case paper the way an analyst does:
-
-* In a committee's response (remissvar), "Ärendet" and the policy-describing parts of "Bakgrund"
-  summarise the policy under review: its **components**. "Förvaltningens synpunkter och förslag"
-  holds the committee's own voice, cut into sentences: its position (**response**) and each
-  distinct proposal or concern (**recommendation**, recognised by words such as "föreslår",
-  "bör", "saknar", "viktigt att"). The summary repeats the body; only what it adds is kept.
-* In other documents (reports, plans, policies), numbered points are **components**, bulleted
-  efforts with the paragraphs that explain them are **activities**, and conclusions (sections
-  whose heading speaks of "slutsatser") are **recommendations**; other paragraphs are components.
-* Procedure (decision proposals, preparation, distribution lists, appendices, contact details)
-  is never an item.
+* **Sections by role** (data/language/*.toml): a proposed decision gives components, except
+  its decision formula ("Nämnden godkänner förvaltningens tjänsteutlåtande …"), which is
+  procedure; procedure sections (preparation, appendices, distribution) give nothing; a
+  summary gives only what the body does not repeat.
+* **In a committee's response (remissvar)**, "Ärendet" and the policy-describing parts of
+  "Bakgrund" summarise the policy under review: its **components**. The committee's own voice
+  — "Förvaltningens synpunkter", or the whole body of a response without the standard
+  headings — is cut into sentences: its position (**response**) and each distinct proposal or
+  concern (**recommendation**, recognised by marker words such as "föreslår", "bör", "saknar").
+* **Everywhere else** (web pages, plans, policies, reports, minutes, press releases), one item
+  per bullet, numbered point, goal or paragraph; a bullet that titles an effort keeps the
+  paragraphs explaining it. The kind comes from the passage's own wording — a proposal or
+  concern is a recommendation, an actor doing something ("arrangerar", "har startat",
+  "genomför") an activity — and otherwise from the document's kind: what a plan, policy or
+  page *is or says* is a component, what minutes record and what a report's bulleted efforts
+  describe are activities; conclusions are recommendations.
+* **Flat text** arrives from the parser one sentence per block; sentences that elaborate the
+  one before ("Det …", "Detta …") join it.
+* Nothing is dropped silently: every block that gives no item is recorded with its reason
+  (heading, lead-in, procedure, repeated, too short), beside what the parser set aside.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from etl.model import Block, Item, ParsedDocument
-from etl.parse import clean_with_map, fold, section_label
+from etl.language import Language, language
+from etl.model import Block, Item, ParsedDocument, SkippedBlock
+from etl.parse import TERMINAL, clean_with_map, section_label
+from etl.text import SENTENCE_END, fold, sentence_spans
 
-PROCEDURAL_SECTIONS = frozenset(
-    {
-        "",
-        "forslag",
-        "beredning",
-        "bilagor",
-        "beslutsunderlag",
-        "beslutsplanering",
-        "skickas",
-        "uppdraget",
-        "ansvariga",
-        "referens",
-    }
-)
-COMPONENT_SECTIONS = frozenset({"arendet", "bakgrund"})
-# Words by which a committee proposes, asks or warns; matched on the diacritics-free form.
-RECOMMENDATION_MARKERS = re.compile(
-    r"\b(foresl(ar|as|agit|og|a)|forslag(et)? att|bor|borde|behov|behover|behovs|onskv\w*"
-    r"|saknar|saknas|vore"
-    r"|viktigt|av stor vikt|fordel\w*|efterfrag\w*|uppmanar|kan (utvecklas|starkas)"
-    r"|skulle (kunna )?(vara|forstark\w*)|risk)\b"
-)
-# A sentence that opens with one of these elaborates the one before it.
-ANAPHORIC_OPENING = re.compile(r"^(det|detta|dessa|darfor|dar|vilket|den|de|matningar)\b")
-# Talk about the consultation itself, not about the policy.
-PROCEDURAL_TALK = re.compile(r"(remiss|remitter|besvarande|godkann\w* forvaltningens|yttranden)")
-POLICY_WORDS = re.compile(r"(handlingsplan|program|policy|strategi|riktlinje|mr-)")
-CONCLUSION_HEADING = re.compile(r"slutsats")
-ADMINISTRATION_SUBJECT = re.compile(r"^(\w*forvaltningen|forvaltningen|namnden|\w+namnden)\b")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ\"“”0-9])")
 YEAR = re.compile(r"(?<![\d/])(?<![A-Z]-)((?:19|20)\d\d)(?![\d/])")
 LEAD_IN_MAX_CHARS = 120  # "De tre utvecklingsområdena är:" is a signpost; longer lead-ins say more
 SIGNPOST_MAX_CHARS = 250  # "… redogörs nedan för …" paragraphs in the corpus are 150-230 characters
-ANNOUNCEMENT = re.compile(r"(redogors nedan|nedan redogors)")
 SUMMARY_REPEATED_SHARE = 0.75  # of a summary sentence's words found in the body: a repeat
+# A paragraph of fewer words says nothing an analyst would quote ("Stockholms stad", "Dialogträff
+# 1", "Datum 2020-04-06"); list items may be that short ("Romsk inkludering").
+MIN_PARAGRAPH_WORDS = 4
+# A one-line paragraph without final punctuation up to this length, followed by more text, is a
+# title or a heading the parser could not prove.
+TITLE_MAX_CHARS = 120
+# What a passage is when its own wording does not say: by the document's kind and the block's form.
+# Numbered points and paragraphs are what a document says unless it records what was done;
+# a report's bullets list its efforts. A steering document (plan, policy, report) develops one
+# point per paragraph, so its paragraphs stay whole and are components (conclusions aside).
+DEFAULT_KIND = {"minutes": "activity"}
+DEFAULT_LIST_KIND = {"report": "activity", "minutes": "activity"}
+STEERING_KINDS = frozenset({"plan", "policy", "report"})
+# A plan or policy says what will be done: its paragraphs are components, whatever their verbs;
+# a report's paragraphs may record what was done (activities).
+PROGRAMME_KINDS = frozenset({"plan", "policy"})
 
 
 @dataclass(frozen=True)
@@ -74,9 +70,18 @@ class _Passage:
     text: str
 
 
+@dataclass(frozen=True)
+class _Skip:
+    """A stretch of source text that becomes no item, and why."""
+
+    raw_start: int
+    raw_end: int
+    reason: str
+
+
 def extract_items(doc: ParsedDocument) -> tuple[Item, ...]:
     """All items of one document, in reading order, with stable ids."""
-    passages = list(_passages(doc))
+    passages = [p for p in _read(doc) if isinstance(p, _Passage)]
     items: list[Item] = []
     seen: dict[str, int] = {}
     parent_of_numbered_title = ""
@@ -99,7 +104,7 @@ def extract_items(doc: ParsedDocument) -> tuple[Item, ...]:
                 kind=passage.kind,
                 text=passage.text,
                 text_raw=raw,
-                section=section_label(passage.block.section),
+                section=section_label(passage.block.section, doc.language),
                 subsection=passage.block.subsection,
                 char_start=passage.raw_start,
                 char_end=passage.raw_end,
@@ -111,45 +116,93 @@ def extract_items(doc: ParsedDocument) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _passages(doc: ParsedDocument) -> Iterator[_Passage]:
+def skipped_blocks(doc: ParsedDocument) -> tuple[SkippedBlock, ...]:
+    """Every stretch of the document that is no part of an item, with its reason, in order.
+
+    What the parser set aside (boilerplate, furniture, contact details) and what extraction
+    passed over (headings, lead-ins, procedure, repeats, fragments) together with the items
+    account for every line of the text.
+    """
+    doc_id, text = doc.source.meta.doc_id, doc.source.text
+    found = [
+        SkippedBlock(doc_id, s.raw_start, s.raw_end, s.reason, text[s.raw_start : s.raw_end])
+        for s in _read(doc)
+        if isinstance(s, _Skip)
+    ]
+    unique = {
+        (s.char_start, s.char_end): s for s in [*doc.skipped, *found] if s.char_end > s.char_start
+    }
+    return tuple(unique[key] for key in sorted(unique))
+
+
+def _read(doc: ParsedDocument) -> Iterator[_Passage | _Skip]:
+    """Passages and skips of a document, every block accounted for."""
+    lang = language(doc.language)
     blocks = [b for b in doc.blocks if b.form != "heading"]
-    if doc.source.meta.doc_kind == "response":
-        body = list(_response_passages(doc, blocks))
+    for block in doc.blocks:
+        if block.form == "heading":
+            yield _Skip(block.raw_start, block.raw_end, "heading")
+    roles = {lang.role(b.section) for b in blocks}
+    if doc.source.meta.doc_kind == "response" and roles & {"policy", "voice"}:
+        body = [p for p in _response_passages(doc, blocks, lang)]
         yield from body
-        yield from _novel_summary_passages(doc, blocks, body)
+        yield from _novel_summary_passages(doc, blocks, body, lang)
     else:
-        yield from _report_passages(blocks)
+        voice = doc.source.meta.doc_kind == "response"
+        yield from _general_passages(doc, blocks, lang, voice)
 
 
-def _response_passages(doc: ParsedDocument, blocks: list[Block]) -> Iterator[_Passage]:
+def _response_passages(
+    doc: ParsedDocument, blocks: list[Block], lang: Language
+) -> Iterator[_Passage | _Skip]:
     for index, block in enumerate(blocks):
-        if block.section in COMPONENT_SECTIONS:
-            if _is_signpost(block, blocks[index + 1 : index + 2]):
-                continue
-            if block.section == "bakgrund" and not _describes_policy(block.text):
-                continue
-            yield _whole(block, "component")
-        elif block.section == "synpunkter":
-            yield from _voice_passages(doc.source.text, block)
+        role = lang.role(block.section)
+        if role == "summary":
+            continue  # read by _novel_summary_passages
+        if role == "policy":
+            parts = _lead_in_parts(doc.source.text, block, blocks[index + 1 : index + 2])
+            if parts is not None:
+                yield _joined("component", block, parts[0])
+                yield _Skip(*parts[1], "lead_in")
+            elif _is_signpost(block, blocks[index + 1 : index + 2], lang):
+                yield _skip(block, "lead_in")
+            elif block.section == "bakgrund" and not _describes_policy(block.text, lang):
+                yield _skip(block, "procedure")
+            else:
+                yield _whole(block, "component")
+        elif role == "voice":
+            yield from _voice_passages(doc.source.text, block, lang)
+        elif role == "decision":
+            yield from _decision_passages(block, lang)
+        else:
+            # outside its sections a remissvar holds only its header: titles and the referral
+            reason = _fragment_reason(block, blocks[index + 1 : index + 2]) or "procedure"
+            yield _skip(block, "procedure" if role == "procedure" else reason)
 
 
 def _novel_summary_passages(
-    doc: ParsedDocument, blocks: list[Block], body: list[_Passage]
-) -> Iterator[_Passage]:
+    doc: ParsedDocument, blocks: list[Block], body: Sequence[_Passage | _Skip], lang: Language
+) -> Iterator[_Passage | _Skip]:
     """Summary sentences the body does not repeat (a truncated body loses them otherwise)."""
-    body_words = _content_words(" ".join(p.text for p in body))
+    body_words = _content_words(" ".join(p.text for p in body if isinstance(p, _Passage)))
     for block in blocks:
-        if block.section != "sammanfattning":
+        if lang.role(block.section) != "summary":
             continue
-        for passage in _voice_passages(doc.source.text, block):
+        for passage in _voice_passages(doc.source.text, block, lang):
+            if isinstance(passage, _Skip):
+                yield passage
+                continue
             words = _content_words(passage.text)
             folded = fold(passage.text)
             repeated = len(words & body_words) >= SUMMARY_REPEATED_SHARE * len(words)
-            if PROCEDURAL_TALK.search(folded) or repeated:
-                continue
-            if not ADMINISTRATION_SUBJECT.match(folded):
-                passage = replace(passage, kind="component")
-            yield passage
+            if lang.marker("procedural_talk", folded):
+                yield _Skip(passage.raw_start, passage.raw_end, "procedure")
+            elif repeated:
+                yield _Skip(passage.raw_start, passage.raw_end, "repeated")
+            elif not lang.opens_with("administration_subject", folded):
+                yield replace(passage, kind="component")
+            else:
+                yield passage
 
 
 def _content_words(text: str) -> set[str]:
@@ -157,30 +210,143 @@ def _content_words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"\w{4,}", fold(text))}
 
 
-def _report_passages(blocks: list[Block]) -> Iterator[_Passage]:
+def _general_passages(
+    doc: ParsedDocument, blocks: list[Block], lang: Language, voice: bool
+) -> Iterator[_Passage | _Skip]:
+    """Web pages, plans, policies, reports, minutes: one item per list item, goal or paragraph."""
+    doc_kind = doc.source.meta.doc_kind
+    summary_blocks = [b for b in blocks if lang.role(b.section) == "summary"]
+    body_words = _content_words(" ".join(b.text for b in blocks if b not in summary_blocks))
     index = 0
     while index < len(blocks):
         block = blocks[index]
         index += 1
-        if block.section in PROCEDURAL_SECTIONS or block.section == "sammanfattning":
+        role = lang.role(block.section)
+        following = blocks[index : index + 1]
+        if role == "procedure":
+            yield _skip(block, "procedure")
             continue
-        conclusion = bool(CONCLUSION_HEADING.search(fold(block.section)))
-        if _is_signpost(block, blocks[index : index + 1]):
+        if role == "decision":
+            yield from _decision_passages(block, lang)
             continue
+        parts = _lead_in_parts(doc.source.text, block, following)
+        if parts is not None:
+            head = _joined("", block, parts[0])
+            yield replace(head, kind=_kind(head.text, doc_kind, lang, False, DEFAULT_KIND))
+            yield _Skip(*parts[1], "lead_in")
+            continue
+        if _is_signpost(block, following, lang):
+            yield _skip(block, "lead_in")
+            continue
+        reason = _fragment_reason(block, following)
+        if reason:
+            yield _skip(block, reason)
+            continue
+        if role == "summary" and _repeated(block.text, body_words):
+            yield _skip(block, "repeated")
+            continue
+        conclusion = lang.marker("conclusion_heading", fold(section_label(block.section)))
         if block.form == "bullet":
             explained = block
             while index < len(blocks) and _explains(blocks[index], block):
                 explained = blocks[index]
                 index += 1
-            kind = "recommendation" if conclusion else "activity"
             text = " ".join(
                 b.text for b in blocks if block.raw_start <= b.raw_start <= explained.raw_start
             )
+            kind = _kind(text, doc_kind, lang, conclusion, DEFAULT_LIST_KIND)
             yield _Passage(kind, block, block.raw_start, explained.raw_end, text)
-        elif block.form == "numbered":
-            yield _whole(block, "component")
-        else:
+            continue
+        if voice:
+            yield from _voice_passages(doc.source.text, block, lang)
+        elif doc_kind in PROGRAMME_KINDS:
             yield _whole(block, "recommendation" if conclusion else "component")
+        elif doc_kind in STEERING_KINDS:
+            yield _whole(block, _kind(block.text, doc_kind, lang, conclusion, DEFAULT_KIND))
+        else:
+            yield from _statement_passages(doc.source.text, block, lang, doc_kind)
+
+
+def _kind(
+    text: str, doc_kind: str, lang: Language, conclusion: bool, defaults: dict[str, str]
+) -> str:
+    """A passage's kind from its own wording, else from the document's kind and its form.
+
+    In a plan, policy or report, words of need ("behöver", "viktigt") describe what the
+    document sets out to do, so only its conclusions are recommendations; in a statement, a
+    press release, minutes or a web page the same words are a demand or a concern. The opening
+    sentence carries the passage's point; later ones elaborate it ("Sedan 2022 följer …").
+    """
+    folded = fold(_opening_sentence(text))
+    wording_proposes = doc_kind not in STEERING_KINDS and lang.marker("recommendation", folded)
+    if conclusion or wording_proposes:
+        return "recommendation"
+    if lang.marker("activity", folded):
+        return "activity"
+    return defaults.get(doc_kind, "component")
+
+
+def _statement_passages(
+    source: str, block: Block, lang: Language, doc_kind: str
+) -> Iterator[_Passage]:
+    """A paragraph of a page, a press release or minutes → one passage per statement.
+
+    Such texts pack several facts into one paragraph; each sentence is a statement of its own
+    unless it elaborates the one before ("Detta …", "Det …") or that one leads into it (":").
+    """
+    group: list[tuple[int, int, str]] = []
+    for start, end, text in _sentences(source, block):
+        continues = group and (
+            lang.opens_with("anaphoric", fold(text)) or group[-1][2].endswith(":")
+        )
+        if group and not continues:
+            joined = _joined("", block, group)
+            yield replace(joined, kind=_kind(joined.text, doc_kind, lang, False, DEFAULT_KIND))
+            group = []
+        group.append((start, end, text))
+    if group:
+        joined = _joined("", block, group)
+        yield replace(joined, kind=_kind(joined.text, doc_kind, lang, False, DEFAULT_KIND))
+
+
+def _opening_sentence(text: str) -> str:
+    spans = sentence_spans(text)
+    return text[spans[0][0] : spans[0][1]] if spans else text
+
+
+def _decision_passages(block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
+    """A proposed decision: its formula is procedure, its substantive points are components."""
+    folded = fold(block.text)
+    if lang.marker("decision_formula", folded) or lang.marker("procedural_talk", folded):
+        yield _skip(block, "procedure")
+    elif _fragment_reason(block):
+        yield _skip(block, _fragment_reason(block))
+    else:
+        yield _whole(block, "component")
+
+
+def _fragment_reason(block: Block, following: Sequence[Block] = ()) -> str:
+    """'heading' or 'too_short' for a block too slight to quote on its own; '' otherwise."""
+    if block.form != "paragraph":
+        return "" if re.search(r"[^\W\d_]{2}", block.text) else "too_short"
+    title = (
+        "\n" not in block.text
+        and len(block.text) <= TITLE_MAX_CHARS
+        and not block.text.endswith((*TERMINAL, ":", ";", ","))
+        and bool(following)
+    )
+    if title:
+        return "heading"
+    return "too_short" if len(block.text.split()) < MIN_PARAGRAPH_WORDS else ""
+
+
+def _repeated(text: str, body_words: set[str]) -> bool:
+    words = _content_words(text)
+    return bool(words) and len(words & body_words) >= SUMMARY_REPEATED_SHARE * len(words)
+
+
+def _skip(block: Block, reason: str) -> _Skip:
+    return _Skip(block.raw_start, block.raw_end, reason)
 
 
 def _explains(candidate: Block, bullet: Block) -> bool:
@@ -188,26 +354,35 @@ def _explains(candidate: Block, bullet: Block) -> bool:
     return candidate.form == "paragraph" and candidate.section == bullet.section
 
 
-def _voice_passages(source: str, block: Block) -> Iterator[_Passage]:
+def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
     """A committee's paragraph → one passage per position or distinct proposal."""
     sentences = list(_sentences(source, block))
     current: list[tuple[int, int, str]] = []
     kind = ""
     for start, end, text in sentences:
         folded = fold(text)
-        if PROCEDURAL_TALK.search(folded) and not current:
+        if lang.marker("procedural_talk", folded) and not current:
+            yield _Skip(start, end, "procedure")
             continue
-        proposes = bool(RECOMMENDATION_MARKERS.search(folded))
-        elaborates = bool(ANAPHORIC_OPENING.match(folded)) and kind == "recommendation"
+        proposes = lang.marker("recommendation", folded)
+        elaborates = lang.opens_with("anaphoric", folded) and kind == "recommendation"
         if current and (not proposes or elaborates):
             current.append((start, end, text))
             continue
         if current:
             yield _joined(kind, block, current)
-        kind = "recommendation" if proposes else "response"
+        kind = _voice_kind(folded, lang)
         current = [(start, end, text)]
     if current:
         yield _joined(kind, block, current)
+
+
+def _voice_kind(folded: str, lang: Language) -> str:
+    """A stance taken ("ställer sig bakom") is a response; a proposal or concern a
+    recommendation; anything else the body says is its position (response)."""
+    if lang.marker("stance", folded):
+        return "response"
+    return "recommendation" if lang.marker("recommendation", folded) else "response"
 
 
 def _joined(kind: str, block: Block, sentences: list[tuple[int, int, str]]) -> _Passage:
@@ -244,18 +419,32 @@ def _whole(block: Block, kind: str) -> _Passage:
     return _Passage(kind, block, block.raw_start, block.raw_end, block.text)
 
 
-def _is_signpost(block: Block, following: list[Block]) -> bool:
+def _is_signpost(block: Block, following: Sequence[Block], lang: Language) -> bool:
     """A lead-in to a list, or a paragraph announcing what follows, says nothing of its own."""
     leads_list = bool(following) and following[0].form in ("bullet", "numbered")
     folded = fold(block.text)
-    announces = len(block.text) <= SIGNPOST_MAX_CHARS and bool(ANNOUNCEMENT.search(folded))
+    announces = len(block.text) <= SIGNPOST_MAX_CHARS and lang.marker("announcement", folded)
     lead_in = block.form == "paragraph" or block.text.endswith(":")
     return lead_in and ((leads_list and len(block.text) <= LEAD_IN_MAX_CHARS) or announces)
 
 
-def _describes_policy(text: str) -> bool:
+def _lead_in_parts(
+    source: str, block: Block, following: Sequence[Block]
+) -> tuple[list[tuple[int, int, str]], tuple[int, int]] | None:
+    """A paragraph that says something and then leads into a list ("… Planen har tre delmål:")
+    → (its sentences before the lead-in, the lead-in's span); None for any other block."""
+    leads_list = bool(following) and following[0].form in ("bullet", "numbered")
+    if block.form != "paragraph" or not leads_list or not block.text.endswith(":"):
+        return None
+    sentences = list(_sentences(source, block))
+    if len(sentences) < 2 or len(sentences[-1][2]) > LEAD_IN_MAX_CHARS:
+        return None
+    return sentences[:-1], (sentences[-1][0], sentences[-1][1])
+
+
+def _describes_policy(text: str, lang: Language) -> bool:
     folded = fold(text)
-    return bool(POLICY_WORDS.search(folded)) and not PROCEDURAL_TALK.search(folded)
+    return lang.marker("policy_words", folded) and not lang.marker("procedural_talk", folded)
 
 
 def _is_title(text: str) -> bool:

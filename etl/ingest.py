@@ -31,9 +31,9 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import NotRequired, TypedDict, Unpack
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import duckdb
 from rapidfuzz import fuzz, process
@@ -49,11 +49,11 @@ from etl.manifest import (
     render_manifest,
     valid_date,
 )
-from etl.model import DOC_KINDS, DocumentMeta
-from etl.parse import fold
+from etl.model import DOC_KINDS, ITEM_KINDS, DocumentMeta
 from etl.paths import Paths
 from etl.pipeline import BuildReport, Progress, build
 from etl.publish import STALE_TOPIC
+from etl.text import fold
 
 # The largest case papers with appendices are a few MB; a bigger file is a scan (which needs
 # OCR anyway) or the wrong file, and reading it would hold the lock for a long time.
@@ -101,6 +101,8 @@ class IngestResult:
     city_added: bool
     items: int
     report: BuildReport
+    kinds: dict[str, int] = field(default_factory=dict)  # items by kind, in ITEM_KINDS order
+    coverage: float = 0.0  # share of the document's text inside an item
 
 
 class Description(TypedDict):
@@ -185,6 +187,7 @@ def ingest_bytes(
         city_added=cities_text is not None,
         items=dict(report.items_by_document).get(meta.doc_id, 0),
         report=report,
+        **_what_was_read(paths.db, meta.doc_id),
     )
 
 
@@ -325,6 +328,30 @@ def _change_result(
         newly_stale=tuple(m for m in stale_after if m not in stale_before),
         report=report,
     )
+
+
+# Below a third of its text in passages, a document was probably misread (a scan, a format the
+# reader does not know): the person adding it is told so instead of a plain success.
+LOW_COVERAGE = 1 / 3
+Message = tuple[str, str, dict[str, object]]  # (success | warning, interface-text key, values)
+
+
+def ingest_messages(result: IngestResult) -> list[Message]:
+    """What to tell the person who added a document, as interface-text keys with their values.
+
+    The command line and the upload form translate them into the user's language.
+    """
+    values: dict[str, object] = {
+        "name": result.source_file,
+        "items": result.items,
+        "share": result.coverage,
+        "kinds": result.kinds,
+    }
+    if result.items == 0:
+        return [("warning", "upload.no_items", values)]
+    if result.coverage < LOW_COVERAGE:
+        return [("warning", "upload.low_coverage", values)]
+    return [("success", "upload.done", values)]
 
 
 def safe_file_name(name: str) -> str:
@@ -698,3 +725,28 @@ def _write_atomically(target: Path, data: bytes, mode: int = 0o644) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _what_was_read(db: Path, doc_id: str) -> dict[str, Any]:
+    """Items by kind and the share of the text covered, from the rebuilt database."""
+    with _fresh(db) as con:
+        rows = dict(
+            con.execute(
+                "SELECT kind, count(*) FROM built.items WHERE doc_id = ? GROUP BY kind", [doc_id]
+            ).fetchall()
+        )
+        share = con.execute(
+            "SELECT coverage FROM built.documents WHERE doc_id = ?", [doc_id]
+        ).fetchall()
+    kinds = {kind: int(rows[kind]) for kind in ITEM_KINDS if kind in rows}
+    return {"kinds": kinds, "coverage": float(share[0][0]) if share else 0.0}
+
+
+@contextmanager
+def _fresh(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database file as it is now. A plain `connect` in a process that still holds a
+    connection to the replaced file (the app does) sees the old data; an ATTACH from a new
+    in-memory database reads the new file."""
+    with duckdb.connect() as con:
+        con.execute("ATTACH ? AS built (READ_ONLY)", [str(db)])
+        yield con

@@ -70,13 +70,45 @@ class Block:
     level: int = 0
 
 
+# The languages the reader has data for (data/language/<code>.toml) and detects.
+DOCUMENT_LANGUAGES: tuple[str, ...] = ("sv", "en")
+# Why a stretch of a document became no passage (the Sources page explains each to users).
+SKIP_REASONS: tuple[str, ...] = (
+    "boilerplate",
+    "furniture",
+    "contact",
+    "heading",
+    "lead_in",
+    "procedure",
+    "repeated",
+    "too_short",
+)
+
+
+@dataclass(frozen=True)
+class SkippedBlock:
+    """A stretch of source text that is no part of any item, and why."""
+
+    doc_id: str
+    char_start: int
+    char_end: int
+    reason: str
+    text_raw: str
+
+
 @dataclass(frozen=True)
 class ParsedDocument:
-    """A document split into sections and blocks, page furniture removed."""
+    """A document split into sections and blocks; boilerplate and furniture set aside.
+
+    `skipped` holds the lines that never became a block (boilerplate, page furniture, contact
+    details, signatures), so that every stretch of text is accounted for.
+    """
 
     source: SourceText
     sections: tuple[str, ...]
     blocks: tuple[Block, ...]
+    language: str = "sv"
+    skipped: tuple[SkippedBlock, ...] = ()
 
 
 @dataclass(frozen=True)

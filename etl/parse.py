@@ -1,81 +1,64 @@
-"""Parse stage: `SourceText` → `ParsedDocument` (sections by the standard headings, blocks).
+"""Parse stage: `SourceText` → `ParsedDocument` (sections and blocks, and what was set aside).
 
-Swedish case papers (tjänsteutlåtande, tjänsteskrivelse) share a set of headings — Förslag till
-beslut, Sammanfattning, Bakgrund, Ärendet, Ärendets beredning, Förvaltningens synpunkter och
-förslag, Bilagor — which survive OCR in recognisable forms ("Arendet", "Forvaltningens forslag
-till beslut"). Headings are matched on a diacritics-free form of the line, so garbled and clean
-documents parse alike.
+Structure comes from the text's form, not from a list of known headings:
 
-The text that PDF extraction and OCR leave behind is messy in predictable ways: page footers
-("Sida 5 (5)", "Dnr 2024-22672", a running title), bullets as Word-symbol glyphs, "e" (an OCR'd
-•) or a bare leading space, paragraphs broken across pages, words hyphenated at line ends. Each
-of those has one rule below. Offsets always refer to the source text; the cleaned text of a
-block is derived from it and never the other way round.
+* **Headings**: the standard case-paper headings (Ärendet, Bakgrund, Förvaltningens synpunkter …
+  and their English counterparts, in data/language/*.toml) matched on the folded line, so
+  "Arendet" parses like "Ärendet"; markdown (`# …`) and bold (`**…**`) lines; upper-case or
+  section-numbered ("4.2 …") short lines; a short line without final punctuation followed by a
+  paragraph.
+* **List items**: bullets with any glyph (• - – ▪, Word's private-use symbols, "e" or "o" as OCR
+  reads •, a bare leading space after a lead-in), numbered points "1." and "2)".
+* **Paragraphs**: separated by blank lines; a paragraph broken by a page break or by PDF line
+  breaks is rejoined, words hyphenated at line ends too; in hard-wrapped text a short line that
+  ends a sentence ends its paragraph.
+* **Flat text** — a page extracted as one long line, as document mirrors give it — is cut into
+  sentences, and the headings, numbered points and dash bullets inside it become lines of their
+  own ("… beslutar följande. 1. Planen godkänns … Sammanfattning I detta ärende …").
+* **Set aside**, each with its reason: web and mirror boilerplate, page furniture (page numbers,
+  registration numbers, running headers: a short line repeated in the document), contact
+  details, signatures. They are recorded in `ParsedDocument.skipped`, never dropped silently.
+
+Offsets always refer to the source text; the cleaned text of a block is derived from it and
+never the other way round.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from etl.model import Block, ParsedDocument, SourceText
+from etl.language import Language, Section, detect_language, language
+from etl.model import Block, ParsedDocument, SkippedBlock, SourceText
+from etl.text import SENTENCE_END, fold, fold_each
 
-# Standard headings: section key → (Swedish label, pattern on the diacritics-free lower-case line).
-STANDARD_HEADINGS: dict[str, tuple[str, re.Pattern[str]]] = {
-    key: (label, re.compile(pattern))
-    for key, label, pattern in (
-        ("forslag", "Förslag till beslut", r"^([a-z-]+s )?forslag till beslut$"),
-        ("sammanfattning", "Sammanfattning", r"^sammanfattning$"),
-        ("bakgrund", "Bakgrund", r"^bakgrund$"),
-        ("arendet", "Ärendet", r"^arendet$"),
-        ("beredning", "Ärendets beredning", r"^arendets beredning$"),
-        (
-            "synpunkter",
-            "Förvaltningens synpunkter och förslag",
-            r"^([a-z-]*(forvaltningens|namndens|kontorets) )?"
-            r"(synpunkter( och forslag)?|bedomning)$",
-        ),
-        ("bilagor", "Bilagor", r"^bilag(a|or)$"),
-        ("beslutsunderlag", "Beslutsunderlag", r"^beslutsunderlag$"),
-        ("beslutsplanering", "Beslutsplanering", r"^beslutsplanering$"),
-        ("skickas", "Beslutet skickas till", r"^beslutet skickas till$"),
-        ("uppdraget", "Uppdraget", r"^uppdraget$"),
-        ("ansvariga", "Ansvariga", r"^ansvariga$"),
-        ("referens", "Vår referens", r"^(var referens|datum)$"),
-    )
-}
-# Sections whose own sub-headings ("Genomförande", "Programmets innehåll") stay inside them.
-CONTAINER_SECTIONS = frozenset({"bakgrund", "arendet", "synpunkter"})
-
-FURNITURE_PATTERNS = tuple(
-    re.compile(p)
-    for p in (
-        r"^sida \d+ ?\(\d+\)$",  # "Sida 5 (5)"
-        r"^\d+ ?\(\d+\)$",  # "5 (5)"
-        r"^\d{1,3}$",  # a bare page number
-        r"^(tjansteutlatande|tjansteskrivelse)$",  # running document-type header
-        r"^dnr [\w ./:-]+$",  # running registration number
-    )
-)
-SIGNATURE_TITLE = re.compile(r"(chef|direktor|handlaggare|samordnare)\b")
-
-# Bullet glyphs: ASCII and typographic ones, Word's private-use symbols, and "e" — how OCR reads •.
-BULLET = re.compile(r"^(\s*)([-–•▪●◦○■□➢✓*\uf000-\uf8ff]|e(?= [A-ZÅÄÖ0-9]))\s+(?=\S)")
+# Bullet glyphs: ASCII and typographic ones, Word's private-use symbols, and "e" or "o" — how
+# OCR reads •.
+BULLET = re.compile(r"^(\s*)([-–•▪●◦○■□➢✓*\uf000-\uf8ff]|[eo](?= [A-ZÅÄÖ0-9]))\s+(?=\S)")
 NUMBERED = re.compile(r"^(\s*)\d{1,2}[.)]\s+(?=\S)")
+# "4.2 En myndighet …", "§ 3 Mötet avslutas": a numbered heading, not a list item.
+SECTION_NUMBER = re.compile(r"^(§ ?\d+|\d{1,2}(\.\d{1,2})+\.?)\s+(?=\S)")
+LIST_NUMBER_END = re.compile(r"(^|\s)\d{1,2}[.)]$")
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
+BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*:?$")
 TERMINAL = (".", "!", "?", "”", '"', "’", ")")
 # A short stand-alone line followed by a long paragraph or a full sentence is a heading the
 # standard list lacks.
 SUBHEADING_MAX_CHARS = 70
 SUBHEADING_NEXT_MIN_CHARS = 150  # measured: list items after a lead-in are all shorter
 SHORT_LIST_ITEM_MAX_LINES = 2
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics or markup: the form headings and furniture are matched on."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("**", "").lower())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+# Ordinary paragraphs of the development corpus's web pages and reports are at most 675
+# characters on one line; the flattened documents' lines are 1,500 and more.
+FLAT_LINE_MIN_CHARS = 1000
+# A running header or footer repeats; a short line seen this often is furniture.
+RUNNING_HEADER_MIN_REPEATS = 2
+RUNNING_HEADER_MAX_CHARS = 80
+# In hard-wrapped text (PDF line breaks), a line that ends a sentence and is shorter than this
+# share of the text's line width ends its paragraph; full lines run on.
+WRAPPED_SHORT_SHARE = 0.75
+WRAPPED_MIN_LINES = 8  # hard-wrapped text has many lines of about the same width
 
 
 @dataclass
@@ -93,7 +76,7 @@ class _Line:
 class _Draft:
     """A block while it is being assembled: line spans and how it started."""
 
-    form: str
+    form: str  # a Block form, or "subheading" for a heading known by its form
     lines: list[_Line]
     section: str
     subsection: str
@@ -116,22 +99,98 @@ def _lines(text: str) -> Iterator[_Line]:
         pos += len(raw)
 
 
-def standard_section(line: str) -> str | None:
-    """The section key of a standard heading line, or None."""
-    folded = fold(line)
+def standard_section(line: str, lang: Language | None = None) -> Section | None:
+    """The standard section a heading line opens, or None."""
+    folded = fold(line.lstrip("#").strip())
     if len(folded) > SUBHEADING_MAX_CHARS:
         return None
-    for key, (_, pattern) in STANDARD_HEADINGS.items():
-        if pattern.match(folded):
-            return key
+    for section in (lang or language("sv")).sections:
+        if section.pattern.match(folded):
+            return section
     return None
 
 
-def _is_furniture(line: str, running_title: str) -> bool:
-    folded = fold(line)
+def _set_aside(body: str, lang: Language, running: set[str]) -> str:
+    """The reason a line is no content ('boilerplate', 'furniture', 'contact'), or ''."""
+    folded = fold(body)
     if not folded:
-        return False
-    return folded == running_title or any(p.match(folded) for p in FURNITURE_PATTERNS)
+        return ""
+    for kind in ("boilerplate", "contact", "furniture"):
+        if any(p.match(folded) for rules in _line_rules(lang) for p in rules[kind]):
+            return kind
+    return "furniture" if folded in running else ""
+
+
+def _line_rules(lang: Language) -> tuple[dict[str, tuple[re.Pattern[str], ...]], ...]:
+    """Boilerplate and furniture of every language: a Swedish host frames English pages too."""
+    others = tuple(language(code).lines for code in ("sv", "en") if code != lang.code)
+    return (lang.lines, *others)
+
+
+def _running_headers(lines: list[_Line], lang: Language) -> set[str]:
+    """Short lines repeated in the document, each standing apart: a running header or footer.
+
+    A line of prose can repeat too (a summary repeats the body word for word), but it sits
+    between other lines of prose; a running header has a blank line or a page number beside it.
+    """
+    counts: Counter[str] = Counter()
+    for index, line in enumerate(lines):
+        body = line.stripped
+        if (
+            not body
+            or len(body) > RUNNING_HEADER_MAX_CHARS
+            or strip_marker(body)[0]
+            or standard_section(body, lang) is not None
+            or body.endswith(TERMINAL)
+        ):
+            continue
+        neighbours = [lines[i].stripped for i in (index - 1, index + 1) if 0 <= i < len(lines)]
+        if all(not n or _set_aside(n, lang, set()) == "furniture" for n in neighbours):
+            counts[fold(body)] += 1
+    return {text for text, n in counts.items() if n >= RUNNING_HEADER_MIN_REPEATS and text}
+
+
+def _unflatten(lines: list[_Line], lang: Language) -> list[_Line]:
+    """Flat text (one very long line) → one line per sentence, inline heading or list item."""
+    result: list[_Line] = []
+    for line in lines:
+        if len(line.text) < FLAT_LINE_MIN_CHARS:
+            result.append(line)
+            continue
+        cuts = sorted(set(_flat_cuts(line.text, lang)) | {0, len(line.text)})
+        for left, right in zip(cuts, cuts[1:], strict=False):
+            piece = line.text[left:right]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if piece:
+                start = line.start + left + lead
+                result += [_Line(start, start + len(piece), piece), _Line(start, start, "")]
+    return result
+
+
+def _flat_cuts(text: str, lang: Language) -> Iterator[int]:
+    """Where flat text breaks: sentence ends, around inline headings, before points and dashes."""
+    for match in SENTENCE_END.finditer(text):
+        if not LIST_NUMBER_END.search(text, 0, match.start()):  # "… följande. 1. Planen …"
+            yield match.end()
+    folded = fold_each(text)
+    for section in lang.sections:
+        inline = re.compile(r"(?<![\w-])(?:" + section.pattern.pattern[4:-2] + r") ")
+        for match in inline.finditer(folded):
+            before = text[: match.start()].rstrip()
+            opens_text = text[match.end() : match.end() + 1].isupper()
+            starts = not before or before.endswith((*TERMINAL, ":"))
+            if opens_text and (starts or text[match.start()].isupper()):
+                yield match.start()
+                yield match.end()
+    expected = 1
+    for match in re.finditer(r"(?<=\s)(\d{1,2})[.)] (?=[A-ZÅÄÖ])", text):
+        number = int(match.group(1))
+        if number in (1, expected):
+            expected = number + 1
+            yield match.start()
+    for match in re.finditer(r"(?<=[.:;!?]) [-–•] (?=[A-ZÅÄÖ])", text):
+        yield match.start() + 1
 
 
 def strip_marker(line: str) -> tuple[str, str]:
@@ -186,10 +245,15 @@ def _hyphenated(chars: list[tuple[str, int]], next_line: str) -> bool:
 
 def parse_document(source: SourceText) -> ParsedDocument:
     """Split a document into sections and blocks; see the module docstring for the rules."""
-    lines = list(_lines(source.text))
+    lang = language(detect_language(source.text))
+    lines = _unflatten(list(_lines(source.text)), lang)
+    running = _running_headers(lines, lang)
+    width = _wrapped_width(lines)
     first = next((ln.stripped for ln in lines if ln.stripped), "")
+    running.discard(fold(first))
     running_title = fold(first)
     drafts: list[_Draft] = []
+    skipped: list[SkippedBlock] = []
     section, subsection = "", ""
     current: _Draft | None = None
     previous_text = ""  # the last non-blank content line, across blank lines
@@ -198,12 +262,24 @@ def parse_document(source: SourceText) -> ParsedDocument:
         if not body:
             current = None
             continue
-        if index > 0 and _is_furniture(body, running_title):
+        reason = _set_aside(body, lang, running)
+        if not reason and index > 0 and fold(body) == running_title:
+            reason = "furniture"
+        if reason:
+            skipped.append(_skip(source, line, reason))
+            if reason != "furniture":  # a footer sits inside a paragraph broken by a page
+                current = None
             continue
-        key = standard_section(body)
-        if key is not None:
-            section, subsection, current = key, "", None
+        heading = standard_section(body, lang)
+        if heading is not None:
+            section, subsection, current = heading.key, "", None
             drafts.append(_Draft("heading", [line], section, ""))
+            previous_text = ""
+            continue
+        if _heading_by_form(body):
+            current = _Draft("subheading", [line], section, subsection)
+            drafts.append(current)
+            current = None
             previous_text = ""
             continue
         form, _ = strip_marker(line.text)
@@ -214,6 +290,8 @@ def parse_document(source: SourceText) -> ParsedDocument:
                 previous_text = body
                 continue
         elif current is not None and _ends_numbered_title(current, body):
+            form = "paragraph"
+        elif current is not None and not form and _ends_wrapped_paragraph(current, body, width):
             form = "paragraph"
         if form in ("bullet", "numbered"):
             level = 1 if line.text.startswith((" -", "  ")) and form == "bullet" else 0
@@ -226,10 +304,60 @@ def parse_document(source: SourceText) -> ParsedDocument:
             current.lines.append(line)
         previous_text = body
     drafts = _mark_unmarked_lists(_merge_broken(drafts))
-    drafts = _drop_signatures(_promote_subheadings(drafts))
+    drafts, signatures = _split_signatures(_promote_subheadings(drafts, lang), lang)
+    skipped += [_skip(source, line, "furniture") for d in signatures for line in d.lines]
     blocks = tuple(_to_block(source.text, d) for d in drafts)
     sections = tuple(dict.fromkeys(b.section for b in blocks if b.section))
-    return ParsedDocument(source=source, sections=sections, blocks=blocks)
+    return ParsedDocument(
+        source=source,
+        sections=sections,
+        blocks=blocks,
+        language=lang.code,
+        skipped=tuple(sorted(skipped, key=lambda s: s.char_start)),
+    )
+
+
+def _skip(source: SourceText, line: _Line, reason: str) -> SkippedBlock:
+    lead = len(line.text) - len(line.text.lstrip())
+    start, end = line.start + lead, line.start + lead + len(line.stripped)
+    return SkippedBlock(source.meta.doc_id, start, end, reason, source.text[start:end])
+
+
+def _heading_by_form(body: str) -> bool:
+    """Markdown and bold lines, short upper-case lines, "4.2 Title": headings by their form."""
+    if MARKDOWN_HEADING.match(body) or BOLD_LINE.match(body):
+        return True
+    if len(body) > SUBHEADING_MAX_CHARS or body.endswith(TERMINAL):
+        return False
+    letters = [c for c in body if c.isalpha()]
+    upper = len(letters) >= 4 and all(c.isupper() for c in letters)
+    return upper or bool(SECTION_NUMBER.match(body))
+
+
+def _wrapped_width(lines: list[_Line]) -> int:
+    """The line width of hard-wrapped text, or 0 when the text is not hard-wrapped.
+
+    Hard-wrapped: most non-blank lines are of about the same length and few are blank.
+    """
+    lengths = sorted(len(ln.stripped) for ln in lines if ln.stripped)
+    if len(lengths) < WRAPPED_MIN_LINES:
+        return 0
+    width = lengths[int(len(lengths) * 0.9)]
+    near = sum(n >= WRAPPED_SHORT_SHARE * width for n in lengths)
+    blank = sum(not ln.stripped for ln in lines)
+    return width if near >= len(lengths) / 2 and blank < len(lengths) / 4 else 0
+
+
+def _ends_wrapped_paragraph(current: _Draft, body: str, width: int) -> bool:
+    """In hard-wrapped text, a short line ends its paragraph if it ends a sentence or titles a
+    full line (a heading); short lines in a row (an address, a signature) stay together."""
+    last = current.last_text
+    if not width or not body[:1].isupper():
+        return False
+    ends_sentence = last.endswith((*TERMINAL, ":"))
+    short = len(last) < WRAPPED_SHORT_SHARE * width
+    full = len(body) >= WRAPPED_SHORT_SHARE * width
+    return short and (ends_sentence or full)  # after a sentence's end, or after a title
 
 
 def _page_break_form(previous_text: str, body: str, current: _Draft | None) -> str:
@@ -254,23 +382,26 @@ def _ends_numbered_title(current: _Draft, body: str) -> bool:
     )
 
 
-def _promote_subheadings(drafts: list[_Draft]) -> list[_Draft]:
-    """Short stand-alone lines followed by a long paragraph become (sub)section headings."""
+def _promote_subheadings(drafts: list[_Draft], lang: Language) -> list[_Draft]:
+    """Headings by form, and short stand-alone lines followed by a paragraph, become headings.
+
+    Inside a section that holds sub-headings (Ärendet, Bakgrund …) they name a subsection;
+    elsewhere they open a section of their own ("other:<title>").
+    """
     result: list[_Draft] = []
-    section_label: dict[str, str] = {}
     renamed: str | None = None
     sub: str | None = None
     for index, draft in enumerate(drafts):
         nxt = drafts[index + 1] if index + 1 < len(drafts) else None
         if draft.form == "heading":
             renamed, sub = None, None
-        elif _looks_like_subheading(draft, nxt):
-            title = draft.text
-            if draft.section in CONTAINER_SECTIONS:
+        elif draft.form == "subheading" or _looks_like_subheading(draft, nxt):
+            title = heading_title(draft.text)
+            standard = lang.section(draft.section)
+            if standard is not None and standard.contains_subheadings:
                 sub = title
             else:
                 renamed = "other:" + title
-                section_label[renamed] = title
                 sub = None
             result.append(_Draft("heading", draft.lines, renamed or draft.section, sub or ""))
             continue
@@ -280,6 +411,11 @@ def _promote_subheadings(drafts: list[_Draft]) -> list[_Draft]:
             draft.subsection = sub
         result.append(draft)
     return result
+
+
+def heading_title(text: str) -> str:
+    """A heading's text without markdown marks or a trailing colon."""
+    return text.lstrip("#").strip().rstrip(":").strip()
 
 
 def _looks_like_subheading(draft: _Draft, nxt: _Draft | None) -> bool:
@@ -293,12 +429,14 @@ def _looks_like_subheading(draft: _Draft, nxt: _Draft | None) -> bool:
         and nxt is not None
         and nxt.form in ("paragraph", "bullet")
         and (len(nxt.text) >= SUBHEADING_NEXT_MIN_CHARS or nxt.text.endswith("."))
-        and draft.section != ""
     )
 
 
 def _merge_broken(drafts: list[_Draft]) -> list[_Draft]:
-    """Rejoin text broken by a page break or by a lead-in whose list finishes its sentence."""
+    """Rejoin text broken by a page break or by a lead-in whose list finishes its sentence.
+
+    A line with its own bullet glyph after another bullet starts a new item, lower-case or not.
+    """
     result: list[_Draft] = []
     for draft in drafts:
         prev = result[-1] if result else None
@@ -309,6 +447,7 @@ def _merge_broken(drafts: list[_Draft]) -> list[_Draft]:
             and prev.section == draft.section
             and not prev.last_text.endswith((*TERMINAL, ":"))
             and draft.text[:1].islower()
+            and not (prev.form == draft.form == "bullet" and strip_marker(draft.lines[0].text)[0])
         ):
             prev.lines.extend(draft.lines)
             continue
@@ -332,18 +471,19 @@ def _mark_unmarked_lists(drafts: list[_Draft]) -> list[_Draft]:
     return drafts
 
 
-def _drop_signatures(drafts: list[_Draft]) -> list[_Draft]:
-    """Names and titles under a signature are not content."""
-    return [
-        d
-        for d in drafts
-        if not (
+def _split_signatures(drafts: list[_Draft], lang: Language) -> tuple[list[_Draft], list[_Draft]]:
+    """(content, signatures): names and titles under a signature are not content."""
+    kept: list[_Draft] = []
+    signatures: list[_Draft] = []
+    for d in drafts:
+        signature = (
             d.form == "paragraph"
             and len(d.lines) <= 4
             and not d.text.endswith(TERMINAL)
-            and SIGNATURE_TITLE.search(fold(d.text))
+            and bool(lang.signature_titles.search(fold(d.text)))
         )
-    ]
+        (signatures if signature else kept).append(d)
+    return kept, signatures
 
 
 def _to_block(text: str, draft: _Draft) -> Block:
@@ -364,8 +504,9 @@ def _to_block(text: str, draft: _Draft) -> Block:
     )
 
 
-def section_label(key: str) -> str:
-    """The Swedish label of a section key, as shown to readers."""
+def section_label(key: str, code: str = "sv") -> str:
+    """The label of a section key in the document's language, as shown to readers."""
     if key.startswith("other:"):
         return key.removeprefix("other:")
-    return STANDARD_HEADINGS[key][0] if key in STANDARD_HEADINGS else key
+    section = language(code).section(key)
+    return section.label if section is not None else key

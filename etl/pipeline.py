@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from etl.dedupe import assign_units
-from etl.extract import extract_items
+from etl.extract import extract_items, skipped_blocks
 from etl.load import load_source
 from etl.manifest import load_manifest, undescribed_files
 from etl.map import load_knowledge, map_items
@@ -143,6 +143,8 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
             not_covered=outcome.not_covered,
             quality=read_quality(paths.quality),
             log=log,
+            languages={parsed.source.meta.doc_id: parsed.language for parsed, _, _ in processed},
+            skipped=[block for parsed, _, _ in processed for block in skipped_blocks(parsed)],
         ),
         paths.db,
     )

@@ -13,16 +13,17 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from etl.model import METHOD_BASIS, Item, Mapping, SourceText
+from etl.model import METHOD_BASIS, Item, Mapping, SkippedBlock, SourceText
 from etl.overrides import Decision
 from etl.schema import ddl, frame, violations
 from etl.taxonomy import Taxonomy
+from etl.text import covered_share
 
 # Which coverage state a city × concept cell is in: the first condition that holds, in this
 # order, so a reviewer's judgement outranks a suggestion. One condition per COVERAGE_STATES
@@ -101,6 +102,8 @@ class Build:
     not_covered: Sequence[Decision]
     quality: Sequence[dict[str, object]]
     log: Sequence[tuple[str, str]]
+    languages: dict[str, str] = field(default_factory=dict)  # doc_id → detected language
+    skipped: Sequence[SkippedBlock] = ()
 
 
 def publish(build: Build, target: Path) -> None:
@@ -189,8 +192,10 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
     """One Polars frame per table, typed by etl/schema.py; each column is the record field of
     the same name (extra fields of a record are left out)."""
     counts: dict[str, int] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     for item in build.items:
         counts[item.doc_id] = counts.get(item.doc_id, 0) + 1
+        spans.setdefault(item.doc_id, []).append((item.char_start, item.char_end))
     sources = list(zip(build.sources, build.repaired_texts, strict=True))
     concepts = build.taxonomy.concepts
     return {
@@ -202,6 +207,8 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
                     "item_count": counts.get(s.meta.doc_id, 0),
+                    "language": build.languages.get(s.meta.doc_id, "sv"),
+                    "coverage": covered_share(s.text, spans.get(s.meta.doc_id, [])),
                 }
                 for s, repaired in sources
             ),
@@ -217,6 +224,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                 for n, item in enumerate(build.items)
             ),
         ),
+        "skipped_blocks": frame("skipped_blocks", map(asdict, build.skipped)),
         "concepts": frame(
             "concepts", ({**asdict(c), "position": n} for n, c in enumerate(concepts))
         ),

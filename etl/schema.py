@@ -27,11 +27,13 @@ from etl.model import (
     COVERAGE_STATES,
     DIMENSIONS,
     DOC_KINDS,
+    DOCUMENT_LANGUAGES,
     ITEM_KINDS,
     MAPPING_BASES,
     MAPPING_METHODS,
     MAPPING_STATUSES,
     QUALITY_BOUNDS,
+    SKIP_REASONS,
 )
 
 # The column types in use, as DuckDB spells them.
@@ -120,6 +122,10 @@ TABLES: tuple[Table, ...] = (
             Column("sha256", "sha256 of the source file's bytes", contract=True),
             Column("repaired", "whether OCR repair changed its text", FLAG),
             Column("item_count", "how many items were extracted from it", INTEGER),
+            Column(
+                "language", "its language, detected from its words", accepted=DOCUMENT_LANGUAGES
+            ),
+            Column("coverage", "share of its text's non-space characters inside an item", NUMBER),
         ),
         key=("doc_id",),
     ),
@@ -165,6 +171,18 @@ TABLES: tuple[Table, ...] = (
             Column("position", "its place in build order (document, then text order)", INTEGER),
         ),
         key=("item_id",),
+    ),
+    Table(
+        "skipped_blocks",
+        "one row per stretch of a document's text that became no item, with the reason",
+        (
+            Column("doc_id", "the document", references="documents"),
+            Column("char_start", "where the stretch starts in the document's text", INTEGER),
+            Column("char_end", "where it ends", INTEGER),
+            Column("reason", "why it is no item", accepted=SKIP_REASONS),
+            Column("text_raw", "the stretch as in the source"),
+        ),
+        key=("doc_id", "char_start", "char_end"),
     ),
     Table(
         "concepts",

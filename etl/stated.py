@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from etl.model import Item, Mapping
 from etl.taxonomy import Taxonomy
+from etl.text import SENTENCE_END
 
 # The words by which a passage says it answers to, or builds on, a named focus area.
 STATED_LINK = re.compile(
@@ -28,8 +29,6 @@ STATED_LINK = re.compile(
     r"(?=.*?(fokusområde|området))",
     re.IGNORECASE,
 )
-# A sentence ends where the next one starts with a capital: "dvs." and "t.ex." end nothing.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])")
 # Focus areas and implementation components are ways of working: the `function` dimension.
 STATED_DIMENSION = "function"
 STATED_SCORE = 1.0

@@ -7,9 +7,10 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from etl.errors import InputError
-from etl.ingest import MAX_FILE_BYTES, ingest_bytes, remove, replace_document
-from etl.model import DOC_KINDS, ITEM_KINDS
+from etl.ingest import MAX_FILE_BYTES, ingest_bytes, ingest_messages, remove, replace_document
+from etl.model import DOC_KINDS, ITEM_KINDS, SKIP_REASONS
 from etl.paths import Paths
+from etl.read import i18n
 from pages._common import (
     access_controls,
     change_allowed,
@@ -19,6 +20,7 @@ from pages._common import (
     error_text,
     escape,
     from_url,
+    lang,
     localised_columns,
     number,
     query,
@@ -32,6 +34,10 @@ MAX_UPLOAD_MB = MAX_FILE_BYTES // 2**20  # the browser refuses what ingest would
 # The drop zone's "Upload" button in Streamlit 1.67's markup: BaseButton's test id for the
 # "secondary" kind, the only button of that kind in its FileUploader module (read in its JS).
 UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
+
+
+def share(value: float) -> str:
+    return i18n.fmt_share(value, lang())
 
 
 def kind_label(doc_kind: str) -> str:
@@ -105,11 +111,20 @@ def show_upload(may_upload: bool) -> None:
             except InputError as error:
                 st.error(error_text(error))
             else:
-                st.session_state["uploaded"] = (result.source_file, result.items)
+                st.session_state["uploaded"] = result
                 st.rerun()
     if "uploaded" in st.session_state:
-        name, items = st.session_state.pop("uploaded")
-        st.success(t("upload.done").format(name=escape(name), items=number(items)))
+        for level, key, values in ingest_messages(st.session_state.pop("uploaded")):
+            shown = {
+                "name": escape(str(values["name"])),
+                "items": number(int(str(values["items"]))),
+                "share": share(float(str(values["share"]))),
+                "kinds": ", ".join(
+                    f"{t(f'kind.{k}').lower()}: {number(n)}"
+                    for k, n in values["kinds"].items()  # type: ignore[union-attr]
+                ),
+            }
+            (st.success if level == "success" else st.warning)(t(key).format(**shown))
 
 
 def show_remove_or_replace(documents: pl.DataFrame, may_change: bool) -> None:
@@ -216,6 +231,7 @@ if database_ready():
     )
     if document["repaired"]:
         st.info(t("sources.repaired_note"))
+    st.metric(t("sources.coverage"), share(document["coverage"]), help=t("sources.coverage_help"))
 
     items: pl.DataFrame = query("items", doc_id=doc_id)
     st.subheader(t("sources.items_by_kind"))
@@ -236,6 +252,25 @@ if database_ready():
                             st.caption(escape(where))
                         st.caption(t("sources.passage"))
                         st.code(item["text_raw"], language=None, wrap_lines=True)
+
+    if st.toggle(t("sources.show_skipped"), key="skipped", bind="query-params"):
+        skipped: pl.DataFrame = query("skipped_blocks", doc_id)
+        if skipped.is_empty():
+            st.info(t("sources.nothing_skipped"))
+        else:
+            st.dataframe(
+                localised_columns(
+                    skipped.select(
+                        pl.col("reason").replace_strict(
+                            {r: t(f"skip_reason.{r}") for r in SKIP_REASONS},
+                            return_dtype=pl.String,
+                        ),
+                        pl.col("text_raw"),
+                    ),
+                    {"reason": "col.skip_reason", "text_raw": "col.skipped_text"},
+                ),
+                hide_index=True,
+            )
 
     with st.expander(t("sources.full_text")):
         raw_text, repaired_text = query("document_text", doc_id)

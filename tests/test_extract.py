@@ -10,9 +10,9 @@ from functools import cache
 import pytest
 
 from etl.model import Item
-from etl.parse import fold
 from etl.paths import Paths
 from etl.pipeline import lexicon_for, process_document, read_sources
+from etl.text import fold
 
 
 @cache

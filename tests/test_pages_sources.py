@@ -105,7 +105,9 @@ def test_upload_form_adds_a_document_and_rebuilds(fresh_built: Paths) -> None:
         **{"Stad": "Malmö", "Organ": "Kulturnämnden", "Titel": "Ny plan"},
     )
     assert not at.exception
-    assert at.success[0].value.startswith("Ny\\_plan\\.txt är tillagt: ")
+    assert at.success[0].value == (
+        "Ny\\_plan\\.txt är tillagt: 1 passager hämtades (policykomponent: 1)."
+    )
     assert (fresh_built.raw / "Ny_plan.txt").read_bytes() == GOOD_TEXT
     assert len(at.dataframe[0].value) == 5
 
@@ -131,3 +133,47 @@ def test_upload_needs_the_password_when_one_is_set(fresh_built: Paths) -> None:
     at.text_input(key="password").set_value("hemligt").run()
     assert not upload_button(at).disabled
     assert corpus_snapshot(fresh_built) == before
+
+
+# A page that is almost all furniture: one short statement among links and notices.
+THIN_PAGE = (
+    "Till sidans huvudinnehåll\nDela\nSkriv ut\nLyssna\n"
+    + "Vi använder kakor för att ge dig en bättre upplevelse av webbplatsen och för statistik.\n"
+    * 3
+    + "\nStaden arbetar mot rasism i skolan.\n\nSenast uppdaterad: 2024-01-01\n"
+).encode()
+NOTHING = "Till sidans huvudinnehåll\nDela\nSkriv ut\nKontakta oss\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "warning"),
+    [
+        (NOTHING, "Tunn\\_sida\\.txt är tillagt, men ingen passage kunde hämtas ur det."),
+        (
+            THIN_PAGE,
+            "Tunn\\_sida\\.txt är tillagt med 1 passager (remissvar (ståndpunkt): 1), men de "
+            "täcker bara 9\u00a0% av texten.",
+        ),
+    ],
+)
+def test_an_upload_that_gives_little_or_nothing_ends_with_a_warning(
+    fresh_built: Paths, data: bytes, warning: str
+) -> None:
+    at = upload(open_page("sources"), "Tunn sida.txt", data, Stad="Malmö", Organ="Kulturnämnden")
+    assert not at.exception
+    assert not at.success
+    assert at.warning[0].value.startswith(warning)
+
+
+def test_coverage_and_skipped_blocks_with_their_reasons(atlas_env: Paths) -> None:
+    at = open_page("sources", doc="004_42a1907bf947dec8")
+    assert at.metric[0].label == "Andel av texten i passager"
+    assert at.metric[0].value.endswith("\u00a0%")
+    at.toggle(key="skipped").set_value(True).run()
+    assert not at.exception
+    skipped = at.dataframe[1].value
+    assert list(skipped.columns) == ["Varför", "Text"]
+    assert "Procedur (beslutsformel, beredning, bilagor, sändlista)" in set(skipped["Varför"])
+    assert "Rubrik eller titel" in set(skipped["Varför"])
+    english = open_page("sources", doc="004_42a1907bf947dec8", lang="en", skipped="true")
+    assert "Heading or title" in set(english.dataframe[1].value["Why"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from etl.model import DocumentMeta, ParsedDocument, SourceText
-from etl.parse import clean_with_map, fold, parse_document
+from etl.parse import clean_with_map, parse_document
 from etl.paths import ROOT
+from etl.text import fold
 
 RAW = ROOT / "data" / "raw"
 DOCS = {

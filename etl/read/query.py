@@ -57,7 +57,7 @@ class Atlas:
         return self._frame(
             """
             SELECT d.doc_id, d.city, d.organ, d.doc_kind, d.title, d.date, d.dnr, d.relates_to,
-                   d.source_file, d.sha256, d.repaired, d.item_count,
+                   d.source_file, d.sha256, d.repaired, d.item_count, d.language, d.coverage,
                    count(*) FILTER (WHERE i.kind = 'component') AS components,
                    count(*) FILTER (WHERE i.kind = 'activity') AS activities,
                    count(*) FILTER (WHERE i.kind = 'response') AS responses,
@@ -74,6 +74,14 @@ class Atlas:
             "SELECT text_raw, text FROM document_texts WHERE doc_id = ?", [doc_id]
         ).fetchall()
         return (rows[0][0], rows[0][1]) if rows else ("", "")
+
+    def skipped_blocks(self, doc_id: str) -> pl.DataFrame:
+        """The stretches of one document that became no passage, in reading order, with why."""
+        return self._frame(
+            "SELECT char_start, char_end, reason, text_raw FROM skipped_blocks "
+            "WHERE doc_id = ? ORDER BY char_start",
+            [doc_id],
+        )
 
     def items(
         self,

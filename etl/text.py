@@ -1,0 +1,66 @@
+"""Text normalising shared by every stage: the folded form rules are matched on, and sentences.
+
+One module so that a heading, a marker word, an alias and a duplicate are all compared on the
+same form of the text, and so that every stage cuts sentences at the same places.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A sentence ends at . ! ? (possibly closed by a quote or bracket) followed by space and a
+# capital, a digit, a quote or a dash that opens the next sentence. "t.ex. att", "s.k. klausul"
+# and "kl. 17.30" do not end a sentence because a lower-case letter or a digit follows directly.
+SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[A-ZÅÄÖÉÜ0-9\"“”–-])")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics or markup: the form headings and furniture are matched on."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("**", "").lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def fold_each(text: str) -> str:
+    """`fold` character by character, keeping the length: offsets into it are offsets into text.
+
+    Whitespace is kept as it is (one character each) and a character whose folded form is empty
+    or longer than one character stays unchanged, so a match in the result locates the original.
+    """
+    out = []
+    for char in text:
+        decomposed = unicodedata.normalize("NFKD", char.lower())
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        out.append(base if len(base) == 1 else char)
+    return "".join(out)
+
+
+def normalise_space(text: str) -> str:
+    """Runs of whitespace (line breaks included) as one space, trimmed."""
+    return " ".join(text.split())
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, trimmed of surrounding whitespace."""
+    starts = [0, *(m.end() for m in SENTENCE_END.finditer(text))]
+    spans = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        piece = text[start:end]
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if right > left:
+            spans.append((start + left, start + right))
+    return spans
+
+
+def covered_share(text: str, spans: list[tuple[int, int]]) -> float:
+    """The share of `text`'s non-space characters that lie inside one of `spans` (0 for empty)."""
+    total = sum(not c.isspace() for c in text)
+    if total == 0:
+        return 0.0
+    inside = bytearray(len(text))
+    for start, end in spans:
+        inside[max(start, 0) : max(end, 0)] = b"\x01" * (max(end, 0) - max(start, 0))
+    covered = sum(1 for c, flag in zip(text, inside, strict=False) if flag and not c.isspace())
+    return covered / total
