@@ -52,7 +52,8 @@ def secrets_files(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
 
 def review_page(concept_id: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
-    at.query_params.update({"concepts": concept_id})
+    # Named, so that only the access settings can keep the decision buttons disabled.
+    at.query_params.update({"concepts": concept_id, "reviewer": "Anna"})
     at.run()
     at.switch_page("pages/review.py").run()
     assert not at.exception, [e.message for e in at.exception]
