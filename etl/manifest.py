@@ -15,7 +15,7 @@ from pathlib import Path
 
 from etl.csvtext import records
 from etl.errors import InputError
-from etl.model import DOC_KINDS, DocumentMeta
+from etl.model import DOC_KINDS, HEX_COLOUR, DocumentMeta, city_colours
 
 MANIFEST_COLUMNS = (
     "source_file",
@@ -37,10 +37,34 @@ def doc_id_for(source_file: str) -> str:
     return Path(source_file).stem
 
 
-def read_cities(text: str) -> tuple[str, ...]:
-    """The cities the corpus may name (a city is data: add a row to cities.csv for a new one)."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return tuple(row["city"].strip() for row in rows if row.get("city", "").strip())
+def read_cities(text: str, source: str = "cities.csv") -> tuple[str, ...]:
+    """The cities the corpus may name (a city is data: add a row to cities.csv for a new one).
+
+    Refuses, all at once, colours that are not hex or that another city already has.
+    """
+    rows = [
+        (line_no, row["city"].strip(), (row.get("colour") or "").strip())
+        for line_no, row in enumerate(csv.DictReader(io.StringIO(text)), start=2)
+        if (row.get("city") or "").strip()
+    ]
+    problems = [
+        f"{source} line {line_no} ({city}): colour {colour!r} is not a hex colour like #E69F00; "
+        "correct it or leave it empty for a default"
+        for line_no, city, colour in rows
+        if colour and not HEX_COLOUR.match(colour)
+    ]
+    owner: dict[str, str] = {}
+    colours = city_colours([(city, colour) for _, city, colour in rows])
+    for line_no, city, colour in rows:
+        if colour and colours[city] in owner:
+            problems.append(
+                f"{source} line {line_no} ({city}): colour {colour} is already "
+                f"{owner[colours[city]]}'s; choose another so the cities can be told apart"
+            )
+        owner.setdefault(colours[city], city)
+    if problems:
+        raise InputError("\n".join(problems))
+    return tuple(city for _, city, _ in rows)
 
 
 def parse_manifest(
