@@ -10,6 +10,7 @@ import streamlit as st
 
 from etl.model import ITEM_KINDS
 from pages._common import (
+    atlas,
     database_ready,
     escape,
     from_url,
@@ -17,7 +18,6 @@ from pages._common import (
     label,
     lang,
     number,
-    query,
     t,
     to_url,
 )
@@ -52,9 +52,9 @@ st.title(t("page.evidence"))
 st.caption(t("evidence.intro"))
 
 if database_ready():
-    documents: pl.DataFrame = query("documents")
+    documents: pl.DataFrame = atlas().documents()
     titles = dict(zip(documents["doc_id"], documents["title"], strict=True))
-    concepts = {row["concept_id"]: label(row) for row in query("concepts").iter_rows(named=True)}
+    concepts = {row["concept_id"]: label(row) for row in atlas().concepts().iter_rows(named=True)}
 
     search = st.text_input(
         t("evidence.search"),
@@ -86,8 +86,7 @@ if database_ready():
             "concept", concepts, "evidence.concept", "evidence.all_concepts"
         )
 
-    results: pl.DataFrame = query(
-        "evidence",
+    results: pl.DataFrame = atlas().evidence(
         cities=tuple(cities),
         kinds=tuple(kinds),
         doc_id=doc_id,
@@ -167,11 +166,11 @@ if database_ready():
             st.markdown(f"**{t('evidence.passage')}**")
             st.markdown(highlighted(item["text"], item["match_start"], item["match_end"]))
             st.markdown(f"**{t('evidence.context')}**")
-            context, start, end = query("passage_in_context", item_id, CONTEXT_CHARS)
+            context, start, end = atlas().passage_in_context(item_id, CONTEXT_CHARS)
             with st.container(border=True):
                 st.markdown(highlighted(context, start, end))
 
-            links: pl.DataFrame = query("item_links", (item_id,))
+            links: pl.DataFrame = atlas().item_links((item_id,))
             st.markdown(f"**{t('evidence.links')}**")
             if links.is_empty():
                 st.caption(t("evidence.no_concept"))

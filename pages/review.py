@@ -17,6 +17,7 @@ from etl.paths import Paths
 from etl.pipeline import reapply_decisions
 from pages._common import (
     access_controls,
+    atlas,
     change_allowed,
     database_ready,
     escape,
@@ -24,7 +25,6 @@ from pages._common import (
     highlighted,
     label,
     number,
-    query,
     t,
     to_url,
     user,
@@ -51,7 +51,7 @@ def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = 
         record_decision(
             paths.review,
             Decision(item_id, city, concept_id, decision, reviewer(), note=note),
-            query("item_ids"),
+            atlas().item_ids(),
         )
     except InputError as error:
         st.session_state["outcome"] = ("error", t("review.refused").format(reason=error))
@@ -114,8 +114,8 @@ if database_ready():
         kind, message = st.session_state.pop("outcome")
         (st.success if kind == "success" else st.error)(escape(message))
 
-    cities = query("cities")
-    concepts = query("concepts")
+    cities = atlas().cities()
+    concepts = atlas().concepts()
     labels = {row["concept_id"]: label(row) for row in concepts.iter_rows(named=True)}
 
     filters = st.columns(3)
@@ -137,8 +137,8 @@ if database_ready():
     )
     to_url("status")
 
-    queue = query(
-        "review_queue", cities=chosen_cities, statuses=statuses, concept_ids=chosen_concepts
+    queue = atlas().review_queue(
+        cities=chosen_cities, statuses=statuses, concept_ids=chosen_concepts
     )
     if queue.is_empty():
         st.info(t("review.none"))
@@ -149,7 +149,7 @@ if database_ready():
         show_link(row, may_write)
 
     st.subheader(t("review.add_title"))
-    items = query("items", cities=chosen_cities)
+    items = atlas().items(cities=chosen_cities)
     excerpts = {
         row["item_id"]: f"{row['city']} · {row['text'][:EXCERPT_CHARS]}"
         for row in items.iter_rows(named=True)
@@ -172,7 +172,7 @@ if database_ready():
         st.form_submit_button(
             t("review.cell_button"), disabled=not may_write, on_click=mark_not_covered
         )
-    cells = query("cell_reviews", chosen_cities)
+    cells = atlas().cell_reviews(chosen_cities)
     if not cells.is_empty():
         st.markdown(f"**{t('review.cells')}**")
         for cell in cells.iter_rows(named=True):
@@ -182,7 +182,7 @@ if database_ready():
                 f"({escape(cell['reviewer'] or '')}, {escape(cell['decided_at'] or '')}){note}"
             )
 
-    stale = query("stale_decisions")
+    stale = atlas().stale_decisions()
     with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
         st.caption(t("review.stale_help"))
         if not stale:

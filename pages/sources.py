@@ -9,6 +9,7 @@ from etl.model import DOC_KINDS, ITEM_KINDS
 from etl.paths import Paths
 from pages._common import (
     access_controls,
+    atlas,
     change_allowed,
     database_ready,
     date,
@@ -16,7 +17,6 @@ from pages._common import (
     from_url,
     localised_columns,
     number,
-    query,
     t,
     to_url,
 )
@@ -32,7 +32,7 @@ st.title(t("page.sources"))
 st.caption(t("sources.intro"))
 
 if database_ready():
-    documents: pl.DataFrame = query("documents")
+    documents: pl.DataFrame = atlas().documents()
 
     st.subheader(t("sources.documents"))
     table = documents.with_columns(
@@ -70,7 +70,7 @@ if database_ready():
     if document["repaired"]:
         st.info(t("sources.repaired_note"))
 
-    items: pl.DataFrame = query("items", doc_id=doc_id)
+    items: pl.DataFrame = atlas().items(doc_id=doc_id)
     st.subheader(t("sources.items_by_kind"))
     if items.is_empty():
         st.info(t("sources.no_items"))
@@ -93,7 +93,7 @@ if database_ready():
                         st.code(item["text_raw"], language=None, wrap_lines=True)
 
     with st.expander(t("sources.full_text")):
-        raw_text, repaired_text = query("document_text", doc_id)
+        raw_text, repaired_text = atlas().document_text(doc_id)
         show_raw = st.toggle(t("sources.show_raw"), key="raw", bind="query-params")
         st.code(raw_text if show_raw else repaired_text, language=None, wrap_lines=True)
 
@@ -104,7 +104,7 @@ if database_ready():
     with st.form("upload", clear_on_submit=False):
         upload = st.file_uploader(t("upload.file"), type=["txt", "pdf", "docx"])
         left, right = st.columns(2)
-        city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
+        city = left.text_input(t("col.city"), placeholder=", ".join(atlas().cities()))
         new_city = left.checkbox(t("upload.new_city"))
         organ = right.text_input(t("col.organ"))
         doc_kind = right.selectbox(t("col.doc_kind"), DOC_KINDS, format_func=kind_label)

@@ -18,13 +18,14 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from etl.model import ITEM_KINDS, city_colours as assign_colours
+from etl.model import ITEM_KINDS
+from etl.model import city_colours as assign_colours
 from etl.paths import Paths
 from etl.read.export import EXPORT_TABLES
 
@@ -57,12 +58,6 @@ def version(db: Path) -> float:
     return os.stat(db).st_mtime_ns if db.exists() else 0.0
 
 
-def one_of(column: str, parameter: str = "cities") -> str:
-    """SQL: `column` is in the list parameter `$parameter`, where an empty list means all."""
-    chosen = f"${parameter}::VARCHAR[]"
-    return f"(len({chosen}) = 0 OR list_contains({chosen}, {column}))"
-
-
 def city_colours(paths: Paths | None = None) -> dict[str, str]:
     """Each city's fixed colour (cities.csv's `colour`, else a stable default): city → #RRGGBB.
 
@@ -80,14 +75,19 @@ def city_colours(paths: Paths | None = None) -> dict[str, str]:
     )
 
 
-# The one coverage definition: one row per city × concept. `covered` is direct coverage only;
-# `derived_only` marks a cell reached only through the crosswalk; `strength` grades the direct
-# evidence; `best_basis` is how the strongest link was made (the mapping's `basis` where the
-# matcher records one, else its `method`). Parameters: $dimension (NULL for all), $cities.
-CELLS = """
+# Helpers every query may use, created on each connection or cursor before it runs (temporary
+# objects live per connection; creating them takes about 3 ms, paid only when the page cache
+# misses). `chosen` is the "empty list means all" filter; `cells` is THE coverage definition:
+# one row per city × concept. `covered` is direct coverage only; `derived_only` marks a cell
+# reached only through the crosswalk; `strength` grades the direct evidence (STRENGTHS);
+# `best_basis` is how the strongest link was made (see `mapping_bases`).
+HELPERS = """
+CREATE OR REPLACE TEMP MACRO chosen(value, wanted) AS
+    (len(wanted::VARCHAR[]) = 0 OR list_contains(wanted::VARCHAR[], value));
+CREATE OR REPLACE TEMP MACRO cells(wanted_dimension, wanted_cities, covered_states) AS TABLE
     WITH best AS (
-        SELECT l.city, l.concept_id, arg_max({basis}, l.score) AS best_basis
-        FROM live_links l JOIN mappings m USING (item_id, concept_id)
+        SELECT l.city, l.concept_id, arg_max(b.basis, l.score) AS best_basis
+        FROM live_links l JOIN mapping_bases b USING (item_id, concept_id)
         GROUP BY l.city, l.concept_id
     ), corpus AS (
         SELECT city, count(*) AS city_documents FROM documents GROUP BY city
@@ -95,8 +95,9 @@ CELLS = """
     SELECT v.city, v.concept_id, v.dimension, v.position, c.label_sv, c.label_en,
            v.units, v.items, v.components, v.activities, v.responses, v.recommendations,
            v.best_score, v.sources, b.best_basis, v.derived_units, v.derived_from, v.state,
-           list_contains($covered_states, v.state) AS covered,
-           NOT list_contains($covered_states, v.state) AND v.derived_units > 0 AS derived_only,
+           list_contains(covered_states::VARCHAR[], v.state) AS covered,
+           NOT list_contains(covered_states::VARCHAR[], v.state) AND v.derived_units > 0
+               AS derived_only,
            CASE WHEN v.items = 0 THEN 'none' WHEN v.items = 1 THEN 'single'
                 WHEN v.sources = 1 THEN 'one_document' ELSE 'several_documents' END AS strength,
            k.city_documents,
@@ -104,8 +105,37 @@ CELLS = """
            v.derived_units / k.city_documents AS derived_units_per_document
     FROM coverage v JOIN concepts c USING (concept_id) JOIN corpus k USING (city)
     LEFT JOIN best b USING (city, concept_id)
-    WHERE ($dimension IS NULL OR v.dimension = $dimension) AND {cities}
+    WHERE (wanted_dimension IS NULL OR v.dimension = wanted_dimension)
+      AND chosen(v.city, wanted_cities);
 """
+# How each link was made: the matcher's `basis` where its mappings record one (a newer build),
+# else `method`, so the app reads databases of either shape.
+MAPPING_BASES = {
+    True: "CREATE OR REPLACE TEMP VIEW mapping_bases AS "
+    "SELECT item_id, concept_id, basis FROM mappings",
+    False: "CREATE OR REPLACE TEMP VIEW mapping_bases AS "
+    "SELECT item_id, concept_id, method AS basis FROM mappings",
+}
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the helpers on `con` (see HELPERS and MAPPING_BASES)."""
+    con.execute(MAPPING_BASES["basis" in con.table("mappings").columns])
+    con.execute(HELPERS)
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> pl.DataFrame:
+    """`sql` as a frame on `con`, bound to the named parameters it uses (`$name`; DuckDB
+    refuses extra ones); sequences are passed as lists. The helpers are created the first
+    time a connection lacks them (its first query), not before every query."""
+    used = {name: params[name] for name in PARAMETER.findall(sql)}
+    bound = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in used.items()}
+    try:
+        relation = con.sql(sql, params=bound)
+    except duckdb.CatalogException:
+        _prepare(con)
+        relation = con.sql(sql, params=bound)
+    return relation.pl()
 
 
 class Atlas:
@@ -118,10 +148,7 @@ class Atlas:
         self.con = con
 
     def _frame(self, sql: str, **params: object) -> pl.DataFrame:
-        """Run `sql` with the named parameters it uses (`$name`); lists become VARCHAR[]."""
-        used = {name: params[name] for name in PARAMETER.findall(sql)}
-        bound = {k: list(v) if isinstance(v, tuple) else v for k, v in used.items()}
-        return self.con.sql(sql, params=bound).pl()
+        return run(self.con, sql, params)
 
     def cities(self) -> list[str]:
         cities: list[str] = self._frame(
@@ -163,13 +190,13 @@ class Atlas:
     ) -> pl.DataFrame:
         """Items in reading order, filtered; `search` looks in repaired and raw text alike."""
         return self._frame(
-            f"""
+            """
             SELECT i.item_id, i.doc_id, i.city, i.kind, i.section, i.subsection, i.text,
                    i.text_raw, i.char_start, i.char_end, i.unit_id, i.parent_id, i.years,
                    d.organ, d.title AS doc_title
             FROM items i JOIN documents d USING (doc_id)
             WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
-              AND {one_of("i.city")} AND {one_of("i.kind", "kinds")}
+              AND chosen(i.city, $cities) AND chosen(i.kind, $kinds)
               AND ($concept_id IS NULL OR i.item_id IN (
                     SELECT item_id FROM live_links WHERE concept_id = $concept_id))
               AND ($search = '' OR contains(lower(i.text), lower($search))
@@ -206,18 +233,11 @@ class Atlas:
             dimension=dimension,
         )
 
-    def _basis(self) -> str:
-        """The mappings' `basis` column where the matcher records one, else `method`."""
-        found = self._frame(
-            "SELECT 1 FROM duckdb_columns() WHERE table_name = 'mappings' AND column_name = 'basis'"
-        )
-        return "m.basis" if found.height else "m.method"
-
     def coverage(self, dimension: str | None = None, cities: Sequence[str] = ()) -> pl.DataFrame:
-        """THE coverage of each city × concept (see `CELLS`), in taxonomy order, then by city."""
+        """THE coverage of each city × concept (the `cells` helper), by concept, then city."""
         return self._frame(
-            f"""
-            SELECT * FROM ({self._cells()})
+            """
+            SELECT * FROM cells($dimension, $cities, $covered_states)
             ORDER BY position, city COLLATE sv
             """,
             dimension=dimension,
@@ -234,13 +254,13 @@ class Atlas:
     ) -> pl.DataFrame:
         """Mappings to review, lowest score first: the likeliest mistakes come first."""
         return self._frame(
-            f"""
+            """
             SELECT m.item_id, m.concept_id, c.label_sv, c.label_en, c.dimension, m.score,
                    m.method, m.matched_alias, m.status, m.match_start, m.match_end,
                    i.city, i.doc_id, i.kind, i.text
             FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
-            WHERE {one_of("i.city")} AND list_contains($statuses::VARCHAR[], m.status)
-              AND {one_of("m.concept_id", "concept_ids")}
+            WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
+              AND chosen(m.concept_id, $concept_ids)
             ORDER BY m.score, i.item_id, c.position
             """,
             cities=cities,
@@ -257,11 +277,11 @@ class Atlas:
     def city_summary(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per city: documents, passages and units (the headline figures)."""
         return self._frame(
-            f"""
+            """
             SELECT d.city, count(DISTINCT d.doc_id) AS documents, count(i.item_id) AS items,
                    count(DISTINCT i.unit_id) AS units
             FROM documents d LEFT JOIN items i USING (doc_id)
-            WHERE {one_of("d.city")}
+            WHERE chosen(d.city, $cities)
             GROUP BY d.city ORDER BY d.city COLLATE sv
             """,
             cities=cities,
@@ -274,10 +294,10 @@ class Atlas:
         `year` is null for undated documents.
         """
         return self._frame(
-            f"""
+            """
             SELECT city, doc_kind, try_cast(left(date, 4) AS INTEGER) AS year,
                    count(*) AS documents
-            FROM documents WHERE {one_of("city")}
+            FROM documents WHERE chosen(city, $cities)
             GROUP BY ALL
             ORDER BY city COLLATE sv, doc_kind, year NULLS LAST
             """,
@@ -293,12 +313,12 @@ class Atlas:
         `yielding_kinds` names the document kinds that gave this item kind (empty: none did).
         """
         return self._frame(
-            f"""
+            """
             WITH yielding AS (
                 SELECT i.kind, list(DISTINCT d.doc_kind ORDER BY d.doc_kind) AS yielding_kinds
                 FROM items i JOIN documents d USING (doc_id) GROUP BY i.kind
             ), chosen AS (
-                SELECT DISTINCT city FROM documents WHERE {one_of("city")}
+                SELECT DISTINCT city FROM documents WHERE chosen(city, $cities)
             ), kinds AS (SELECT unnest($item_kinds::VARCHAR[]) AS kind)
             SELECT ch.city, k.kind,
                    (SELECT count(*) FROM items i WHERE i.city = ch.city AND i.kind = k.kind)
@@ -314,21 +334,17 @@ class Atlas:
             item_kinds=ITEM_KINDS,
         )
 
-    def _cells(self) -> str:
-        """`CELLS` ready to run, for queries that build on the coverage definition."""
-        return CELLS.format(basis=self._basis(), cities=one_of("v.city"))
-
     def covered_counts(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per city × dimension: concepts covered (directly), confirmed, covered on a
         single passage only, reached only through the crosswalk, and all concepts."""
         return self._frame(
-            f"""
+            """
             SELECT city, dimension, count(*) FILTER (WHERE covered) AS covered,
                    count(*) FILTER (WHERE state = 'confirmed') AS confirmed,
                    count(*) FILTER (WHERE covered AND strength = 'single') AS single,
                    count(*) FILTER (WHERE derived_only) AS derived_only,
                    count(*) AS concepts
-            FROM ({self._cells()})
+            FROM cells($dimension, $cities, $covered_states)
             GROUP BY city, dimension
             ORDER BY city COLLATE sv, list_position($dimensions::VARCHAR[], dimension)
             """,
@@ -347,8 +363,8 @@ class Atlas:
         keeps "only this city" rows together, instead of scattering gaps through taxonomy order.
         """
         return self._frame(
-            f"""
-            WITH chosen AS ({self._cells()})
+            """
+            WITH chosen AS (SELECT * FROM cells($dimension, $cities, $covered_states))
             SELECT *,
                    count(*) FILTER (WHERE covered) OVER concept AS covered_by,
                    coalesce(list(city ORDER BY city COLLATE sv) FILTER (WHERE covered)
@@ -427,7 +443,7 @@ class Atlas:
         name the concepts that carried the link. Rejected mappings count nowhere.
         """
         return self._frame(
-            f"""
+            """
             WITH links AS (
                 SELECT m.*, 'direct' AS route FROM mappings m
                 WHERE m.concept_id = $concept_id AND m.status <> 'rejected'
@@ -452,7 +468,7 @@ class Atlas:
                    p.via_labels_en, p.score, p.accepted, p.matched_alias, p.match_start,
                    p.match_end
             FROM per_item p JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-            WHERE {one_of("i.city")}
+            WHERE chosen(i.city, $cities)
             ORDER BY p.route DESC, i.city COLLATE sv, list_position($item_kinds::VARCHAR[], i.kind),
                      i.position
             """,
@@ -470,10 +486,10 @@ class Atlas:
         `units_per_document` divides by the documents the city has loaded.
         """
         return self._frame(
-            f"""
+            """
             WITH chosen AS (
                 SELECT city, count(*) AS city_documents FROM documents
-                WHERE {one_of("city")} GROUP BY city
+                WHERE chosen(city, $cities) GROUP BY city
             ), kinds AS (SELECT unnest(['component', 'activity']) AS kind)
             SELECT ch.city, k.kind, count(DISTINCT l.unit_id) AS units,
                    count(DISTINCT l.unit_id) / any_value(ch.city_documents) AS units_per_document
@@ -506,9 +522,7 @@ class Atlas:
                     pl.lit(route).alias("route"),
                     pl.col("units" if route == "direct" else "derived_units").alias("units"),
                     pl.col(
-                        "units_per_document"
-                        if route == "direct"
-                        else "derived_units_per_document"
+                        "units_per_document" if route == "direct" else "derived_units_per_document"
                     ).alias("units_per_document"),
                     "state",
                     "covered",
@@ -523,7 +537,7 @@ class Atlas:
         """A whole published table for download; only the tables `etl.read.export` offers."""
         if name not in EXPORT_TABLES:
             raise ValueError(f"unknown table {name!r}; choose one of {', '.join(EXPORT_TABLES)}")
-        return self._frame(f"SELECT * FROM {name}")  # `name` is one of the fixed names above
+        return self._frame("SELECT * FROM query_table($name)", name=name)
 
     # The Responses, Activities and Evidence pages. `cities` or `policies` empty means all;
     # rejected mappings count nowhere here, as in `live_links`.
@@ -537,7 +551,7 @@ class Atlas:
         (POSITION_SECTION), where a remissvar gives its verdict before the details.
         """
         return self._frame(
-            f"""
+            """
             WITH statements AS (
                 SELECT doc_id, item_id, text, count(*) OVER (PARTITION BY doc_id) AS statements,
                        row_number() OVER (PARTITION BY doc_id
@@ -554,8 +568,8 @@ class Atlas:
             FROM documents d
             LEFT JOIN statements s ON s.doc_id = d.doc_id AND s.n = 1
             LEFT JOIN proposals p ON p.doc_id = d.doc_id
-            WHERE d.doc_kind = 'response' AND {one_of("d.city")}
-              AND {one_of("d.relates_to", "policies")}
+            WHERE d.doc_kind = 'response' AND chosen(d.city, $cities)
+              AND chosen(d.relates_to, $policies)
             ORDER BY d.city COLLATE sv, d.relates_to COLLATE sv, d.organ COLLATE sv
             """,
             position_section=POSITION_SECTION,
@@ -572,7 +586,7 @@ class Atlas:
         committees share come first; `match_start:match_end` mark the alias in `text`.
         """
         return self._frame(
-            f"""
+            """
             SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, d.doc_id, d.city,
                    split_part(d.organ, ' / ', 1) AS committee, d.relates_to, i.item_id, i.text,
                    m.matched_alias, m.match_start, m.match_end,
@@ -580,8 +594,8 @@ class Atlas:
             FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
                  JOIN concepts c USING (concept_id)
             WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
-              AND d.doc_kind = 'response' AND {one_of("d.city")}
-              AND {one_of("d.relates_to", "policies")}
+              AND d.doc_kind = 'response' AND chosen(d.city, $cities)
+              AND chosen(d.relates_to, $policies)
             ORDER BY committees DESC, c.position, d.city COLLATE sv, committee COLLATE sv,
                      i.position
             """,
@@ -592,7 +606,7 @@ class Atlas:
     def activities(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per activity, numbered, with a short label, its years and its concepts."""
         return self._frame(
-            f"""
+            """
             WITH linked AS (
                 SELECT m.item_id, list(c.label_sv ORDER BY c.position) AS concepts_sv,
                        list(c.label_en ORDER BY c.position) AS concepts_en
@@ -602,7 +616,7 @@ class Atlas:
                 SELECT i.*, d.organ, d.title AS doc_title,
                        row_number() OVER (ORDER BY i.city COLLATE sv, i.position) AS number
                 FROM items i JOIN documents d USING (doc_id)
-                WHERE i.kind = 'activity' AND {one_of("i.city")}
+                WHERE i.kind = 'activity' AND chosen(i.city, $cities)
             )
             SELECT a.number, a.item_id, a.doc_id, a.city, a.organ, a.doc_title, a.section,
                    a.number || ' · ' || CASE WHEN length(a.text) <= $label_chars THEN a.text
@@ -706,10 +720,10 @@ class Atlas:
     def cell_reviews(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """City × concept cells a reviewer marked as not covered, with who and when."""
         return self._frame(
-            f"""
+            """
             SELECT r.city, r.concept_id, c.label_sv, c.label_en, r.reviewer, r.decided_at, r.note
             FROM cell_reviews r JOIN concepts c USING (concept_id)
-            WHERE {one_of("r.city")}
+            WHERE chosen(r.city, $cities)
             ORDER BY r.city COLLATE sv, c.position
             """,
             cities=cities,

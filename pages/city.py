@@ -1,0 +1,146 @@
+"""One city: what its corpus holds, its coverage per dimension with the evidence behind it, its
+activities, and where its policies are silent compared with the other cities.
+
+The page a city's strategist opens first; ?city=… in the URL reopens it for that city.
+"""
+
+import polars as pl
+import streamlit as st
+
+from etl.read.query import DIMENSIONS
+from pages._common import (
+    atlas,
+    database_ready,
+    date,
+    escape,
+    lang,
+    localised_columns,
+    number,
+    t,
+    to_url,
+)
+from pages._comparison import (
+    basis_name,
+    corpus_note,
+    covered_text,
+    dimension_name,
+    explain_strength,
+    kind_absence,
+    label_column,
+    remember,
+    strength_name,
+)
+
+st.title(t("page.city"))
+st.caption(t("city.intro"))
+
+if database_ready():
+    everyone = atlas().cities()
+    remember("city", everyone, everyone[0])
+    city = str(st.selectbox(t("col.city"), everyone, key="city"))
+    to_url("city")
+    others = [c for c in everyone if c != city]
+
+    summary = atlas().city_summary([city]).row(0, named=True)
+    documents, items, units = st.columns(3)
+    documents.metric(t("overview.documents"), number(summary["documents"]))
+    items.metric(t("overview.items"), number(summary["items"]))
+    units.metric(t("overview.units"), number(summary["units"]), help=t("overview.units_help"))
+
+    st.subheader(t("city.documents"))
+    corpus_note([city])
+    loaded = atlas().documents().filter(city=city)
+    st.dataframe(
+        localised_columns(
+            loaded.with_columns(
+                pl.col("doc_kind").map_elements(lambda k: t(f"doc_kind.{k}"), pl.String),
+                pl.col("date").map_elements(date, pl.String),
+            ),
+            {
+                "title": "col.title",
+                "doc_kind": "col.doc_kind",
+                "date": "col.date",
+                "organ": "col.organ",
+                "item_count": "col.items",
+            },
+        ),
+        hide_index=True,
+    )
+
+    st.subheader(t("city.coverage"))
+    covered = atlas().covered_counts([city])
+    cells = atlas().coverage(cities=[city])
+    for tab, dimension in zip(
+        st.tabs([dimension_name(d) for d in DIMENSIONS]), DIMENSIONS, strict=True
+    ):
+        with tab:
+            counts = covered.filter(dimension=dimension).row(0, named=True)
+            st.markdown(t("city.covered_line").format(covered=covered_text(counts)))
+            of_dimension = cells.filter(dimension=dimension)
+            columns = {
+                label_column(): "overview.axis.concept",
+                "state": "overview.axis.state",
+                "strength": "compare.strength",
+                "units": "overview.units",
+                "items": "overview.items",
+                "sources": "overview.documents",
+                "best_basis": "compare.basis",
+            } | ({"derived_units": "eccar.col.derived_units"} if dimension == "eccar" else {})
+            st.dataframe(
+                localised_columns(
+                    of_dimension.with_columns(
+                        pl.col("state").map_elements(lambda s: t(f"state.{s}"), pl.String),
+                        pl.col("strength").map_elements(strength_name, pl.String),
+                        pl.col("best_basis").map_elements(basis_name, pl.String),
+                    ),
+                    columns,
+                ),
+                hide_index=True,
+            )
+    explain_strength()
+
+    st.subheader(t("page.activities"))
+    activities = atlas().activities([city])
+    if activities.is_empty():
+        absent = atlas().kind_presence([city]).filter(kind="activity").row(0, named=True)
+        st.info(kind_absence(absent))
+    else:
+        st.dataframe(
+            localised_columns(
+                activities.with_columns(pl.col(f"concepts_{lang()}").list.join(", ")),
+                {
+                    "text": "activities.col.text",
+                    "years": "activities.col.years",
+                    f"concepts_{lang()}": "activities.col.concepts",
+                    "organ": "activities.col.organ",
+                },
+            ),
+            hide_index=True,
+        )
+
+    st.subheader(t("city.silences"))
+    if not others:
+        st.info(t("city.no_others"))
+    else:
+        st.caption(t("city.silences_intro").format(city=escape(city)))
+        silent = atlas().silences(city)
+        if silent.is_empty():
+            st.info(t("city.no_silences"))
+        else:
+            st.dataframe(
+                localised_columns(
+                    silent.with_columns(
+                        pl.col("dimension").map_elements(dimension_name, pl.String),
+                        pl.col("state").map_elements(lambda s: t(f"state.{s}"), pl.String),
+                        pl.col("covered_elsewhere").list.join(", "),
+                    ),
+                    {
+                        "dimension": "overview.dimension",
+                        label_column(): "overview.axis.concept",
+                        "covered_elsewhere": "city.col.covered_elsewhere",
+                        "state": "city.col.own_state",
+                        "derived_units": "eccar.col.derived_units",
+                    },
+                ),
+                hide_index=True,
+            )
