@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +44,16 @@ def t(key: str) -> str:
     return i18n.t(key, lang())
 
 
-def number(value: float | int | None, decimals: int = 0) -> str:
-    return i18n.fmt_number(value, lang(), decimals)
+def number(value: float | Decimal | None, decimals: int = 0) -> str:
+    """A number in the reader's style; Polars sums of decimals arrive as Decimal."""
+    return i18n.fmt_number(float(value) if isinstance(value, Decimal) else value, lang(), decimals)
 
 
 def date(value: str | None) -> str:
     return i18n.fmt_date(value, lang())
 
 
-def label(row: dict[str, Any]) -> str:
+def label(row: Mapping[str, Any]) -> str:
     """A concept's label in the chosen language."""
     return str(row["label_sv"] if lang() == "sv" else row["label_en"])
 

@@ -52,6 +52,17 @@ THIN_DASH = [4, 3]
 DERIVED_TEXT = "#555555"  # a derived-only figure: readable on the lightest grey, yet quieter
 
 
+def in_words(frame: pl.DataFrame, column: str, name: Callable[[Any], str]) -> pl.Expr:
+    """`column` with each value replaced by `name(value)` (nulls stay null).
+
+    The names are made here, once per distinct value, not in `map_elements`: Polars may call a
+    Python function from its own threads, where the reader's language is unknown (it fell
+    back to Swedish on an English page).
+    """
+    words = {v: name(v) for v in frame[column].drop_nulls().unique().to_list()}
+    return pl.col(column).replace_strict(words, default=None, return_dtype=pl.String)
+
+
 def label_column() -> str:
     """The concept label column in the reader's language."""
     return "label_sv" if lang() == "sv" else "label_en"
@@ -237,7 +248,7 @@ def _per_concept(rows: pl.DataFrame, measure: str = "units") -> pl.DataFrame:
         "items",
         "sources",
         "derived_units",
-        pl.col("best_basis").map_elements(basis_name, return_dtype=pl.String).alias("basis"),
+        in_words(rows, "best_basis", basis_name).alias("basis"),
         "derived_only",
     )
 
@@ -269,22 +280,19 @@ def _units_axis(measure: str = "units", field: str = "units") -> alt.X:
     )
 
 
-def _count_text(measure: str) -> pl.Expr:
-    """A heatmap cell's text: the direct figure; for a cell reached only through the crosswalk,
-    its derived figure in brackets (shown, never counted as coverage); empty for nothing."""
+def _count_texts(data: pl.DataFrame, measure: str) -> list[str]:
+    """Each heatmap cell's text: the direct figure; for a cell reached only through the
+    crosswalk, its derived figure in brackets (shown, never counted as coverage); else empty."""
     decimals = measure_decimals(measure)
     derived = "derived_units" if measure == "units" else "derived_units_per_document"
-    return (
-        pl.when(pl.col("units") > 0)
-        .then(pl.col(measure).map_elements(lambda v: number(v, decimals), pl.String))
-        .when(pl.col("derived_only"))
-        .then(
-            pl.lit("(")
-            + pl.col(derived).map_elements(lambda v: number(v, decimals), pl.String)
-            + pl.lit(")")
-        )
-        .otherwise(pl.lit(""))
-    )
+    return [
+        number(row[measure], decimals)
+        if row["units"] > 0
+        else f"({number(row[derived], decimals)})"
+        if row["derived_only"]
+        else ""
+        for row in data.iter_rows(named=True)
+    ]
 
 
 def heatmap(
@@ -296,7 +304,9 @@ def heatmap(
     dashed outline marks coverage that rests on a single passage.
     """
     dimension = rows["dimension"][0]
-    data = _per_concept(rows, measure).with_columns(count=_count_text(measure).fill_null(""))
+    data = _per_concept(rows, measure).with_columns(
+        count=pl.Series(_count_texts(rows, measure), dtype=pl.String)
+    )
     base = alt.Chart(data).encode(
         x=alt.X("city:N", sort=list(cities), title=None, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
@@ -610,9 +620,9 @@ def headline_table(summary: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame
     return pl.DataFrame(
         {
             t("col.city"): summary["city"],
-            t("overview.documents"): summary["documents"].map_elements(number, pl.String),
-            t("overview.items"): summary["items"].map_elements(number, pl.String),
-            t("overview.units"): summary["units"].map_elements(number, pl.String),
+            t("overview.documents"): [number(n) for n in summary["documents"]],
+            t("overview.items"): [number(n) for n in summary["items"]],
+            t("overview.units"): [number(n) for n in summary["units"]],
         }
         | {
             dimension_name(d): [

@@ -4,6 +4,8 @@ A timeline shows when the efforts happen as far as the documents say; efforts th
 cannot be placed on it and are listed beside it, so none silently disappears.
 """
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -48,7 +50,7 @@ if database_ready():
                     legend=alt.Legend(orient="bottom"),
                 ),
             )
-            year = {
+            year: dict[str, Any] = {
                 "title": t("activities.chart.year"),
                 "axis": alt.Axis(format="d", tickMinStep=1),
                 "scale": alt.Scale(zero=False, nice=False, padding=16),

@@ -25,6 +25,7 @@ from pages._comparison import (
     covered_text,
     dimension_name,
     explain_strength,
+    in_words,
     kind_absence,
     label_column,
     remember,
@@ -53,8 +54,8 @@ if database_ready():
     st.dataframe(
         localised_columns(
             loaded.with_columns(
-                pl.col("doc_kind").map_elements(lambda k: t(f"doc_kind.{k}"), pl.String),
-                pl.col("date").map_elements(date, pl.String),
+                in_words(loaded, "doc_kind", lambda k: t(f"doc_kind.{k}")),
+                in_words(loaded, "date", date),
             ),
             {
                 "title": "col.title",
@@ -89,9 +90,9 @@ if database_ready():
             st.dataframe(
                 localised_columns(
                     of_dimension.with_columns(
-                        pl.col("state").map_elements(lambda s: t(f"state.{s}"), pl.String),
-                        pl.col("strength").map_elements(strength_name, pl.String),
-                        pl.col("best_basis").map_elements(basis_name, pl.String),
+                        in_words(of_dimension, "state", lambda s: t(f"state.{s}")),
+                        in_words(of_dimension, "strength", strength_name),
+                        in_words(of_dimension, "best_basis", basis_name),
                     ),
                     columns,
                 ),
@@ -130,8 +131,8 @@ if database_ready():
             st.dataframe(
                 localised_columns(
                     silent.with_columns(
-                        pl.col("dimension").map_elements(dimension_name, pl.String),
-                        pl.col("state").map_elements(lambda s: t(f"state.{s}"), pl.String),
+                        in_words(silent, "dimension", dimension_name),
+                        in_words(silent, "state", lambda s: t(f"state.{s}")),
                         pl.col("covered_elsewhere").list.join(", "),
                     ),
                     {

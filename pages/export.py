@@ -1,6 +1,7 @@
 """Export: the tables as files for other tools, and a presentation deck in the chosen language."""
 
 import datetime
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -38,7 +39,7 @@ if database_ready():
     for column, fmt in zip(st.columns(len(FORMATS), width=560), FORMATS, strict=True):
         column.download_button(
             t(f"export.format.{fmt}"),
-            data=lambda fmt=fmt: export_bytes(db, fmt),
+            data=partial(export_bytes, db, fmt),
             file_name=f"rights-atlas.{'xlsx' if fmt == 'xlsx' else f'{fmt}.zip'}",
             mime=MIME[fmt],
             key=f"export-{fmt}",
@@ -56,7 +57,7 @@ if database_ready():
     heatmap_chart, _ = heatmap(rows, cities)
     units_chart, _ = units_plot(rows, cities)
     eccar, _ = eccar_chart(atlas().eccar_benchmark(cities), cities)
-    slides = [
+    slides: list[ChartSlide | TableSlide] = [
         TableSlide(
             t("overview.headline"),
             headline_table(atlas().city_summary(cities), atlas().covered_counts(cities)),

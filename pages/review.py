@@ -124,7 +124,10 @@ if database_ready():
     )
     from_url("concepts", list(labels), multi=True)
     chosen_concepts = filters[1].multiselect(
-        t("review.filter_concept"), list(labels), format_func=labels.get, key="concepts"
+        t("review.filter_concept"),
+        list(labels),
+        format_func=lambda key: labels[key],
+        key="concepts",
     )
     to_url("concepts")
     from_url("status", MAPPING_STATUSES, multi=True)
@@ -155,9 +158,17 @@ if database_ready():
         for row in items.iter_rows(named=True)
     }
     with st.form("add"):
-        st.selectbox(t("review.add_item"), list(excerpts), format_func=excerpts.get, key="add_item")
         st.selectbox(
-            t("review.add_concept"), list(labels), format_func=labels.get, key="add_concept"
+            t("review.add_item"),
+            list(excerpts),
+            format_func=lambda key: excerpts[key],
+            key="add_item",
+        )
+        st.selectbox(
+            t("review.add_concept"),
+            list(labels),
+            format_func=lambda key: labels[key],
+            key="add_concept",
         )
         st.form_submit_button(t("review.add_button"), disabled=not may_write, on_click=add_concept)
 
@@ -166,7 +177,10 @@ if database_ready():
     with st.form("not_covered"):
         st.selectbox(t("review.cell_city"), cities, key="cell_city")
         st.selectbox(
-            t("review.add_concept"), list(labels), format_func=labels.get, key="cell_concept"
+            t("review.add_concept"),
+            list(labels),
+            format_func=lambda key: labels[key],
+            key="cell_concept",
         )
         st.text_input(t("review.note"), key="cell_note", max_chars=500)
         st.form_submit_button(

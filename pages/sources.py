@@ -139,5 +139,5 @@ if database_ready():
                 st.session_state["uploaded"] = (result.source_file, result.items)
                 st.rerun()
     if "uploaded" in st.session_state:
-        name, items = st.session_state.pop("uploaded")
-        st.success(t("upload.done").format(name=escape(name), items=number(items)))
+        name, passages = st.session_state.pop("uploaded")
+        st.success(t("upload.done").format(name=escape(name), items=number(passages)))
