@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from etl.errors import InputError
-from etl.manifest import load_manifest, parse_manifest, render_manifest
+from etl.manifest import load_manifest, parse_manifest, read_cities, render_manifest
 from etl.paths import Paths
 
 HEADER = "source_file,city,organ,doc_kind,title,date,dnr,relates_to\n"
@@ -85,3 +85,27 @@ def test_missing_column_says_what_the_header_must_be() -> None:
         "manifest.csv: missing column(s) organ, doc_kind, title, date, dnr, relates_to; "
         "the first line must be: source_file,city,organ,doc_kind,title,date,dnr,relates_to"
     )
+
+
+def test_city_colours_are_validated_all_at_once() -> None:
+    cities = (
+        "city,label_sv,label_en,country,colour\n"
+        "Stockholm,Stockholm,Stockholm,SE,#009E73\n"
+        "Malmö,Malmö,Malmö,SE,orange\n"
+        "Lund,Lund,Lund,SE,#009e73\n"
+        "Umeå,Umeå,Umeå,SE,\n"
+    )
+    with pytest.raises(InputError) as error:
+        read_cities(cities)
+    assert str(error.value).splitlines() == [
+        "cities.csv line 3 (Malmö): colour 'orange' is not a hex colour like #E69F00; "
+        "correct it or leave it empty for a default",
+        "cities.csv line 4 (Lund): colour #009e73 is already Stockholm's; "
+        "choose another so the cities can be told apart",
+    ]
+
+
+def test_a_city_without_a_colour_is_valid() -> None:
+    cities = "city,label_sv,label_en,country,colour\nStockholm,S,S,SE,\nLund,Lund,Lund,SE,\n"
+    assert read_cities(cities) == ("Stockholm", "Lund")
+    assert read_cities("city,label_sv,label_en\nStockholm,S,S\n") == ("Stockholm",)
