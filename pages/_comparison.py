@@ -512,14 +512,20 @@ def gap_name(gap: str, covered_in: Sequence[str]) -> str:
 def gap_table(gaps: pl.DataFrame) -> pl.DataFrame:
     """The gap table as shown and exported: one row per concept, cities named in each column.
 
-    Cities with derived ECCAR coverage only have a column of their own, apart from coverage.
+    A city whose coverage rests on one passage is marked so; cities with derived ECCAR
+    coverage only have a column of their own, apart from coverage.
     """
     columns = {
         "overview.axis.concept": gaps[label_column()].to_list(),
         "coverage.col.gap": [
             gap_name(g, c) for g, c in zip(gaps["gap"], gaps["covered_in"], strict=True)
         ],
-        "coverage.col.covered_in": gaps["covered_in"].list.join(", ").to_list(),
+        "coverage.col.covered_in": [
+            ", ".join(
+                t("coverage.single_city").format(city=c) if c in single else c for c in covered
+            )
+            for covered, single in zip(gaps["covered_in"], gaps["single_in"], strict=True)
+        ],
         "coverage.col.derived_in": gaps["derived_in"].list.join(", ").to_list(),
         "coverage.col.reviewed_not_in": gaps["reviewed_not_in"].list.join(", ").to_list(),
         "coverage.col.not_found_in": gaps["not_found_in"].list.join(", ").to_list(),

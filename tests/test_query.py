@@ -211,6 +211,11 @@ def test_evidence_strength_follows_the_passages_and_documents(atlas: Atlas) -> N
     assert covered["best_basis"].is_in(["fuzzy", "stated", "manual"]).all()
     assert cells.filter(items=0)["best_basis"].is_null().all()
     assert "single" in set(atlas.eccar_benchmark()["strength"])
+    for row in atlas.gaps("arena").iter_rows(named=True):
+        thin = cells.filter(concept_id=row["concept_id"], strength="single", covered=True)
+        assert sorted(row["single_in"]) == sorted(thin["city"]) and set(row["single_in"]) <= set(
+            row["covered_in"]
+        )
 
 
 def test_the_matchers_basis_is_used_where_the_mappings_record_one(
