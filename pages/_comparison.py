@@ -49,6 +49,7 @@ SAYS_DOES = ("component", "activity")  # what a city has written down vs what it
 # A cell whose direct coverage rests on one passage gets a dashed outline: visibly thinner than
 # coverage that recurs, whatever its colour says.
 THIN_DASH = [4, 3]
+THIN_OPACITY = 0.35  # ... and a faded dot in the dot plot, still clearly the city's colour
 DERIVED_TEXT = "#555555"  # a derived-only figure: readable on the lightest grey, yet quieter
 
 
@@ -169,9 +170,12 @@ def corpus_note(cities: Sequence[str]) -> None:
     lines = []
     for city in cities:
         of_city = corpus.filter(city=city)
+        count = int(of_city["documents"].sum())
         line = t("compare.corpus_line").format(
             city=escape(city),
-            n=number(of_city["documents"].sum()),
+            documents=t(f"compare.documents.{'one' if count == 1 else 'many'}").format(
+                n=number(count)
+            ),
             kinds=escape(_kinds_and_years(of_city)),
         )
         absent = [kind_absence(row) for row in missing.filter(city=city).iter_rows(named=True)]
@@ -207,10 +211,9 @@ def evidence_line(cell: dict[str, Any]) -> str:
     if not cell["items"]:
         return strength_name("none")
     parts = [
-        t("compare.evidence_counts").format(
+        t(f"compare.evidence.{cell['strength']}").format(
             items=number(cell["items"]), documents=number(cell["sources"])
         ),
-        strength_name(cell["strength"]),
         t("compare.best_score").format(score=number(cell["best_score"], 2)),
     ]
     if cell["best_basis"]:
@@ -348,21 +351,19 @@ def units_plot(
     rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
 ) -> tuple[alt.Chart, pl.DataFrame]:
     """The chosen measure per concept, one dot per city (its colour), the shape telling the
-    coverage state; a hollow dot rests on a single passage."""
+    coverage state; a faded dot rests on a single passage."""
     dimension = rows["dimension"][0]
     data = _per_concept(rows, measure)
     chart = (
         alt.Chart(data)
-        .mark_point(size=110, opacity=0.9, strokeWidth=2)
+        .mark_point(size=110, filled=True)
         .encode(
             x=_units_axis(measure, "value"),
             y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("city:N", sort=list(cities)),
             color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city")),
-            fill=alt.condition(
-                alt.datum.strength_id == "single",
-                alt.value("white"),
-                alt.Fill("city:N", scale=city_scale(cities), legend=None),
+            opacity=alt.condition(
+                alt.datum.strength_id == "single", alt.value(THIN_OPACITY), alt.value(0.9)
             ),
             shape=alt.Shape(
                 "state:N",

@@ -22,7 +22,7 @@ from pages._common import (
 from pages._comparison import (
     basis_name,
     corpus_note,
-    covered_text,
+    covered_details,
     dimension_name,
     explain_strength,
     in_words,
@@ -76,17 +76,27 @@ if database_ready():
     ):
         with tab:
             counts = covered.filter(dimension=dimension).row(0, named=True)
-            st.markdown(t("city.covered_line").format(covered=covered_text(counts)))
+            st.markdown(
+                t("overview.covered_line").format(
+                    dimension=dimension_name(dimension),
+                    covered=number(counts["covered"]),
+                    concepts=number(counts["concepts"]),
+                    details=covered_details(counts),
+                )
+            )
             of_dimension = cells.filter(dimension=dimension)
-            columns = {
-                label_column(): "overview.axis.concept",
-                "state": "overview.axis.state",
-                "strength": "compare.strength",
-                "units": "overview.units",
-                "items": "overview.items",
-                "sources": "overview.documents",
-                "best_basis": "compare.basis",
-            } | ({"derived_units": "eccar.col.derived_units"} if dimension == "eccar" else {})
+            derived = {"derived_units": "eccar.col.derived_units"} if dimension == "eccar" else {}
+            columns = (
+                {label_column(): "overview.axis.concept", "state": "overview.axis.state"}
+                | derived
+                | {
+                    "strength": "compare.strength",
+                    "units": "overview.units",
+                    "items": "overview.items",
+                    "sources": "overview.documents",
+                    "best_basis": "compare.basis",
+                }
+            )
             st.dataframe(
                 localised_columns(
                     of_dimension.with_columns(

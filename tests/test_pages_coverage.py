@@ -87,5 +87,7 @@ def test_thin_evidence_and_the_per_document_switch_reach_the_dot_plot(atlas_env:
         chart_title(charts(at)[0])
         == "Arena: where the city acts: units per document, per concept and city"
     )
-    evidence = [c.value for c in at.caption if " passages in " in c.value]
+    evidence = [
+        c.value for c in at.caption if " passages in " in c.value or "One passage" in c.value
+    ]
     assert evidence, "each city's column says what its evidence is"
