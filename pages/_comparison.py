@@ -139,7 +139,7 @@ def measure_decimals(measure: str) -> int:
 
 def city_scale(cities: Sequence[str]) -> alt.Scale:
     """Each city in its fixed colour (cities.csv), whichever cities are shown."""
-    colours = city_colours()
+    colours = city_colours(also=cities)
     return alt.Scale(domain=list(cities), range=[colours[c] for c in cities])
 
 

@@ -283,6 +283,8 @@ def test_city_colours_come_from_cities_csv_and_stay_when_a_city_is_added(tmp_pat
     assert {c: grown[c] for c in shipped} == shipped
     assert grown["Lund"] not in shipped.values()
     assert set(grown.values()).isdisjoint(STATE_COLOURS.values())
+    unlisted = city_colours(Paths.from_env(), also=["Malmö", "Umeå"])
+    assert unlisted == shipped | {"Umeå": grown["Lund"]}  # the next free colour, not a crash
 
 
 def test_default_colours_depend_only_on_the_rows_above() -> None:

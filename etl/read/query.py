@@ -58,21 +58,22 @@ def version(db: Path) -> float:
     return os.stat(db).st_mtime_ns if db.exists() else 0.0
 
 
-def city_colours(paths: Paths | None = None) -> dict[str, str]:
+def city_colours(paths: Paths | None = None, also: Sequence[str] = ()) -> dict[str, str]:
     """Each city's fixed colour (cities.csv's `colour`, else a stable default): city → #RRGGBB.
 
     Every chart, download and deck slide colours a city with this, so a city keeps its colour
     whichever cities are chosen or added. The build has already refused invalid colours.
+    Cities in `also` that the file does not list (a database built from other data) get the
+    next free colours after the file's, rather than no colour.
     """
     text = (paths or Paths.from_env()).cities.read_text(encoding="utf-8")
-    rows = csv.DictReader(io.StringIO(text))
-    return assign_colours(
-        [
-            (row["city"].strip(), (row.get("colour") or "").strip())
-            for row in rows
-            if (row.get("city") or "").strip()
-        ]
-    )
+    listed = [
+        (row["city"].strip(), (row.get("colour") or "").strip())
+        for row in csv.DictReader(io.StringIO(text))
+        if (row.get("city") or "").strip()
+    ]
+    names = {city for city, _ in listed}
+    return assign_colours(listed + [(city, "") for city in also if city not in names])
 
 
 # Helpers every query may use, created on a connection or cursor the first time it lacks them
