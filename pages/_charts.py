@@ -8,7 +8,7 @@ shown", so no colour reads as good or bad; every chart's legend names its states
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import altair as alt
 import polars as pl
@@ -21,6 +21,7 @@ from etl.read.export import XLSX_OPTIONS, csv_text, flat_lists
 from etl.read.query import COVERAGE_STATES
 from pages._common import lang, t
 
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart  # what the pages draw
 # Okabe–Ito, in the order cities are given colours; Stockholm and Malmö get the first two.
 CITY_PALETTE = ("#E69F00", "#009E73", "#0072B2", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 STATE_COLOURS = {
@@ -30,7 +31,7 @@ STATE_COLOURS = {
     "not_found": "#E6E6E6",  # nothing matched and nobody looked: not a proven gap
 }
 # d3-format locales: Swedish groups thousands with a space and writes a decimal comma.
-FORMAT_LOCALES = {
+FORMAT_LOCALES: dict[str, dict[str, object]] = {
     "sv": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0kr"]},
     "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
 }
@@ -49,12 +50,12 @@ def state_scale() -> alt.Scale:
     )
 
 
-def localised(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def localised(chart: Chart) -> Chart:
     """Numbers in the chart in the reader's locale, in the app and in exported images."""
     return chart.properties(usermeta={"embedOptions": {"formatLocale": FORMAT_LOCALES[lang()]}})
 
 
-def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
+def show_chart(chart: Chart, data: pl.DataFrame, name: str) -> None:
     """Draw a chart with four downloads: its data (CSV, XLSX) and the chart itself (PNG, SVG).
 
     The files are made only when a button is clicked (Streamlit runs the callable then), so
@@ -66,7 +67,7 @@ def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
     locale = FORMAT_LOCALES[lang()]
     flat = data.with_columns(flat_lists(data))
     columns = st.columns(4, width=480)
-    downloads = (
+    downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (
         ("CSV", lambda: csv_text(data), "csv", "text/csv"),
         ("XLSX", lambda: _xlsx(flat), "xlsx", "application/vnd.ms-excel"),
         ("PNG", lambda: render_png(spec, locale), "png", "image/png"),

@@ -4,12 +4,14 @@ A timeline shows when the efforts happen as far as the documents say; efforts th
 cannot be placed on it and are listed beside it, so none silently disappears.
 """
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from pages._charts import city_scale, show_chart
-from pages._common import database_ready, escape, escape_list, lang, number, query, t
+from pages._common import atlas, database_ready, escape, escape_list, lang, number, t
 from pages._comparison import choose_cities
 
 ROW_HEIGHT = 24  # pixels per activity on the timeline: one line of label each
@@ -20,7 +22,7 @@ st.caption(t("activities.intro"))
 
 if database_ready():
     cities = choose_cities()
-    activities: pl.DataFrame = query("activities", tuple(cities))
+    activities: pl.DataFrame = atlas().activities(tuple(cities))
     quiet = [c for c in cities if c not in set(activities["city"])]
 
     if activities.is_empty():
@@ -30,7 +32,7 @@ if database_ready():
             st.caption(t("activities.none_from").format(cities=escape_list(quiet)))
 
         st.subheader(t("activities.timeline"))
-        years: pl.DataFrame = query("activity_years", tuple(cities))
+        years: pl.DataFrame = atlas().activity_years(tuple(cities))
         if years.is_empty():
             st.info(t("activities.no_years"))
         else:
@@ -43,12 +45,12 @@ if database_ready():
                 ),
                 color=alt.Color(
                     "city:N",
-                    scale=city_scale(query("cities")),
+                    scale=city_scale(atlas().cities()),
                     title=t("col.city"),
                     legend=alt.Legend(orient="bottom"),
                 ),
             )
-            year = {
+            year: dict[str, Any] = {
                 "title": t("activities.chart.year"),
                 "axis": alt.Axis(format="d", tickMinStep=1),
                 "scale": alt.Scale(zero=False, nice=False, padding=16),

@@ -1,6 +1,7 @@
 """Export: the tables as files for other tools, and a presentation deck in the chosen language."""
 
 import datetime
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -9,7 +10,7 @@ from etl.paths import Paths
 from etl.read.deck import ChartSlide, TableSlide, build_deck
 from etl.read.export import EXPORT_TABLES, FORMATS, export_bytes
 from pages._charts import FORMAT_LOCALES, localised
-from pages._common import database_ready, date, escape, lang, localised_columns, query, t
+from pages._common import atlas, database_ready, date, escape, lang, localised_columns, t
 from pages._comparison import (
     choose_cities,
     choose_dimension,
@@ -38,7 +39,7 @@ if database_ready():
     for column, fmt in zip(st.columns(len(FORMATS), width=560), FORMATS, strict=True):
         column.download_button(
             t(f"export.format.{fmt}"),
-            data=lambda fmt=fmt: export_bytes(db, fmt),
+            data=partial(export_bytes, db, fmt),
             file_name=f"rights-atlas.{'xlsx' if fmt == 'xlsx' else f'{fmt}.zip'}",
             mime=MIME[fmt],
             key=f"export-{fmt}",
@@ -51,15 +52,15 @@ if database_ready():
     cities = choose_cities()
     dimension = choose_dimension()
     name = dimension_name(dimension)
-    rows = query("comparison", dimension, cities)
-    documents = query("documents").filter(pl.col("city").is_in(cities))
+    rows = atlas().comparison(dimension, cities)
+    documents = atlas().documents().filter(pl.col("city").is_in(cities))
     heatmap_chart, _ = heatmap(rows, cities)
     units_chart, _ = units_plot(rows, cities)
-    eccar, _ = eccar_chart(query("eccar_benchmark", cities), cities)
-    slides = [
+    eccar, _ = eccar_chart(atlas().eccar_benchmark(cities), cities)
+    slides: list[ChartSlide | TableSlide] = [
         TableSlide(
             t("overview.headline"),
-            headline_table(query("city_summary", cities), query("covered_counts", cities)),
+            headline_table(atlas().city_summary(cities), atlas().covered_counts(cities)),
             t("overview.covered_note"),
         ),
         ChartSlide(
@@ -75,7 +76,7 @@ if database_ready():
         ChartSlide(t("page.eccar"), localised(eccar).to_json(), t("eccar.derived_note")),
         TableSlide(
             t("export.deck.gaps").format(dimension=name),
-            gap_table(query("gaps", dimension, cities)),
+            gap_table(atlas().gaps(dimension, cities)),
             t("overview.state_help.not_found"),
         ),
         TableSlide(

@@ -11,6 +11,7 @@ import streamlit as st
 
 from pages._charts import city_scale, show_chart
 from pages._common import (
+    atlas,
     database_ready,
     date,
     escape,
@@ -18,7 +19,6 @@ from pages._common import (
     highlighted,
     localised_columns,
     number,
-    query,
     t,
 )
 from pages._comparison import choose_cities, label_column
@@ -42,7 +42,7 @@ st.caption(t("responses.intro"))
 
 if database_ready():
     cities = choose_cities()
-    answered = query("consultation_responses", tuple(cities))
+    answered = atlas().consultation_responses(tuple(cities))
     policies = st.multiselect(
         t("responses.policies"),
         answered["relates_to"].unique(maintain_order=True).to_list(),
@@ -51,7 +51,7 @@ if database_ready():
         select_all=False,  # its row says "Select all" in English
         bind="query-params",
     )
-    responses: pl.DataFrame = query("consultation_responses", tuple(cities), tuple(policies))
+    responses: pl.DataFrame = atlas().consultation_responses(tuple(cities), tuple(policies))
     silent = [c for c in cities if c not in set(answered["city"])]
 
     if responses.is_empty():
@@ -89,8 +89,10 @@ if database_ready():
                     continue
                 st.markdown(escape(response["position"]))
                 source_link(response["position_id"])
-                others = query("items", doc_id=response["doc_id"], kinds=("response",)).filter(
-                    pl.col("item_id") != response["position_id"]
+                others = (
+                    atlas()
+                    .items(doc_id=response["doc_id"], kinds=("response",))
+                    .filter(pl.col("item_id") != response["position_id"])
                 )
                 if not others.is_empty():
                     with st.expander(
@@ -101,7 +103,7 @@ if database_ready():
                             source_link(statement["item_id"])
 
         st.subheader(t("responses.concerns"))
-        proposals: pl.DataFrame = query("recommendation_concepts", tuple(cities), tuple(policies))
+        proposals: pl.DataFrame = atlas().recommendation_concepts(tuple(cities), tuple(policies))
         if proposals.is_empty():
             st.info(t("responses.no_recommendations"))
         else:
@@ -126,7 +128,7 @@ if database_ready():
                         ),
                         color=alt.Color(
                             "city:N",
-                            scale=city_scale(query("cities")),
+                            scale=city_scale(atlas().cities()),
                             title=t("col.city"),
                             legend=alt.Legend(orient="bottom"),
                         ),

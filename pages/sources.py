@@ -12,6 +12,7 @@ from etl.model import DOC_KINDS, ITEM_KINDS
 from etl.paths import Paths
 from pages._common import (
     access_controls,
+    atlas,
     change_allowed,
     database_ready,
     date,
@@ -21,7 +22,6 @@ from pages._common import (
     from_url,
     localised_columns,
     number,
-    query,
     t,
     to_url,
 )
@@ -71,7 +71,7 @@ def show_upload(may_upload: bool) -> None:
             disabled=not may_upload,
         )
         left, right = st.columns(2)
-        city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
+        city = left.text_input(t("col.city"), placeholder=", ".join(atlas().cities()))
         new_city = left.checkbox(t("upload.new_city"))
         organ = right.text_input(t("col.organ"))
         doc_kind = right.selectbox(t("col.doc_kind"), DOC_KINDS, format_func=kind_label)
@@ -123,7 +123,7 @@ def show_remove_or_replace(documents: pl.DataFrame, may_change: bool) -> None:
     names = document_names(documents)
     with st.form("change"):
         doc_id = st.selectbox(
-            t("change.document"), list(names), format_func=names.get, key="change_doc"
+            t("change.document"), list(names), format_func=lambda d: names[d], key="change_doc"
         )
         action = st.radio(
             t("change.action"),
@@ -181,7 +181,7 @@ st.title(t("page.sources"))
 st.caption(t("sources.intro"))
 
 if database_ready():
-    documents: pl.DataFrame = query("documents")
+    documents: pl.DataFrame = atlas().documents()
 
     st.subheader(t("sources.documents"))
     table = documents.with_columns(
@@ -207,7 +207,9 @@ if database_ready():
 
     from_url("doc", list(documents["doc_id"]))
     names = document_names(documents)
-    doc_id = st.selectbox(t("sources.choose"), list(names), format_func=names.get, key="doc")
+    doc_id = st.selectbox(
+        t("sources.choose"), list(names), format_func=lambda d: names[d], key="doc"
+    )
     to_url("doc")
     document = documents.row(by_predicate=pl.col("doc_id") == doc_id, named=True)
     st.markdown(
@@ -217,7 +219,7 @@ if database_ready():
     if document["repaired"]:
         st.info(t("sources.repaired_note"))
 
-    items: pl.DataFrame = query("items", doc_id=doc_id)
+    items: pl.DataFrame = atlas().items(doc_id=doc_id)
     st.subheader(t("sources.items_by_kind"))
     if items.is_empty():
         st.info(t("sources.no_items"))
@@ -238,7 +240,7 @@ if database_ready():
                         st.code(item["text_raw"], language=None, wrap_lines=True)
 
     with st.expander(t("sources.full_text")):
-        raw_text, repaired_text = query("document_text", doc_id)
+        raw_text, repaired_text = atlas().document_text(doc_id)
         show_raw = st.toggle(t("sources.show_raw"), key="raw", bind="query-params")
         st.code(raw_text if show_raw else repaired_text, language=None, wrap_lines=True)
 

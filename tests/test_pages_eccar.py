@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 from comparison_pages import chart_data, chart_title, charts, open_page
 
 from etl.paths import Paths
@@ -52,3 +53,38 @@ def test_english_labels(atlas_env: Paths) -> None:
     assert chart_title(chart) == "The ten ECCAR commitments: units per city, direct and derived"
     assert set(chart_data(chart)["route"]) == {"Direct", "Derived (via crosswalk)"}
     assert "Derived units" in at.dataframe[0].value.columns
+
+
+def test_overview_coverage_and_eccar_show_the_same_cells(atlas_env: Paths) -> None:
+    """One coverage definition: the three pages agree with it, cell by cell."""
+    truth = Atlas(connect(atlas_env.db)).coverage("eccar")
+    key = ["city", "concept_id"]
+    expected = truth.select(
+        *key,
+        pl.col("state").alias("state_id"),
+        "units",
+        "derived_units",
+        pl.col("strength").alias("strength_id"),
+    ).sort(key)
+    heatmap = chart_data(charts(open_page(None, dimension="eccar"))[0])
+    dots = chart_data(charts(open_page("coverage", dimension="eccar"))[0])
+    for shown in (heatmap, dots):
+        assert shown.select(expected.columns).sort(key).equals(expected)
+    bars = chart_data(charts(open_page("eccar"))[0])
+    direct = bars.filter(route_id="direct").select(*key, "units").sort(key)
+    derived = bars.filter(route_id="derived").select(*key, "units").sort(key)
+    assert direct.equals(expected.select(*key, "units"))
+    assert derived.equals(expected.select(*key, pl.col("derived_units").alias("units")))
+    # a derived-only cell is bracketed on the heatmap and never coloured as covered
+    education = heatmap.filter(city="Stockholm", concept_id="eccar.08").row(0, named=True)
+    assert education["count"] == f"({education['derived_units']})"
+    assert education["state_id"] == "not_found"
+
+
+def test_the_table_shows_the_direct_evidence_apart_from_derived_units(atlas_env: Paths) -> None:
+    at = open_page("eccar", lang="en")
+    table = at.dataframe[0].value
+    assert {"Direct coverage", "Direct units", "Evidence (direct)", "Derived units"} <= set(
+        table.columns
+    )
+    assert "Derived only in" not in table.columns
