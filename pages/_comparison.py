@@ -15,8 +15,9 @@ import polars as pl
 import streamlit as st
 
 from etl.model import ITEM_KINDS
+from etl.read import charts, deck
 from etl.read.query import COVERAGE_STATES, DIMENSIONS
-from pages._charts import city_scale, state_scale
+from pages._charts import city_scale
 from pages._common import (
     escape,
     from_url,
@@ -29,23 +30,13 @@ from pages._common import (
     to_url,
 )
 
-LABEL_LIMIT = 380  # pixels for a concept label on an axis: the longest ECCAR titles fit
-ROW_STEP = 26  # pixels per concept row: one line of label text
-CITY_STEP = 110  # pixels per city column of a heatmap: room for "Stockholm" and a count
 BAR_WIDTH = 260  # pixels per panel of a faceted bar chart: two panels fit a laptop screen
-# Coverage states as shapes in the dot plot, where colour already says which city it is.
-STATE_SHAPES = {
-    "confirmed": "circle",
-    "suggested": "diamond",
-    "reviewed_not_covered": "cross",
-    "not_found": "square",
-}
 SAYS_DOES = ("component", "activity")  # what a city has written down vs what it does
 
 
 def label_column() -> str:
     """The concept label column in the reader's language."""
-    return "label_sv" if lang() == "sv" else "label_en"
+    return charts.label_column(lang())
 
 
 def dimension_name(dimension: str) -> str:
@@ -98,107 +89,15 @@ def explain_states() -> None:
     st.caption("  \n".join([*lines, t("overview.colour_note")]))
 
 
-def _per_concept(rows: pl.DataFrame) -> pl.DataFrame:
-    """What the coverage charts draw: concept, city, state (an id for logic and tests, a label
-    for readers) and the counts."""
-    labels = {s: t(f"state.{s}") for s in COVERAGE_STATES}
-    return rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        pl.col("state").alias("state_id"),
-        pl.col("state").replace_strict(labels, return_dtype=pl.String),
-        "units",
-        "items",
-        "sources",
-    )
-
-
-def _tooltips() -> list[alt.Tooltip]:
-    return [
-        alt.Tooltip("concept:N", title=t("overview.axis.concept")),
-        alt.Tooltip("city:N", title=t("col.city")),
-        alt.Tooltip("state:N", title=t("overview.axis.state")),
-        alt.Tooltip("units:Q", title=t("overview.units")),
-        alt.Tooltip("items:Q", title=t("overview.items")),
-        alt.Tooltip("sources:Q", title=t("overview.documents")),
-    ]
-
-
-def _units_axis() -> alt.X:
-    """Units are whole numbers: no 0.5 ticks."""
-    return alt.X("units:Q", title=t("overview.units"), axis=alt.Axis(tickMinStep=1))
-
-
 def heatmap(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.LayerChart, pl.DataFrame]:
     """City × concept cells coloured by coverage state, in the rows' order (gaps first)."""
-    dimension = rows["dimension"][0]
-    data = _per_concept(rows).with_columns(
-        count=pl.when(pl.col("units") > 0)
-        .then(pl.col("units").cast(pl.String))
-        .otherwise(pl.lit(""))
-    )
-    base = alt.Chart(data).encode(
-        x=alt.X("city:N", sort=list(cities), title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color(
-            "state:N",
-            scale=state_scale(),
-            title=t("overview.axis.state"),
-            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
-        ),
-        tooltip=_tooltips(),
-    )
-    counts = base.mark_text().encode(
-        text="count:N",
-        color=alt.condition(
-            alt.datum.state_id == "confirmed", alt.value("white"), alt.value("black")
-        ),
-    )
-    chart = (cells + counts).properties(
-        title=alt.Title(
-            t("overview.heatmap_title").format(dimension=dimension_name(dimension)),
-            subtitle=t("overview.heatmap_subtitle"),
-        ),
-        width=alt.Step(CITY_STEP),
-        height=alt.Step(ROW_STEP),
-    )
+    chart, data = charts.heatmap(rows, cities, lang())
     return chart, _download(data)
 
 
 def units_plot(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, pl.DataFrame]:
     """Units per concept, one dot per city (colour) whose shape tells the coverage state."""
-    dimension = rows["dimension"][0]
-    data = _per_concept(rows)
-    chart = (
-        alt.Chart(data)
-        .mark_point(size=110, filled=True, opacity=0.9)
-        .encode(
-            x=_units_axis(),
-            y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city")),
-            shape=alt.Shape(
-                "state:N",
-                scale=alt.Scale(
-                    domain=[t(f"state.{s}") for s in COVERAGE_STATES],
-                    range=[STATE_SHAPES[s] for s in COVERAGE_STATES],
-                ),
-                title=t("overview.axis.state"),
-                legend=alt.Legend(labelLimit=320),
-            ),
-            tooltip=_tooltips(),
-        )
-        .properties(
-            title=alt.Title(
-                t("coverage.units_title").format(dimension=dimension_name(dimension)),
-                subtitle=t("coverage.units_subtitle"),
-            ),
-            height=alt.Step(ROW_STEP),
-        )
-    )
+    chart, data = charts.units_plot(rows, cities, lang())
     return chart, _download(data)
 
 
@@ -215,7 +114,7 @@ def says_does_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=_units_axis(),
+            x=charts.units_axis(lang()),
             y=alt.Y("city:N", sort=list(cities), title=None),
             color=alt.Color("city:N", scale=city_scale(cities), legend=None),
             column=alt.Column(
@@ -234,46 +133,7 @@ def says_does_chart(
 
 def eccar_chart(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, pl.DataFrame]:
     """Units per ECCAR commitment and city: direct mappings and derived ones in two panels."""
-    routes = {r: t(f"eccar.route.{r}") for r in ("direct", "derived")}
-    data = rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        pl.col("route").alias("route_id"),
-        pl.col("route").replace_strict(routes),
-        "units",
-    )
-    chart = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=_units_axis(),
-            y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color(
-                "city:N",
-                scale=city_scale(cities),
-                title=t("col.city"),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            opacity=alt.Opacity(
-                "route:N",
-                scale=alt.Scale(domain=list(routes.values()), range=[1.0, 0.5]),
-                legend=None,
-            ),
-            column=alt.Column("route:N", sort=list(routes.values()), title=None),
-            tooltip=[
-                alt.Tooltip("concept:N", title=t("eccar.col.commitment")),
-                alt.Tooltip("city:N", title=t("col.city")),
-                alt.Tooltip("route:N", title=t("eccar.col.route")),
-                alt.Tooltip("units:Q", title=t("overview.units")),
-            ],
-        )
-        .properties(
-            title=alt.Title(t("eccar.chart_title"), subtitle=t("eccar.chart_subtitle")),
-            width=BAR_WIDTH,
-        )
-    )
+    chart, data = charts.eccar_chart(rows, cities, lang())
     return chart, _download(data)
 
 
@@ -293,36 +153,9 @@ def _download(data: pl.DataFrame) -> pl.DataFrame:
     return localised_columns(data, {c: k for c, k in names.items() if c in data.columns})
 
 
-def gap_name(gap: str, covered_in: Sequence[str]) -> str:
-    """'Only Malmö', 'None of the cities', 'All chosen cities'."""
-    if gap == "some":
-        return t("coverage.gap.some").format(cities=", ".join(covered_in))
-    return t(f"coverage.gap.{gap}")
-
-
 def gap_table(gaps: pl.DataFrame) -> pl.DataFrame:
     """The gap table as shown and exported: one row per concept, cities named in each column."""
-    return pl.DataFrame(
-        {
-            t("overview.axis.concept"): gaps[label_column()],
-            t("coverage.col.gap"): [
-                gap_name(g, c) for g, c in zip(gaps["gap"], gaps["covered_in"], strict=True)
-            ],
-            t("coverage.col.covered_in"): gaps["covered_in"].list.join(", "),
-            t("coverage.col.reviewed_not_in"): gaps["reviewed_not_in"].list.join(", "),
-            t("coverage.col.not_found_in"): gaps["not_found_in"].list.join(", "),
-        },
-        schema={
-            name: pl.String
-            for name in (
-                t("overview.axis.concept"),
-                t("coverage.col.gap"),
-                t("coverage.col.covered_in"),
-                t("coverage.col.reviewed_not_in"),
-                t("coverage.col.not_found_in"),
-            )
-        },
-    )
+    return deck.gap_table(gaps, lang())
 
 
 def pick_from_table(
@@ -386,20 +219,4 @@ def eccar_table(cells: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
 
 def headline_table(summary: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:
     """The headline figures as one table: a row per city, 'covered of all' per dimension."""
-    return pl.DataFrame(
-        {
-            t("col.city"): summary["city"],
-            t("overview.documents"): summary["documents"].map_elements(number, pl.String),
-            t("overview.items"): summary["items"].map_elements(number, pl.String),
-            t("overview.units"): summary["units"].map_elements(number, pl.String),
-        }
-        | {
-            dimension_name(d): [
-                t("overview.covered_of").format(
-                    covered=number(r["covered"]), concepts=number(r["concepts"])
-                )
-                for r in covered.filter(dimension=d).iter_rows(named=True)
-            ]
-            for d in DIMENSIONS
-        }
-    )
+    return deck.headline_table(summary, covered, lang())

@@ -27,7 +27,6 @@ import vl_convert
 from etl.read.i18n import fmt_date, fmt_number, t
 from etl.read.query import COVERAGE_STATES
 
-
 # Okabe–Ito, in the order cities are given colours; Stockholm and Malmö get the first two.
 CITY_PALETTE = ("#E69F00", "#009E73", "#0072B2", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 STATE_COLOURS = {
@@ -64,6 +63,7 @@ class Style:
     label_limit: int  # the widest axis label before it is cut with "…"
     offset_step: int  # per city within a concept row (bars and dots side by side)
     city_step: int  # per city column of a heatmap: room for "Stockholm" and a count
+    committee_step: int  # per committee column of the concerns chart: its name, wrapped
     bar_width: int  # per panel of a faceted bar chart
     point_size: int  # area of a dot
     legend_orient: str  # where legends go: under the chart on screen, beside it on a slide
@@ -77,6 +77,7 @@ SCREEN = Style(
     offset_step=20,
     label_limit=380,
     city_step=110,
+    committee_step=190,
     bar_width=260,
     point_size=110,
     legend_orient="bottom",
@@ -87,6 +88,7 @@ SLIDE = Style(
     offset_step=15,
     label_limit=560,
     city_step=150,
+    committee_step=170,
     bar_width=220,
     point_size=200,
     legend_orient="right",
@@ -159,7 +161,7 @@ def _tooltips(lang: str) -> list[alt.Tooltip]:
     ]
 
 
-def _units_axis(lang: str) -> alt.X:
+def units_axis(lang: str) -> alt.X:
     """Units are whole numbers: no 0.5 ticks."""
     return alt.X("units:Q", title=t("overview.units", lang), axis=alt.Axis(tickMinStep=1))
 
@@ -220,7 +222,7 @@ def units_plot(
         alt.Chart(data)
         .mark_point(size=style.point_size, filled=True, opacity=0.9)
         .encode(
-            x=_units_axis(lang),
+            x=units_axis(lang),
             y=_concept_axis(style),
             yOffset=alt.YOffset("city:N", sort=list(cities)),
             color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city", lang)),
@@ -242,6 +244,7 @@ def units_plot(
                 ),
                 subtitle=t("coverage.units_subtitle", lang),
             ),
+            width=style.bar_width,
             height=alt.Step(style.offset_step),
         )
     )
@@ -265,7 +268,7 @@ def eccar_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=_units_axis(lang),
+            x=units_axis(lang),
             y=_concept_axis(style),
             yOffset=alt.YOffset("city:N", sort=list(cities)),
             color=alt.Color(
@@ -320,7 +323,7 @@ def concerns_chart(
         x=alt.X(
             "committee:N",
             title=t("responses.chart.committee", lang),
-            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=style.label_limit // 2),
+            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=style.committee_step - 10),
         ),
         y=alt.Y(
             f"{concept}:N", title=None, sort=concepts, axis=alt.Axis(labelLimit=style.label_limit)
@@ -352,7 +355,7 @@ def concerns_chart(
             title=alt.TitleParams(
                 t("responses.chart.title", lang), subtitle=t("responses.chart.subtitle", lang)
             ),
-            width=alt.Step(style.label_limit // 2),
+            width=alt.Step(style.committee_step),
             height=alt.Step(style.row_step),
         )
         .configure_view(stroke=None)

@@ -402,12 +402,16 @@ def _column_widths(frame: pl.DataFrame) -> list[int]:
     narrowest = [max(len(w) for x in col for w in x.split() or [""]) for col in texts]
     widest = [min(max(len(x) for x in col), WIDEST_CELL_CHARS) for col in texts]
     need = [int(n * CHAR_WIDTH + CELL_SIDE_PADDING) for n in narrowest]
-    want = [max(int(w * CHAR_WIDTH + CELL_SIDE_PADDING), n) for w, n in zip(widest, need)]
+    want = [
+        max(int(w * CHAR_WIDTH + CELL_SIDE_PADDING), n) for w, n in zip(widest, need, strict=True)
+    ]
     usable = SLIDE_WIDTH - 2 * MARGIN
     if sum(want) <= usable:
         return [int(usable * w / sum(want)) for w in want]
     spare, extra = usable - sum(need), [w - n for w, n in zip(want, need, strict=True)]
-    return [n + int(max(spare, 0) * e / max(sum(extra), 1)) for n, e in zip(need, extra)]
+    return [
+        n + int(max(spare, 0) * e / max(sum(extra), 1)) for n, e in zip(need, extra, strict=True)
+    ]
 
 
 def _row_height(values: Sequence[object], widths: Sequence[int]) -> int:
