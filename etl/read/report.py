@@ -84,7 +84,8 @@ def eccar_report(atlas: Atlas, city: str, lang: str, built: datetime.date) -> by
         if cell["state"] == "reviewed_not_covered" and not review.is_empty():
             report.add_paragraph(
                 t("report.reviewed_not_covered", lang).format(
-                    reviewer=review["reviewer"][0], date=fmt_date(review["decided_at"][0], lang)
+                    reviewer=review["reviewer"][0],
+                    date=fmt_date(review["decided_at"][0][:10], lang),  # a timestamp: its day
                 )
             )
         evidence = atlas.concept_evidence(cell["concept_id"], [city], derived=False)
