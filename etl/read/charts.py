@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import altair as alt
 import polars as pl
@@ -66,7 +66,9 @@ class Style:
     committee_step: int  # per committee column of the concerns chart: its name, wrapped
     bar_width: int  # per panel of a faceted bar chart
     point_size: int  # area of a dot
-    legend_orient: str  # where legends go: under the chart on screen, beside it on a slide
+    legend_orient: Literal[
+        "bottom", "right"
+    ]  # where legends go: under the chart on screen, beside it on a slide
 
 
 # LABEL_LIMIT 380 px fits the longest ECCAR title at Vega's 11 px; on a slide the same titles
@@ -315,9 +317,9 @@ def concerns_chart(
     """
     concept = label_column(lang)
     if largest is None:
-        largest = max(proposals.group_by(concept, "committee").len()["len"].max() or 1, 1)
+        largest = cast(int, proposals.group_by(concept, "committee").len()["len"].max() or 1)
     # Whole numbers only in the size legend; up to LEGEND_SIZES of them, else Vega's choice.
-    sizes = list(range(1, largest + 1)) if largest <= LEGEND_SIZES else None
+    sizes: Any = list(range(1, largest + 1)) if largest <= LEGEND_SIZES else alt.Undefined
     concepts = proposals[concept].unique(maintain_order=True).to_list()
     grid = alt.Chart(proposals).encode(
         x=alt.X(
@@ -384,7 +386,7 @@ def timeline_chart(
             legend=alt.Legend(orient=style.legend_orient),
         ),
     )
-    year = {
+    year: dict[str, Any] = {
         "title": t("activities.chart.year", lang),
         "axis": alt.Axis(format="d", tickMinStep=1),
         "scale": alt.Scale(zero=False, nice=False, padding=16),

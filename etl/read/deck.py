@@ -19,7 +19,9 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
+import altair as alt
 import polars as pl
 from pptx import Presentation
 from pptx.dml.color import RGBColor
@@ -120,9 +122,9 @@ def forum_slides(
     ]
     parts = _parts(rows.get_column("concept_id").unique(maintain_order=True).to_list())
     for concepts in parts:
-        part = rows.filter(pl.col("concept_id").is_in(concepts))
-        heatmap, _ = charts.heatmap(part, cities, lang, SLIDE)
-        units, _ = charts.units_plot(part, cities, lang, SLIDE)
+        of_part = rows.filter(pl.col("concept_id").is_in(concepts))
+        heatmap, _ = charts.heatmap(of_part, cities, lang, SLIDE)
+        units, _ = charts.units_plot(of_part, cities, lang, SLIDE)
         slides.append(_chart(t("export.deck.heatmap", lang).format(dimension=name), heatmap, line))
         slides.append(_chart(t("export.deck.units", lang).format(dimension=name), units, line))
     coverage_notes = _coverage_notes(rows, lang)
@@ -134,7 +136,7 @@ def forum_slides(
         TableSlide(
             t("export.deck.gaps", lang).format(dimension=name),
             gap_table(atlas.gaps(dimension, cities), lang),
-            t("overview.state_help.not_found", lang),
+            f"{t('state.not_found', lang)}: {t('overview.state_help.not_found', lang)}",
             t("export.notes.gaps", lang),
         )
     )
@@ -149,7 +151,7 @@ def forum_slides(
     )
     proposals = atlas.recommendation_concepts(cities)
     concepts = proposals.get_column("concept_id").unique(maintain_order=True).to_list()
-    largest = proposals.group_by("concept_id", "committee").len()["len"].max() or 1
+    largest = cast(int, proposals.group_by("concept_id", "committee").len()["len"].max() or 1)
     for part in _parts(concepts):
         shown = proposals.filter(pl.col("concept_id").is_in(part))
         slides.append(
@@ -194,8 +196,8 @@ def forum_slides(
     )
 
 
-def _chart(title: str, chart: object, line: str) -> ChartSlide:
-    return ChartSlide(title, citable(chart.to_json(), line))  # type: ignore[attr-defined]
+def _chart(title: str, chart: alt.TopLevelMixin, line: str) -> ChartSlide:
+    return ChartSlide(title, citable(chart.to_json(), line))
 
 
 def _parts(keys: list[object]) -> list[list[object]]:
@@ -281,7 +283,7 @@ def gap_name(gap: str, covered_in: Sequence[str], lang: str) -> str:
 
 def gap_table(gaps: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The gap table as shown and exported: one row per concept, cities named in each column."""
-    columns = {
+    columns: dict[str, Any] = {
         "overview.axis.concept": gaps[label_column(lang)],
         "coverage.col.gap": [
             gap_name(g, c, lang) for g, c in zip(gaps["gap"], gaps["covered_in"], strict=True)
@@ -337,9 +339,9 @@ def build_deck(forum: Forum) -> bytes:
     return buffer.getvalue()
 
 
-def _place(shape: object, left: int, top: int, width: int, height: int) -> None:
+def _place(shape: Any, left: int, top: int, width: int, height: int) -> None:
     """Set all four sides: setting only some leaves the others 0 (a zero-wide title box)."""
-    shape.left, shape.top, shape.width, shape.height = (  # type: ignore[attr-defined]
+    shape.left, shape.top, shape.width, shape.height = (
         Emu(left),
         Emu(top),
         Emu(width),
@@ -347,8 +349,8 @@ def _place(shape: object, left: int, top: int, width: int, height: int) -> None:
     )
 
 
-def _text(shape: object, text: str, size: Pt, *, bold: bool = False) -> None:
-    frame = shape.text_frame  # type: ignore[attr-defined]
+def _text(shape: Any, text: str, size: Pt, *, bold: bool = False) -> None:
+    frame = shape.text_frame
     frame.word_wrap = True
     frame.text = text
     for paragraph in frame.paragraphs:
@@ -369,7 +371,10 @@ def _titled(deck: Deck, title: str, footer: str, notes: str) -> Slide:
 
 def _footer(slide: Slide, text: str) -> None:
     box = slide.shapes.add_textbox(
-        MARGIN, SLIDE_HEIGHT - FOOTER_HEIGHT - Inches(0.1), SLIDE_WIDTH - 2 * MARGIN, FOOTER_HEIGHT
+        MARGIN,
+        Emu(SLIDE_HEIGHT - FOOTER_HEIGHT - Inches(0.1)),
+        Emu(SLIDE_WIDTH - 2 * MARGIN),
+        FOOTER_HEIGHT,
     )
     _text(box, text, FOOTER_FONT)
     box.text_frame.paragraphs[0].font.color.rgb = FOOTER_COLOUR
@@ -451,7 +456,7 @@ def _table_slide(
         _row_height(row, widths) for row in frame.iter_rows()
     ]
     shape = slide.shapes.add_table(
-        len(heights), max(frame.width, 1), MARGIN, BODY_TOP, sum(widths), sum(heights)
+        len(heights), max(frame.width, 1), MARGIN, BODY_TOP, Emu(sum(widths)), Emu(sum(heights))
     )
     grid = shape.table
     for c, width in enumerate(widths):
@@ -465,14 +470,14 @@ def _table_slide(
             _cell_text(grid.cell(r, c), "" if value is None else str(value))
     if table.note:
         box = slide.shapes.add_textbox(
-            MARGIN, BODY_BOTTOM - NOTE_HEIGHT, SLIDE_WIDTH - 2 * MARGIN, NOTE_HEIGHT
+            MARGIN, Emu(BODY_BOTTOM - NOTE_HEIGHT), Emu(SLIDE_WIDTH - 2 * MARGIN), NOTE_HEIGHT
         )
         _text(box, table.note, NOTE_FONT)
 
 
-def _cell_text(cell: object, text: str) -> None:
-    cell.text = text  # type: ignore[attr-defined]
-    for paragraph in cell.text_frame.paragraphs:  # type: ignore[attr-defined]
+def _cell_text(cell: Any, text: str) -> None:
+    cell.text = text
+    for paragraph in cell.text_frame.paragraphs:
         paragraph.font.size = TABLE_FONT
         paragraph.font.name = FONT
 

@@ -15,6 +15,7 @@ import datetime
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from docx import Document
@@ -122,12 +123,12 @@ def eccar_report(atlas: Atlas, city: str, lang: str, built: datetime.date) -> by
     return buffer.getvalue()
 
 
-def _quote(report: Docx, passage: dict[str, object], place: Place | None, lang: str) -> None:
+def _quote(report: Docx, passage: dict[str, Any], place: Place | None, lang: str) -> None:
     """The passage as a quote, and under it where it comes from and whether it was reviewed."""
     report.add_paragraph(
         f"”{passage['text']}”" if lang == "sv" else f"“{passage['text']}”", style="Quote"
     )
-    parts = [str(passage["doc_title"]), str(passage["organ"]), fmt_date(passage["date"], lang)]  # type: ignore[arg-type]
+    parts = [str(passage["doc_title"]), str(passage["organ"]), fmt_date(passage["date"], lang)]
     if place is not None:
         parts.append(t("report.place", lang).format(section=place.section, n=place.n, of=place.of))
     status = "accepted" if passage["accepted"] else "auto"
@@ -136,9 +137,9 @@ def _quote(report: Docx, passage: dict[str, object], place: Place | None, lang: 
     run.font.size, run.font.color.rgb = SOURCE_FONT, SOURCE_COLOUR
 
 
-def _citation(document: dict[str, object], lang: str) -> str:
+def _citation(document: dict[str, Any], lang: str) -> str:
     """'Title. Body, 23 April 2024. Reg. no. STK-2023-138.'"""
-    dated = ", ".join(p for p in (str(document["organ"]), fmt_date(document["date"], lang)) if p)  # type: ignore[arg-type]
+    dated = ", ".join(p for p in (str(document["organ"]), fmt_date(document["date"], lang)) if p)
     parts = [str(document["title"]), dated]
     if document["dnr"]:
         parts.append(t("report.source_dnr", lang).format(dnr=document["dnr"]))
