@@ -50,14 +50,15 @@ FOOTER_FONT = Pt(12)
 FOOTER_COLOUR = RGBColor(0x55, 0x55, 0x55)  # quieter than the slide's text, still 7:1 on white
 CHART_DPI = 96 * PNG_SCALE  # image pixels per inch on the slide: one chart pixel = 1/96 inch
 FONT = "Arial"  # on every computer; LibreOffice shows it as the metric-equal Liberation Sans
-# Table layout estimates for 14 pt Arial, checked on LibreOffice's rendering of the shipped
-# corpus: a character of Swedish text (bold headers included) is at most 0.58 em wide on
-# average, a line 1.2 em high; wrapping at word ends costs up to 15 % more lines; a cell has
-# 0.1 in of margins above and below and 0.2 in beside. Rows are packed onto a slide by these
-# estimates, never by a fixed count, so long rows take a slide of their own.
-CHAR_WIDTH = TABLE_FONT * 0.58
+# Table layout estimates for 14 pt Arial, measured on LibreOffice's rendering of the shipped
+# corpus' gap and source tables: a 64-character concept label filled 5.8 in, i.e. 0.47 em per
+# character; 0.5 em leaves room for bold headers and capitals. A line is 1.2 em high, wrapping
+# at word ends costs up to 10 % more, and a cell has 0.1 in of margins above and below and
+# 0.2 in beside. Rows are packed onto a slide by these estimates, never by a fixed count.
+CHAR_WIDTH = TABLE_FONT * 0.5
+WORD_CHAR_WIDTH = TABLE_FONT * 0.65  # a single word must never break: "Stockholm" in bold
 LINE_HEIGHT = TABLE_FONT * 1.2
-WRAP_SLACK = 1.15
+WRAP_SLACK = 1.1
 CELL_PADDING = Inches(0.1)
 CELL_SIDE_PADDING = Inches(0.2)
 WIDEST_CELL_CHARS = 60  # one long title must not squeeze every other column
@@ -406,7 +407,7 @@ def _column_widths(frame: pl.DataFrame) -> list[int]:
     texts = [[name, *(str(v or "") for v in frame[name])] for name in frame.columns]
     narrowest = [max(len(w) for x in col for w in x.split() or [""]) for col in texts]
     widest = [min(max(len(x) for x in col), WIDEST_CELL_CHARS) for col in texts]
-    need = [int(n * CHAR_WIDTH + CELL_SIDE_PADDING) for n in narrowest]
+    need = [int(n * WORD_CHAR_WIDTH + CELL_SIDE_PADDING) for n in narrowest]
     want = [
         max(int(w * CHAR_WIDTH + CELL_SIDE_PADDING), n) for w, n in zip(widest, need, strict=True)
     ]
@@ -432,19 +433,24 @@ def _row_height(values: Sequence[object], widths: Sequence[int]) -> int:
 
 
 def _table_pages(frame: pl.DataFrame, has_note: bool) -> list[pl.DataFrame]:
-    """The frame cut into slides' worth of rows, by the rows' estimated heights."""
+    """The frame cut into slides' worth of rows, by the rows' estimated heights, with the
+    rows shared evenly over those slides (no slide left holding one stray row)."""
     widths = _column_widths(frame)
     room = BODY_BOTTOM - BODY_TOP - (NOTE_HEIGHT if has_note else 0)
     room -= _row_height(frame.columns, widths)
-    pages, start, used = [], 0, 0
-    for n, row in enumerate(frame.iter_rows()):
-        height = _row_height(row, widths)
-        if used + height > room and n > start:
-            pages.append(frame.slice(start, n - start))
-            start, used = n, 0
-        used += height
-    pages.append(frame.slice(start))
-    return pages
+    heights = [_row_height(row, widths) for row in frame.iter_rows()]
+
+    def cut(most_rows: int) -> list[pl.DataFrame]:
+        pages, start, used = [], 0, 0
+        for n, height in enumerate(heights):
+            if (used + height > room or n - start == most_rows) and n > start:
+                pages.append(frame.slice(start, n - start))
+                start, used = n, 0
+            used += height
+        return [*pages, frame.slice(start)]
+
+    pages = cut(len(heights))
+    return cut(math.ceil(len(heights) / len(pages))) if len(pages) > 1 else pages
 
 
 def _table_slide(

@@ -32,6 +32,8 @@ SECTIONS = (
     ("report.activities", ("activity",)),
     ("report.responses", ("response", "recommendation")),
 )
+FONT = "Arial"  # on every computer (LibreOffice: Liberation Sans); the template's Calibri is not
+STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Quote", "List Bullet")
 SOURCE_FONT = Pt(9)
 SOURCE_COLOUR = RGBColor(0x55, 0x55, 0x55)  # the citation under a quote: quieter than the quote
 
@@ -70,6 +72,8 @@ def eccar_report(atlas: Atlas, city: str, lang: str, built: datetime.date) -> by
     where = places(atlas, documents["doc_id"].to_list())
 
     report = Document()
+    for style in STYLES:
+        report.styles[style].font.name = FONT
     report.add_heading(t("report.title", lang).format(city=city), level=0)
     report.add_paragraph(
         t("report.intro", lang).format(
