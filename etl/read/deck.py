@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import altair as alt
 import polars as pl
 from pptx import Presentation
 from pptx.dml.color import RGBColor
@@ -121,18 +120,23 @@ def forum_slides(
             t("overview.covered_note", lang),
         )
     ]
-    parts = _parts(rows.get_column("concept_id").unique(maintain_order=True).to_list())
-    for concepts in parts:
-        of_part = rows.filter(pl.col("concept_id").is_in(concepts))
-        heatmap, _ = charts.heatmap(of_part, cities, lang, SLIDE)
-        units, _ = charts.units_plot(of_part, cities, lang, SLIDE)
-        slides.append(_chart(t("export.deck.heatmap", lang).format(dimension=name), heatmap, line))
-        slides.append(_chart(t("export.deck.units", lang).format(dimension=name), units, line))
-    coverage_notes = _coverage_notes(rows, lang)
-    slides = [
-        s if isinstance(s, TableSlide) else ChartSlide(s.title, s.spec, coverage_notes)
-        for s in slides
+    parts = [
+        rows.filter(pl.col("concept_id").is_in(concepts.to_list()))
+        for concepts in _parts(rows.get_column("concept_id").unique(maintain_order=True))
     ]
+    for title, draw in (
+        ("export.deck.heatmap", charts.heatmap),
+        ("export.deck.units", charts.units_plot),
+    ):
+        for part in parts:
+            chart, _ = draw(part, cities, lang, SLIDE)
+            slides.append(
+                ChartSlide(
+                    t(title, lang).format(dimension=name),
+                    citable(chart.to_json(), line),
+                    _coverage_notes(part, lang),
+                )
+            )
     slides.append(
         TableSlide(
             t("export.deck.gaps", lang).format(dimension=name),
@@ -151,10 +155,9 @@ def forum_slides(
         )
     )
     proposals = atlas.recommendation_concepts(cities)
-    concepts = proposals.get_column("concept_id").unique(maintain_order=True).to_list()
     largest = cast(int, proposals.group_by("concept_id", "committee").len()["len"].max() or 1)
-    for part in _parts(concepts):
-        shown = proposals.filter(pl.col("concept_id").is_in(part))
+    for concepts in _parts(proposals.get_column("concept_id").unique(maintain_order=True)):
+        shown = proposals.filter(pl.col("concept_id").is_in(concepts.to_list()))
         slides.append(
             ChartSlide(
                 t("export.deck.concerns", lang),
@@ -168,8 +171,8 @@ def forum_slides(
             )
         )
     years = atlas.activity_years(cities)
-    for part in _parts(years.get_column("number").unique(maintain_order=True).to_list()):
-        shown = years.filter(pl.col("number").is_in(part))
+    for numbers in _parts(years.get_column("number").unique(maintain_order=True)):
+        shown = years.filter(pl.col("number").is_in(numbers.to_list()))
         slides.append(
             ChartSlide(
                 t("export.deck.timeline", lang),
@@ -197,13 +200,10 @@ def forum_slides(
     )
 
 
-def _chart(title: str, chart: alt.TopLevelMixin, line: str) -> ChartSlide:
-    return ChartSlide(title, citable(chart.to_json(), line))
-
-
-def _parts(keys: list[object]) -> list[list[object]]:
-    """Keys in groups of CHART_ROWS (at least one group, so an empty chart still shows)."""
-    return [keys[i : i + CHART_ROWS] for i in range(0, max(len(keys), 1), CHART_ROWS)]
+def _parts(keys: pl.Series) -> list[pl.Series]:
+    """Keys in groups of CHART_ROWS: one chart slide each (none when there is nothing to draw,
+    e.g. a city without consultation responses gets no slide of shared concerns)."""
+    return [keys.slice(i, CHART_ROWS) for i in range(0, len(keys), CHART_ROWS)]
 
 
 def _coverage_notes(rows: pl.DataFrame, lang: str) -> str:
