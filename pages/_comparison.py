@@ -19,9 +19,9 @@ import polars as pl
 import streamlit as st
 
 from etl.model import ITEM_KINDS
-from etl.read import i18n
-from etl.read.query import COVERAGE_STATES, DIMENSIONS, MEASURES, STRENGTHS, city_colours
-from pages._charts import state_scale
+from etl.read import charts, deck
+from etl.read.charts import city_scale
+from etl.read.query import COVERAGE_STATES, DIMENSIONS, MEASURES, STRENGTHS
 from pages._common import (
     atlas,
     escape,
@@ -34,39 +34,12 @@ from pages._common import (
     to_url,
 )
 
-LABEL_LIMIT = 380  # pixels for a concept label on an axis: the longest ECCAR titles fit
-ROW_STEP = 26  # pixels per concept row: one line of label text
-CITY_STEP = 110  # pixels per city column of a heatmap: room for "Stockholm" and a count
-BAR_WIDTH = 260  # pixels per panel of a faceted bar chart: two panels fit a laptop screen
-# Coverage states as shapes in the dot plot, where colour already says which city it is.
-STATE_SHAPES = {
-    "confirmed": "circle",
-    "suggested": "diamond",
-    "reviewed_not_covered": "cross",
-    "not_found": "square",
-}
 SAYS_DOES = ("component", "activity")  # what a city has written down vs what it does
-# A cell whose direct coverage rests on one passage gets a dashed outline: visibly thinner than
-# coverage that recurs, whatever its colour says.
-THIN_DASH = [4, 3]
-THIN_OPACITY = 0.35  # ... and a faded dot in the dot plot, still clearly the city's colour
-DERIVED_TEXT = "#555555"  # a derived-only figure: readable on the lightest grey, yet quieter
-
-
-def in_words(frame: pl.DataFrame, column: str, name: Callable[[Any], str]) -> pl.Expr:
-    """`column` with each value replaced by `name(value)` (nulls stay null).
-
-    The names are made here, once per distinct value, not in `map_elements`: Polars may call a
-    Python function from its own threads, where the reader's language is unknown (it fell
-    back to Swedish on an English page).
-    """
-    words = {v: name(v) for v in frame[column].drop_nulls().unique().to_list()}
-    return pl.col(column).replace_strict(words, default=None, return_dtype=pl.String)
 
 
 def label_column() -> str:
     """The concept label column in the reader's language."""
-    return "label_sv" if lang() == "sv" else "label_en"
+    return charts.label_column(lang())
 
 
 def dimension_name(dimension: str) -> str:
@@ -138,17 +111,6 @@ def choose_measure() -> str:
     return str(measure)
 
 
-def measure_decimals(measure: str) -> int:
-    """Whole units, or one decimal per document (2,3 units per document)."""
-    return 0 if measure == "units" else 1
-
-
-def city_scale(cities: Sequence[str]) -> alt.Scale:
-    """Each city in its fixed colour (cities.csv), whichever cities are shown."""
-    colours = city_colours(also=cities)
-    return alt.Scale(domain=list(cities), range=[colours[c] for c in cities])
-
-
 def _kinds_and_years(rows: pl.DataFrame) -> str:
     """'2 consultation responses (2024, 2025), 1 report (undated)' for one city's corpus."""
     parts = []
@@ -201,15 +163,11 @@ def kind_absence(row: dict[str, Any]) -> str:
 
 
 def strength_name(strength: str) -> str:
-    return t(f"strength.{strength}")
+    return charts.strength_name(strength, lang())
 
 
 def basis_name(basis: str | None) -> str:
-    """How a link was made, in words; a basis this version does not know is shown as it is."""
-    if basis is None:
-        return ""
-    key = f"basis.{basis}"
-    return t(key) if key in i18n.TEXT else basis
+    return charts.basis_name(basis, lang())
 
 
 def evidence_line(cell: dict[str, Any]) -> str:
@@ -239,157 +197,19 @@ def explain_states() -> None:
     st.caption("  \n".join([*lines, t("overview.colour_note")]))
 
 
-def _per_concept(rows: pl.DataFrame, measure: str = "units") -> pl.DataFrame:
-    """What the coverage charts draw: concept, city, state and strength (ids for logic and
-    tests, labels for readers), the chosen measure as `value`, and the counts behind it."""
-    labels = {s: t(f"state.{s}") for s in COVERAGE_STATES}
-    strengths = {s: strength_name(s) for s in STRENGTHS}
-    return rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        pl.col("state").alias("state_id"),
-        pl.col("state").replace_strict(labels, return_dtype=pl.String),
-        pl.col("strength").alias("strength_id"),
-        pl.col("strength").replace_strict(strengths, return_dtype=pl.String),
-        pl.col(measure).alias("value"),
-        "units",
-        "items",
-        "sources",
-        "derived_units",
-        in_words(rows, "best_basis", basis_name).alias("basis"),
-        "derived_only",
-    )
-
-
-def _tooltips(measure: str = "units") -> list[alt.Tooltip]:
-    return [
-        alt.Tooltip("concept:N", title=t("overview.axis.concept")),
-        alt.Tooltip("city:N", title=t("col.city")),
-        alt.Tooltip("state:N", title=t("overview.axis.state")),
-        alt.Tooltip("strength:N", title=t("compare.strength")),
-        alt.Tooltip(
-            "value:Q",
-            title=t(f"compare.measure.{measure}"),
-            format=f",.{measure_decimals(measure)}f",
-        ),
-        alt.Tooltip("items:Q", title=t("overview.items")),
-        alt.Tooltip("sources:Q", title=t("overview.documents")),
-        alt.Tooltip("basis:N", title=t("compare.basis")),
-        alt.Tooltip("derived_units:Q", title=t("eccar.col.derived_units")),
-    ]
-
-
-def _units_axis(measure: str = "units", field: str = "units") -> alt.X:
-    """Units are whole numbers (no 0.5 ticks); units per document have decimals."""
-    return alt.X(
-        f"{field}:Q",
-        title=t(f"compare.measure.{measure}"),
-        axis=alt.Axis(tickMinStep=1) if measure == "units" else alt.Axis(),
-    )
-
-
-def _count_texts(data: pl.DataFrame, measure: str) -> list[str]:
-    """Each heatmap cell's text: the direct figure; for a cell reached only through the
-    crosswalk, its derived figure in brackets (shown, never counted as coverage); else empty."""
-    decimals = measure_decimals(measure)
-    derived = "derived_units" if measure == "units" else "derived_units_per_document"
-    return [
-        number(row[measure], decimals)
-        if row["units"] > 0
-        else f"({number(row[derived], decimals)})"
-        if row["derived_only"]
-        else ""
-        for row in data.iter_rows(named=True)
-    ]
-
-
 def heatmap(
     rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
 ) -> tuple[alt.LayerChart, pl.DataFrame]:
-    """City × concept cells coloured by direct coverage state, in the rows' order (gaps first).
-
-    The number is the chosen measure; a bracketed number is derived ECCAR coverage only; a
-    dashed outline marks coverage that rests on a single passage.
-    """
-    dimension = rows["dimension"][0]
-    data = _per_concept(rows, measure).with_columns(
-        count=pl.Series(_count_texts(rows, measure), dtype=pl.String)
-    )
-    base = alt.Chart(data).encode(
-        x=alt.X("city:N", sort=list(cities), title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color(
-            "state:N",
-            scale=state_scale(),
-            title=t("overview.axis.state"),
-            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
-        ),
-        tooltip=_tooltips(measure),
-    )
-    thin = (
-        base.transform_filter(alt.datum.strength_id == "single")
-        .mark_rect(filled=False, stroke="black", strokeWidth=1.5, strokeDash=THIN_DASH)
-        .encode(tooltip=_tooltips(measure))
-    )
-    counts = base.mark_text().encode(
-        text="count:N",
-        color=alt.when(alt.datum.state_id == "confirmed")
-        .then(alt.value("white"))
-        .when(alt.datum.derived_only)
-        .then(alt.value(DERIVED_TEXT))
-        .otherwise(alt.value("black")),
-    )
-    chart = (cells + thin + counts).properties(
-        title=alt.Title(
-            t("overview.heatmap_title").format(dimension=dimension_name(dimension)),
-            subtitle=t(f"overview.heatmap_subtitle.{measure}"),
-        ),
-        width=alt.Step(CITY_STEP),
-        height=alt.Step(ROW_STEP),
-    )
+    """City × concept cells coloured by direct coverage state (etl/read/charts.py)."""
+    chart, data = charts.heatmap(rows, cities, lang(), measure=measure)
     return chart, _download(data, measure)
 
 
 def units_plot(
     rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
 ) -> tuple[alt.Chart, pl.DataFrame]:
-    """The chosen measure per concept, one dot per city (its colour), the shape telling the
-    coverage state; a faded dot rests on a single passage."""
-    dimension = rows["dimension"][0]
-    data = _per_concept(rows, measure)
-    chart = (
-        alt.Chart(data)
-        .mark_point(size=110, filled=True)
-        .encode(
-            x=_units_axis(measure, "value"),
-            y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city")),
-            opacity=alt.condition(
-                alt.datum.strength_id == "single", alt.value(THIN_OPACITY), alt.value(0.9)
-            ),
-            shape=alt.Shape(
-                "state:N",
-                scale=alt.Scale(
-                    domain=[t(f"state.{s}") for s in COVERAGE_STATES],
-                    range=[STATE_SHAPES[s] for s in COVERAGE_STATES],
-                ),
-                title=t("overview.axis.state"),
-                legend=alt.Legend(labelLimit=320),
-            ),
-            tooltip=_tooltips(measure),
-        )
-        .properties(
-            title=alt.Title(
-                t(f"coverage.units_title.{measure}").format(dimension=dimension_name(dimension)),
-                subtitle=t("coverage.units_subtitle"),
-            ),
-            height=alt.Step(ROW_STEP),
-        )
-    )
+    """The chosen measure per concept, one dot per city (etl/read/charts.py)."""
+    chart, data = charts.units_plot(rows, cities, lang(), measure=measure)
     return chart, _download(data, measure)
 
 
@@ -408,7 +228,7 @@ def says_does_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=_units_axis(measure, "value"),
+            x=charts.units_axis(lang(), measure),
             y=alt.Y("city:N", sort=list(cities), title=None),
             color=alt.Color("city:N", scale=city_scale(cities), legend=None),
             column=alt.Column(
@@ -425,7 +245,10 @@ def says_does_chart(
                 ),
             ],
         )
-        .properties(title=t("coverage.says_does_title").format(concept=concept), width=BAR_WIDTH)
+        .properties(
+            title=t("coverage.says_does_title").format(concept=concept),
+            width=charts.SCREEN.bar_width,
+        )
     )
     return chart, _download(data, measure)
 
@@ -434,56 +257,7 @@ def eccar_chart(
     rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
 ) -> tuple[alt.Chart, pl.DataFrame]:
     """Units per ECCAR commitment and city: direct mappings and derived ones in two panels."""
-    routes = {r: t(f"eccar.route.{r}") for r in ("direct", "derived")}
-    strengths = {s: strength_name(s) for s in STRENGTHS}
-    data = rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        pl.col("route").alias("route_id"),
-        pl.col("route").replace_strict(routes),
-        "units",
-        "units_per_document",
-        pl.col(measure).alias("value"),
-        pl.col("strength").replace_strict(strengths, return_dtype=pl.String),
-    )
-    chart = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=_units_axis(measure, "value"),
-            y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color(
-                "city:N",
-                scale=city_scale(cities),
-                title=t("col.city"),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            opacity=alt.Opacity(
-                "route:N",
-                scale=alt.Scale(domain=list(routes.values()), range=[1.0, 0.5]),
-                legend=None,
-            ),
-            column=alt.Column("route:N", sort=list(routes.values()), title=None),
-            tooltip=[
-                alt.Tooltip("concept:N", title=t("eccar.col.commitment")),
-                alt.Tooltip("city:N", title=t("col.city")),
-                alt.Tooltip("route:N", title=t("eccar.col.route")),
-                alt.Tooltip("units:Q", title=t("overview.units")),
-                alt.Tooltip(
-                    "units_per_document:Q",
-                    title=t("compare.measure.units_per_document"),
-                    format=",.1f",
-                ),
-                alt.Tooltip("strength:N", title=t("compare.strength_direct")),
-            ],
-        )
-        .properties(
-            title=alt.Title(t("eccar.chart_title"), subtitle=t("eccar.chart_subtitle")),
-            width=BAR_WIDTH,
-        )
-    )
+    chart, data = charts.eccar_chart(rows, cities, lang(), measure=measure)
     return chart, _download(data, measure)
 
 
@@ -509,40 +283,9 @@ def _download(data: pl.DataFrame, measure: str = "units") -> pl.DataFrame:
     return localised_columns(data, {c: k for c, k in names.items() if c in data.columns})
 
 
-def gap_name(gap: str, covered_in: Sequence[str]) -> str:
-    """'Only Malmö', 'None of the cities', 'All chosen cities'."""
-    if gap == "some":
-        return t("coverage.gap.some").format(cities=", ".join(covered_in))
-    return t(f"coverage.gap.{gap}")
-
-
 def gap_table(gaps: pl.DataFrame) -> pl.DataFrame:
-    """The gap table as shown and exported: one row per concept, cities named in each column.
-
-    A city whose coverage rests on one passage is marked so; cities with derived ECCAR
-    coverage only have a column of their own, apart from coverage.
-    """
-    columns = {
-        "overview.axis.concept": gaps[label_column()].to_list(),
-        "coverage.col.gap": [
-            gap_name(g, c) for g, c in zip(gaps["gap"], gaps["covered_in"], strict=True)
-        ],
-        "coverage.col.covered_in": [
-            ", ".join(
-                t("coverage.single_city").format(city=c) if c in single else c for c in covered
-            )
-            for covered, single in zip(gaps["covered_in"], gaps["single_in"], strict=True)
-        ],
-        "coverage.col.derived_in": gaps["derived_in"].list.join(", ").to_list(),
-        "coverage.col.reviewed_not_in": gaps["reviewed_not_in"].list.join(", ").to_list(),
-        "coverage.col.not_found_in": gaps["not_found_in"].list.join(", ").to_list(),
-    }
-    if not any(columns["coverage.col.derived_in"]):
-        del columns["coverage.col.derived_in"]  # only ECCAR commitments have derived coverage
-    return pl.DataFrame(
-        {t(key): values for key, values in columns.items()},
-        schema={t(key): pl.String for key in columns},
-    )
+    """The gap table as shown and exported (etl/read/deck.py)."""
+    return deck.gap_table(gaps, lang())
 
 
 def pick_from_table(
@@ -609,38 +352,10 @@ def eccar_table(cells: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
 
 
 def covered_details(row: dict[str, Any]) -> str:
-    """'0 confirmed; 2 on a single passage; 3 more derived only' for one city × dimension row
-    of `covered_counts`: how much of the coverage is reviewed, how much is thin, and what the
-    crosswalk adds beside it."""
-    details = [t("overview.confirmed_of").format(n=number(row["confirmed"]))]
-    if row["single"]:
-        details.append(t("overview.single_of").format(n=number(row["single"])))
-    if row["derived_only"]:
-        details.append(t("overview.derived_of").format(n=number(row["derived_only"])))
-    return "; ".join(details)
-
-
-def covered_text(row: dict[str, Any]) -> str:
-    """'3 of 10 (0 confirmed; 2 on a single passage; 3 more derived only)'."""
-    covered = t("overview.covered_of").format(
-        covered=number(row["covered"]), concepts=number(row["concepts"])
-    )
-    return f"{covered} ({covered_details(row)})"
+    """'0 confirmed; 2 on a single passage; 3 more derived only' (etl/read/deck.py)."""
+    return deck.covered_details(row, lang())
 
 
 def headline_table(summary: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:
     """The headline figures as one table: a row per city, 'covered of all' per dimension."""
-    return pl.DataFrame(
-        {
-            t("col.city"): summary["city"],
-            t("overview.documents"): [number(n) for n in summary["documents"]],
-            t("overview.items"): [number(n) for n in summary["items"]],
-            t("overview.units"): [number(n) for n in summary["units"]],
-        }
-        | {
-            dimension_name(d): [
-                covered_text(r) for r in covered.filter(dimension=d).iter_rows(named=True)
-            ]
-            for d in DIMENSIONS
-        }
-    )
+    return deck.headline_table(summary, covered, lang())

@@ -7,6 +7,7 @@ The page a city's strategist opens first; ?city=… in the URL reopens it for th
 import polars as pl
 import streamlit as st
 
+from etl.read.charts import in_words
 from etl.read.query import DIMENSIONS
 from pages._common import (
     atlas,
@@ -25,7 +26,6 @@ from pages._comparison import (
     covered_details,
     dimension_name,
     explain_strength,
-    in_words,
     kind_absence,
     label_column,
     remember,

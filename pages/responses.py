@@ -5,11 +5,11 @@ concept, so the concerns several committees share (measurement, method support, 
 stand out instead of being scattered over separate documents.
 """
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from pages._charts import city_scale, show_chart
+from etl.read import charts
+from pages._charts import show_chart
 from pages._common import (
     atlas,
     database_ready,
@@ -17,6 +17,7 @@ from pages._common import (
     escape,
     escape_list,
     highlighted,
+    lang,
     localised_columns,
     number,
     t,
@@ -24,7 +25,6 @@ from pages._common import (
 from pages._comparison import choose_cities, label_column
 
 EVIDENCE_PAGE = "pages/evidence.py"
-ROW_HEIGHT = 26  # pixels per concept row: labels stay readable, the chart stays one screen
 
 
 def source_link(item_id: str) -> None:
@@ -108,47 +108,7 @@ if database_ready():
             st.info(t("responses.no_recommendations"))
         else:
             concept = label_column()
-            concepts = proposals[concept].unique(maintain_order=True).to_list()
-            grid = alt.Chart(proposals).encode(
-                x=alt.X(
-                    "committee:N",
-                    title=t("responses.chart.committee"),
-                    axis=alt.Axis(orient="top", labelAngle=0, labelLimit=220),
-                ),
-                y=alt.Y(f"{concept}:N", title=None, sort=concepts, axis=alt.Axis(labelLimit=360)),
-            )
-            chart = (
-                (
-                    grid.mark_circle(opacity=0.9).encode(
-                        size=alt.Size(
-                            "count():Q",
-                            title=t("responses.chart.count"),
-                            scale=alt.Scale(range=[80, 600], zero=False),
-                            legend=alt.Legend(format="d", orient="bottom"),
-                        ),
-                        color=alt.Color(
-                            "city:N",
-                            scale=city_scale(atlas().cities()),
-                            title=t("col.city"),
-                            legend=alt.Legend(orient="bottom"),
-                        ),
-                        tooltip=[
-                            alt.Tooltip(f"{concept}:N", title=t("responses.chart.concept")),
-                            alt.Tooltip("committee:N", title=t("responses.chart.committee")),
-                            alt.Tooltip("city:N", title=t("col.city")),
-                            alt.Tooltip("count():Q", title=t("responses.chart.count")),
-                        ],
-                    )
-                    + grid.mark_text(align="left", dx=16).encode(text="count():Q")
-                )
-                .properties(
-                    title=alt.TitleParams(
-                        t("responses.chart.title"), subtitle=t("responses.chart.subtitle")
-                    ),
-                    height=alt.Step(ROW_HEIGHT),
-                )
-                .configure_view(stroke=None)
-            )
+            chart = charts.concerns_chart(proposals, atlas().cities(), lang())
             show_chart(
                 chart,
                 proposals.select(

@@ -14,6 +14,7 @@ import pytest
 from etl.model import CITY_PALETTE
 from etl.model import city_colours as city_colours_for
 from etl.paths import Paths
+from etl.read.charts import STATE_COLOURS
 from etl.read.export import EXPORT_TABLES
 from etl.read.query import (
     COVERED_STATES,
@@ -23,7 +24,6 @@ from etl.read.query import (
     city_colours,
     connect,
 )
-from pages._charts import STATE_COLOURS
 
 CITIES = ["Malmö", "Stockholm"]
 HOSTILE = "'; DROP TABLE items; --"
