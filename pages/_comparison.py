@@ -197,19 +197,15 @@ def explain_states() -> None:
     st.caption("  \n".join([*lines, t("overview.colour_note")]))
 
 
-def heatmap(
-    rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
-) -> tuple[alt.LayerChart, pl.DataFrame]:
-    """City × concept cells coloured by direct coverage state (etl/read/charts.py)."""
-    chart, data = charts.heatmap(rows, cities, lang(), measure=measure)
-    return chart, _download(data, measure)
-
-
-def units_plot(
-    rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
-) -> tuple[alt.Chart, pl.DataFrame]:
-    """The chosen measure per concept, one dot per city (etl/read/charts.py)."""
-    chart, data = charts.units_plot(rows, cities, lang(), measure=measure)
+def drawn(
+    build: Callable[..., tuple[Any, pl.DataFrame]],
+    rows: pl.DataFrame,
+    cities: Sequence[str],
+    measure: str = "units",
+) -> tuple[Any, pl.DataFrame]:
+    """A chart from etl/read/charts.py (`charts.heatmap`, `units_plot`, `eccar_chart`) in the
+    reader's language, with the frame its download buttons offer."""
+    chart, data = build(rows, cities, lang(), measure=measure)
     return chart, _download(data, measure)
 
 
@@ -250,14 +246,6 @@ def says_does_chart(
             width=charts.SCREEN.bar_width,
         )
     )
-    return chart, _download(data, measure)
-
-
-def eccar_chart(
-    rows: pl.DataFrame, cities: Sequence[str], measure: str = "units"
-) -> tuple[alt.Chart, pl.DataFrame]:
-    """Units per ECCAR commitment and city: direct mappings and derived ones in two panels."""
-    chart, data = charts.eccar_chart(rows, cities, lang(), measure=measure)
     return chart, _download(data, measure)
 
 

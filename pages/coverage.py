@@ -3,6 +3,7 @@
 import polars as pl
 import streamlit as st
 
+from etl.read import charts
 from pages._charts import show_chart
 from pages._common import atlas, database_ready, escape, number, t, to_url
 from pages._comparison import (
@@ -10,6 +11,7 @@ from pages._comparison import (
     choose_dimension,
     choose_measure,
     corpus_note,
+    drawn,
     evidence_line,
     explain_states,
     explain_strength,
@@ -20,7 +22,6 @@ from pages._comparison import (
     remember,
     says_does_chart,
     show_passages,
-    units_plot,
 )
 
 st.title(t("page.coverage"))
@@ -36,7 +37,7 @@ if database_ready():
     if rows.is_empty():
         st.info(t("overview.no_concepts"))
         st.stop()
-    chart, data = units_plot(rows, cities, measure)
+    chart, data = drawn(charts.units_plot, rows, cities, measure)
     show_chart(chart, data, f"coverage-{dimension}")
     explain_states()
     explain_strength()

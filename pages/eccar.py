@@ -4,13 +4,14 @@ passages behind any one cell."""
 import polars as pl
 import streamlit as st
 
+from etl.read import charts
 from pages._charts import show_chart
 from pages._common import atlas, database_ready, escape, number, t, to_url
 from pages._comparison import (
     choose_cities,
     choose_measure,
     corpus_note,
-    eccar_chart,
+    drawn,
     eccar_table,
     explain_states,
     explain_strength,
@@ -28,7 +29,7 @@ if database_ready():
     measure = choose_measure()
     corpus_note(cities)
 
-    chart, data = eccar_chart(atlas().eccar_benchmark(cities), cities, measure)
+    chart, data = drawn(charts.eccar_chart, atlas().eccar_benchmark(cities), cities, measure)
     show_chart(chart, data, "eccar")
     st.caption(t("eccar.derived_note"))
 

@@ -3,6 +3,7 @@ heatmap, gaps first."""
 
 import streamlit as st
 
+from etl.read import charts
 from pages._charts import show_chart
 from pages._common import atlas, database_ready, escape, number, t
 from pages._comparison import (
@@ -12,9 +13,9 @@ from pages._comparison import (
     corpus_note,
     covered_details,
     dimension_name,
+    drawn,
     explain_states,
     explain_strength,
-    heatmap,
 )
 
 st.title(t("page.overview"))
@@ -52,7 +53,7 @@ if database_ready():
     if rows.is_empty():
         st.info(t("overview.no_concepts"))
     else:
-        chart, data = heatmap(rows, cities, measure)
+        chart, data = drawn(charts.heatmap, rows, cities, measure)
         show_chart(chart, data, f"overview-{dimension}")
         explain_states()
         explain_strength()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,10 @@ PNG_SCALE = 2  # two image pixels per chart pixel: sharp on a projector, files s
 LEGEND_SIZES = 6  # dot sizes a legend can list one by one before it gets crowded
 SOURCE_FONT = 11  # px, Vega-Lite's own subtitle size: the source line on screen images
 SLIDE_FONT = 16  # px; 16 px at 96 px per inch is 12 pt, the smallest text a room can read
+# A subtitle line at most this long: the heatmap's explanation (180 characters) on one line
+# made the slide chart 1228 px wide, wider than the slide; 90 characters at 16 px stay inside
+# the ECCAR heatmap's own width (checked by rendering the shipped corpus).
+SUBTITLE_CHARS = 90
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,11 @@ def state_scale(lang: str) -> alt.Scale:
 def label_column(lang: str) -> str:
     """The concept label column in `lang`."""
     return "label_sv" if lang == "sv" else "label_en"
+
+
+def subtitle_lines(text: str) -> list[str]:
+    """A long subtitle as lines, so the explanation never makes a chart wider than itself."""
+    return textwrap.wrap(text, SUBTITLE_CHARS, break_long_words=False)
 
 
 def _finish(chart: Any, lang: str, style: Style) -> Any:
@@ -285,7 +295,7 @@ def heatmap(
             t("overview.heatmap_title", lang).format(
                 dimension=t(f"overview.dimension.{dimension}", lang)
             ),
-            subtitle=t(f"overview.heatmap_subtitle.{measure}", lang),
+            subtitle=subtitle_lines(t(f"overview.heatmap_subtitle.{measure}", lang)),
         ),
         width=alt.Step(style.city_step),
         height=alt.Step(style.row_step),
@@ -331,7 +341,7 @@ def units_plot(
                 t(f"coverage.units_title.{measure}", lang).format(
                     dimension=t(f"overview.dimension.{dimension}", lang)
                 ),
-                subtitle=t("coverage.units_subtitle", lang),
+                subtitle=subtitle_lines(t("coverage.units_subtitle", lang)),
             ),
             width=style.bar_width,
             height=alt.Step(style.offset_step),
@@ -395,7 +405,10 @@ def eccar_chart(
             ],
         )
         .properties(
-            title=alt.Title(t("eccar.chart_title", lang), subtitle=t("eccar.chart_subtitle", lang)),
+            title=alt.Title(
+                t("eccar.chart_title", lang),
+                subtitle=subtitle_lines(t("eccar.chart_subtitle", lang)),
+            ),
             width=style.bar_width,
             height=alt.Step(style.offset_step),
         )

@@ -29,7 +29,7 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from etl.read import charts
-from etl.read.charts import PNG_SCALE, SLIDE, citable, label_column, render_png
+from etl.read.charts import PNG_SCALE, SLIDE, citable, label_column, render_png, strength_name
 from etl.read.i18n import fmt_date, fmt_number, t
 from etl.read.query import DIMENSIONS, Atlas
 
@@ -206,15 +206,25 @@ def _parts(keys: pl.Series) -> list[pl.Series]:
     return [keys.slice(i, CHART_ROWS) for i in range(0, len(keys), CHART_ROWS)]
 
 
+def coverage_note(row: dict[str, Any], lang: str) -> str:
+    """'Malmö 3 units (suggested, one passage only)' for one `Atlas.coverage` row; a cell
+    reached only through the crosswalk adds its derived units, marked as not counted."""
+    details = [t(f"state.{row['state']}", lang).lower()]
+    if row["units"]:
+        details.append(strength_name(row["strength"], lang).lower())
+    if row["derived_only"]:
+        details.append(
+            t("overview.derived_of", lang).format(n=fmt_number(row["derived_units"], lang))
+        )
+    units = f"{fmt_number(row['units'], lang)} {t('overview.units', lang).lower()}"
+    return f"{row['city']} {units} ({', '.join(details)})"
+
+
 def _coverage_notes(rows: pl.DataFrame, lang: str) -> str:
-    """'Concept: Malmö 3 units (suggested); Stockholm 0 units (nothing found)', per concept."""
+    """'Concept: Malmö 3 units (suggested, …); Stockholm 0 units (nothing found)', per concept."""
     lines = [t("overview.colour_note", lang)]
     for group in rows.partition_by("concept_id", maintain_order=True):
-        cells = "; ".join(
-            f"{r['city']} {fmt_number(r['units'], lang)} {t('overview.units', lang).lower()}"
-            f" ({t('state.' + r['state'], lang).lower()})"
-            for r in group.iter_rows(named=True)
-        )
+        cells = "; ".join(coverage_note(r, lang) for r in group.iter_rows(named=True))
         lines.append(f"{group[label_column(lang)][0]}: {cells}")
     return "\n".join(lines)
 

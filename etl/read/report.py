@@ -22,7 +22,7 @@ from docx import Document
 from docx.document import Document as Docx
 from docx.shared import Pt, RGBColor
 
-from etl.read.charts import label_column
+from etl.read.charts import label_column, strength_name
 from etl.read.i18n import fmt_date, fmt_number, t
 from etl.read.query import Atlas
 
@@ -85,6 +85,7 @@ def eccar_report(atlas: Atlas, city: str, lang: str, built: datetime.date) -> by
         if not heading.startswith(f"{number}."):
             heading = f"{number}. {heading}"
         report.add_heading(heading, level=1)
+        report.add_paragraph(direct_line(cell, lang))
         review = reviews.filter(pl.col("concept_id") == cell["concept_id"])
         if cell["state"] == "reviewed_not_covered" and not review.is_empty():
             report.add_paragraph(
@@ -125,6 +126,16 @@ def eccar_report(atlas: Atlas, city: str, lang: str, built: datetime.date) -> by
     buffer = io.BytesIO()
     report.save(buffer)
     return buffer.getvalue()
+
+
+def direct_line(cell: dict[str, Any], lang: str) -> str:
+    """'Direct coverage: suggested; number of units: 3 (one passage only).' from the city's
+    `Atlas.coverage` row: the same state, units and strength the pages and the deck show."""
+    return t("report.direct", lang).format(
+        state=t(f"state.{cell['state']}", lang).lower(),
+        units=fmt_number(cell["units"], lang),
+        strength=strength_name(cell["strength"], lang).lower(),
+    )
 
 
 def _quote(report: Docx, passage: dict[str, Any], place: Place | None, lang: str) -> None:
