@@ -3,7 +3,7 @@
 Not a page. Overview, Coverage and gaps, ECCAR benchmark, the city page and Export draw the
 same charts (the Export page puts them in a presentation), so each chart is built here once,
 from the one coverage definition (`Atlas.coverage` and the queries built on it), in the
-reader's language. Each city has one colour everywhere (`city_scale`); derived ECCAR coverage
+reader's language. Each city has one colour everywhere (`charts.city_scale`); derived ECCAR coverage
 is shown and labelled, never counted as covered; thin evidence looks thin. Each builder returns
 the chart and the frame a reader downloads beside it, with column names in the reader's
 language.

@@ -6,7 +6,8 @@ A `Style` says how large the text and rows are: `SCREEN` keeps Vega-Lite's defau
 makes every text at least `SLIDE_FONT` pixels, which is 12 pt on a slide where one chart pixel
 is shown as 1/96 inch (see etl/read/deck.py).
 
-Colours come from the Okabe–Ito palette (safe for the common colour-vision deficiencies).
+Each city has its fixed colour from data/cities.csv (`query.city_colours`, Okabe–Ito defaults,
+safe for the common colour-vision deficiencies) on every chart, download, slide and report.
 Coverage states use blues for "something was found" and greys for "nothing shown", so no
 colour reads as good or bad; every chart's legend names its states.
 """
@@ -139,9 +140,15 @@ def label_column(lang: str) -> str:
     return "label_sv" if lang == "sv" else "label_en"
 
 
-def subtitle_lines(text: str) -> list[str]:
-    """A long subtitle as lines, so the explanation never makes a chart wider than itself."""
-    return textwrap.wrap(text, SUBTITLE_CHARS, break_long_words=False)
+def titled(title: str, subtitle: str) -> alt.Title:
+    """A chart's title; a long subtitle as lines, so it never makes the chart wider."""
+    return alt.Title(
+        title, subtitle=textwrap.wrap(subtitle, SUBTITLE_CHARS, break_long_words=False)
+    )
+
+
+def _dimension(dimension: str, lang: str) -> str:
+    return t(f"overview.dimension.{dimension}", lang)
 
 
 def _finish(chart: Any, lang: str, style: Style) -> Any:
@@ -291,11 +298,9 @@ def heatmap(
         .otherwise(alt.value("black")),
     )
     chart = (cells + thin + counts).properties(
-        title=alt.Title(
-            t("overview.heatmap_title", lang).format(
-                dimension=t(f"overview.dimension.{dimension}", lang)
-            ),
-            subtitle=subtitle_lines(t(f"overview.heatmap_subtitle.{measure}", lang)),
+        title=titled(
+            t("overview.heatmap_title", lang).format(dimension=_dimension(dimension, lang)),
+            t(f"overview.heatmap_subtitle.{measure}", lang),
         ),
         width=alt.Step(style.city_step),
         height=alt.Step(style.row_step),
@@ -337,11 +342,11 @@ def units_plot(
             tooltip=_tooltips(lang, measure),
         )
         .properties(
-            title=alt.Title(
+            title=titled(
                 t(f"coverage.units_title.{measure}", lang).format(
-                    dimension=t(f"overview.dimension.{dimension}", lang)
+                    dimension=_dimension(dimension, lang)
                 ),
-                subtitle=subtitle_lines(t("coverage.units_subtitle", lang)),
+                t("coverage.units_subtitle", lang),
             ),
             width=style.bar_width,
             height=alt.Step(style.offset_step),
@@ -405,10 +410,7 @@ def eccar_chart(
             ],
         )
         .properties(
-            title=alt.Title(
-                t("eccar.chart_title", lang),
-                subtitle=subtitle_lines(t("eccar.chart_subtitle", lang)),
-            ),
+            title=titled(t("eccar.chart_title", lang), t("eccar.chart_subtitle", lang)),
             width=style.bar_width,
             height=alt.Step(style.offset_step),
         )
@@ -426,7 +428,7 @@ def concerns_chart(
 ) -> alt.LayerChart:
     """Proposals in the consultation responses per concept and committee, shared ones first.
 
-    `proposals` is `Atlas.recommendation_concepts`; `every_city` fixes the city colours;
+    `proposals` is `Atlas.recommendation_concepts`; `every_city` is the legend's cities;
     `largest` (the most proposals in one cell of the whole chart) keeps dot sizes the same
     when the chart is drawn in parts.
     """
@@ -485,7 +487,7 @@ def timeline_chart(
 ) -> alt.LayerChart:
     """Activities against the years they mention: a line from the first to the last year.
 
-    `years` is `Atlas.activity_years`; `every_city` fixes the city colours.
+    `years` is `Atlas.activity_years`; `every_city` is the legend's cities.
     """
     base = alt.Chart(years).encode(
         y=alt.Y(
