@@ -111,7 +111,8 @@ def test_reviewed_decisions_count(fresh_built: Paths) -> None:
     assert f"”{rejected_text}”" not in passages
     assert any(p.endswith("bekräftad av en granskare") for p in passages)
     seven = shown["7. Rättvis tillgång till bostäder"][""]
-    assert seven[0].startswith("En granskare har funnit att stadens dokument inte täcker")
-    assert "(Ann, " in seven[0]
+    assert seven[0] == "Direkt täckning: granskad: saknas; antal enheter: 0 (ingen passage)."
+    assert seven[1].startswith("En granskare har funnit att stadens dokument inte täcker")
+    assert "(Ann, " in seven[1]
     method = shown["Metod"][""][0]
     assert "1 kopplingar är bekräftade och 1 avvisade" in method
