@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl.model import CITY_PALETTE
+from etl.model import CITY_PALETTE, MAPPING_BASES
 from etl.model import city_colours as city_colours_for
 from etl.paths import Paths
 from etl.read.charts import STATE_COLOURS
@@ -208,7 +208,7 @@ def test_evidence_strength_follows_the_passages_and_documents(atlas: Atlas) -> N
     assert set(cells["strength"]) <= set(STRENGTHS)
     assert {"single", "several_documents"} <= set(cells["strength"])
     covered = cells.filter("covered")
-    assert covered["best_basis"].is_in(["fuzzy", "stated", "manual"]).all()
+    assert covered["best_basis"].is_in(MAPPING_BASES).all()
     assert cells.filter(items=0)["best_basis"].is_null().all()
     assert "single" in set(atlas.eccar_benchmark()["strength"])
     for row in atlas.gaps("arena").iter_rows(named=True):
@@ -218,17 +218,14 @@ def test_evidence_strength_follows_the_passages_and_documents(atlas: Atlas) -> N
         )
 
 
-def test_the_matchers_basis_is_used_where_the_mappings_record_one(
-    built_data: Paths, tmp_path: Path
-) -> None:
+def test_the_matchers_basis_is_what_the_cell_shows(built_data: Paths, tmp_path: Path) -> None:
     db = tmp_path / "with_basis.duckdb"
     shutil.copy(built_data.db, db)
     with duckdb.connect(str(db)) as con:
-        con.execute("ALTER TABLE mappings ADD COLUMN basis VARCHAR")
-        con.execute("UPDATE mappings SET basis = 'alias in text'")
+        con.execute("UPDATE mappings SET basis = 'subject'")
     with connect(db) as con:
         bases = Atlas(con).coverage().filter("covered")["best_basis"]
-    assert set(bases) == {"alias in text"}
+    assert set(bases) == {"subject"}
 
 
 def test_units_per_document_divide_by_the_city_s_documents(atlas: Atlas) -> None:
