@@ -102,9 +102,16 @@ def normalise(text: str) -> str:
 def map_items(items: Sequence[Item], taxonomy: Taxonomy) -> tuple[Mapping, ...]:
     """Best link per item × concept, with score, alias and character span in `item.text`.
 
-    Stated links replace fuzzy ones for the same item × concept.
+    The three steps the pipeline runs as its match, stated and map stages.
     """
     hits = find_hits(items, taxonomy)
+    return best_links(items, hits, stated_links(items, hits, taxonomy), taxonomy)
+
+
+def best_links(
+    items: Sequence[Item], hits: Sequence[Hit], stated: Sequence[Mapping], taxonomy: Taxonomy
+) -> tuple[Mapping, ...]:
+    """The best hit per item × concept as a fuzzy link; stated links replace fuzzy ones."""
     links: dict[tuple[str, str], Mapping] = {}
     for hit in sorted(hits, key=lambda h: (-h.score, -len(h.alias))):
         key = (hit.item_id, hit.concept_id)
@@ -118,7 +125,7 @@ def map_items(items: Sequence[Item], taxonomy: Taxonomy) -> tuple[Mapping, ...]:
                 match_start=hit.start,
                 match_end=hit.end,
             )
-    for link in stated_links(items, hits, taxonomy):
+    for link in stated:
         links[(link.item_id, link.concept_id)] = link
     order = {item.item_id: n for n, item in enumerate(items)}
     position = {c.concept_id: n for n, c in enumerate(taxonomy.concepts)}
