@@ -327,7 +327,8 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
             if name not in corpus:
                 corpus[name] = shared.value(name)
         run_stages([stage], corpus)
-        progress(_stage_summary(stage.name, corpus))
+        for line in _stage_summary(stage.name, corpus):
+            progress(line)
     seconds = time.perf_counter() - started
     progress(f"published {paths.db} in {seconds:.1f} s")
     units, outcome = corpus["units"], corpus["outcome"]
@@ -420,22 +421,20 @@ def _document_summary(n: int, total: int, outputs: dict[str, Any]) -> str:
     return f"[{n + 1}/{total}] {source.meta.source_file}{repaired}: {len(outputs['items'])} items"
 
 
-def _stage_summary(name: str, corpus: dict[str, Any]) -> str:
+def _stage_summary(name: str, corpus: dict[str, Any]) -> list[str]:
+    """The progress lines after a corpus stage (none for publish: `build` says it)."""
     if name == "dedupe":
         units = corpus["units"]
-        return f"dedupe: {len(units)} items form {len({i.unit_id for i in units})} units"
+        return [f"dedupe: {len(units)} items form {len({i.unit_id for i in units})} units"]
     if name == "overrides":
         outcome = corpus["outcome"]
-        return (
-            f"overrides: {len(corpus['decisions'])} decisions, "
-            f"{len(outcome.unapplied)} no longer apply"
-        )
+        stale = [f"warning: review decision no longer applies: {m}" for m in outcome.unapplied]
+        counts = f"{len(corpus['decisions'])} decisions, {len(outcome.unapplied)} no longer apply"
+        return [*stale, f"overrides: {counts}"]
     if name == "log":
         unmapped = sum(topic == "unmapped" for topic, _ in corpus["log"])
-        stale = [m for topic, m in corpus["log"] if topic == "stale decision"]
-        warnings = "".join(f"\nwarning: review decision no longer applies: {m}" for m in stale)
-        return f"log: {unmapped} items unmapped{warnings}"
-    return f"{name}: done"
+        return [f"log: {unmapped} items unmapped"]
+    return []
 
 
 _worker_constants: dict[str, Any] = {}
