@@ -6,20 +6,22 @@ component once, with two sources. Only components are joined, only within one ci
 policy (`relates_to`), and never two passages of the same document: a document does not describe
 its own component twice.
 
-Candidates are found by blocking, not by scoring all pairs of a group: identical texts are one
-class, joined at once; between classes only those that share a rare three-letter gram early in
-their (rarest-first) gram list are scored. The filter is exact, not a heuristic: two strings
-whose token-sorted forms score at least `SAME_UNIT_SCORE` share at least `min_shared_grams` of
-their grams (Ukkonen's q-gram lemma), so no pair that would join is ever skipped.
+Candidates are found by blocking, not by scoring every pair of a group: identical texts are one
+class, joined at once; between classes only those that pass two exact lower bounds on the edit
+distance are scored. Two texts that score `SAME_UNIT_SCORE` or more (token_sort_ratio: an Indel
+similarity of the token-sorted texts) are at most `MAX_EDIT_SHARE` of their summed lengths
+apart in edits, and each insertion or deletion changes the length by one and one character's
+count by one. So classes are sorted by length and each is compared only with the classes of
+compatible length after it, first by their character counts (numpy, a batch at a time), and
+only the pairs whose counts are close enough are scored. No pair that would join is skipped.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from etl.model import Item
@@ -30,9 +32,15 @@ from etl.parse import fold
 SAME_UNIT_SCORE = 88
 # Passages of very different length are a title and a paragraph, not the same description.
 MIN_LENGTH_RATIO = 0.6
-# Gram length of the blocking filter. With 3 the guaranteed overlap is 28 % of a text's length
-# (less 5), enough to block texts from 18 characters on; shorter ones are compared with all.
-GRAM = 3
+# Edits (insertions and deletions) per character of the two texts together that a pair scoring
+# SAME_UNIT_SCORE can differ by; a little slack absorbs the score's rounding.
+MAX_EDIT_SHARE = 1 - SAME_UNIT_SCORE / 100
+EDIT_SLACK = 1
+# Character classes counted for the count filter: letters, digits, space, anything else. Folded
+# text is mostly a-z; merging characters into classes only loosens the bound, never breaks it.
+COUNTED = "abcdefghijklmnopqrstuvwxyz0123456789 "
+# Classes compared with one batch of numpy operations: bounds the batch's memory to a few MB.
+BATCH_ROWS = 64
 
 
 def assign_units(items: Sequence[Item], policy_of: Mapping[str, str]) -> tuple[Item, ...]:
@@ -98,57 +106,42 @@ def _linking_pairs(left: Sequence[Item], right: Sequence[Item]) -> list[tuple[It
 
 
 def _candidates(texts: Sequence[str]) -> Iterable[tuple[int, int]]:
-    """Index pairs (i < j) of texts that may score `SAME_UNIT_SCORE`: prefix filtering.
-
-    Grams are ordered rarest first; two texts with at least t shared grams share one among the
-    first len - t + 1 of either. Texts too short for any guaranteed overlap pair with all.
-    """
-    grams = [_grams(text) for text in texts]
-    frequency = Counter(g for own in grams for g in own)
-    index: dict[tuple[str, int], list[int]] = {}
-    unblocked: list[int] = []
-    seen: set[tuple[int, int]] = set()
-    for i, (text, own) in enumerate(zip(texts, grams, strict=True)):
-        needed = min_shared_grams(len(text))
-        if needed <= 0:
-            unblocked.append(i)
-            continue
-        ranked = sorted(own, key=lambda g: (frequency[g], g))
-        for gram in ranked[: len(ranked) - needed + 1]:
-            index.setdefault(gram, []).append(i)
-    for holders in index.values():
-        for n, i in enumerate(holders):
-            for j in holders[n + 1 :]:
-                seen.add((i, j) if i < j else (j, i))
-    for i in unblocked:
-        for j in range(len(texts)):
-            if i != j:
-                seen.add((i, j) if i < j else (j, i))
-    return sorted(seen)
+    """Index pairs (i, j) of texts whose lengths and character counts allow them to score
+    `SAME_UNIT_SCORE`: both differences are lower bounds on the number of edits between them."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    if not order:
+        return
+    lengths = np.array([len(texts[i]) for i in order], dtype=np.int32)
+    counts = np.stack([character_counts(texts[i]) for i in order], axis=1)  # class × text
+    for first in range(0, len(order), BATCH_ROWS):
+        last = min(first + BATCH_ROWS, len(order))
+        # |a - b| ≤ share·(a + b) ⇔ b ≤ a·(1 + share)/(1 - share): the longest compatible text.
+        reach = lengths[last - 1] * (1 + MAX_EDIT_SHARE) / (1 - MAX_EDIT_SHARE) + EDIT_SLACK
+        stop = int(np.searchsorted(lengths, reach, side="right"))
+        allowed = MAX_EDIT_SHARE * (lengths[first:last, None] + lengths[None, first:stop])
+        allowed += EDIT_SLACK
+        apart = np.abs(lengths[first:last, None] - lengths[None, first:stop])
+        close = apart <= allowed
+        apart[:] = 0
+        for row in counts:  # one character class at a time keeps memory at rows × window
+            apart += np.abs(row[first:last, None] - row[None, first:stop])
+        close &= apart <= allowed
+        for r, c in zip(*np.nonzero(close), strict=True):
+            if r < c:  # row `first + r` against column `first + c`: each pair once
+                yield order[first + int(r)], order[first + int(c)]
 
 
-def _grams(text: str) -> list[tuple[str, int]]:
-    """The text's GRAM-letter grams, each repeat numbered, so the multiset becomes a set."""
-    counts: Counter[str] = Counter()
-    out = []
-    for k in range(len(text) - GRAM + 1):
-        gram = text[k : k + GRAM]
-        counts[gram] += 1
-        out.append((gram, counts[gram]))
-    return out
+def character_counts(text: str) -> np.ndarray:
+    """How often each of `COUNTED` occurs in `text`, and (last) all other characters."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    index = _COUNTED_INDEX[np.minimum(codes, len(_COUNTED_INDEX) - 1)]
+    return np.bincount(index, minlength=len(COUNTED) + 1).astype(np.int32)
 
 
-def min_shared_grams(length: int) -> int:
-    """Grams any text scoring `SAME_UNIT_SCORE` against a text of `length` characters shares.
-
-    Indel distance d bounds edit distance, each edit destroys at most GRAM grams, so a pair
-    shares at least max(len) - GRAM + 1 - GRAM·d grams, with d ≤ (1 - score)(len_a + len_b).
-    That is smallest when the partner is as long, which gives the bound below; one extra edit
-    of margin absorbs rounding in the score.
-    """
-    max_share = 1 - SAME_UNIT_SCORE / 100
-    edits = math.ceil(max_share * 2 * length) + 1
-    return length - GRAM + 1 - GRAM * edits
+# Code point → position in COUNTED; every code point past the table and every other character
+# counts as "other" (the last position).
+_COUNTED_INDEX = np.full(129, len(COUNTED), dtype=np.intp)
+_COUNTED_INDEX[[ord(c) for c in COUNTED]] = np.arange(len(COUNTED))
 
 
 def _similar_length(a: str, b: str) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingType
@@ -392,8 +393,9 @@ def _run_tasks(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Run each task's stages (in a pool when there are many); store kept outputs in batches,
     each one transaction, so a killed build keeps what it finished."""
-    if len(tasks) >= POOL_MIN_DOCUMENTS:
-        pool = ProcessPoolExecutor(initializer=_receive_constants, initargs=(constants,))
+    cores = len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
+    if len(tasks) >= POOL_MIN_DOCUMENTS and cores > 1:
+        pool = ProcessPoolExecutor(cores, initializer=_receive_constants, initargs=(constants,))
         results: Iterator[dict[str, Any]] = pool.map(
             _run_in_worker, tasks, chunksize=BATCH_DOCUMENTS
         )

@@ -12,8 +12,9 @@ import random
 import duckdb
 import pytest
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 
-from etl.dedupe import MIN_LENGTH_RATIO, SAME_UNIT_SCORE, assign_units, min_shared_grams
+from etl.dedupe import MIN_LENGTH_RATIO, SAME_UNIT_SCORE, assign_units, character_counts
 from etl.model import Item
 from etl.parse import fold
 from etl.paths import ROOT, Paths
@@ -151,6 +152,13 @@ def test_blocking_finds_the_units_all_pairs_would() -> None:
     assert len(items) - len(set(expected.values())) >= 20, "the sample must join many pairs"
 
 
-def test_a_long_text_needs_many_shared_grams_a_short_one_none() -> None:
-    assert min_shared_grams(200) > 40
-    assert min_shared_grams(10) <= 0
+def test_the_filters_are_lower_bounds_on_the_edits_between_two_texts() -> None:
+    """Length and character-count differences never exceed the Indel distance blocking uses."""
+    rng = random.Random(3)
+    words = "öka kunskapen om rasism och diskriminering i staden 2024 – mot samer".split()
+    for _ in range(500):
+        a, b = (" ".join(rng.choices(words, k=rng.randint(1, 12))) for _ in range(2))
+        a, b = fold(a), fold(b)
+        edits = Indel.distance(a, b)
+        assert abs(len(a) - len(b)) <= edits
+        assert abs(character_counts(a) - character_counts(b)).sum() <= edits
