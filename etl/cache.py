@@ -162,12 +162,15 @@ def code_digest(module_name: str) -> str:
 
 
 def _library_version(library: str) -> str:
-    """`library==version` of an imported library (its distribution may be named otherwise)."""
-    try:
-        return f"{library}=={metadata.version(library)}"
-    except metadata.PackageNotFoundError:
-        dists = metadata.packages_distributions().get(library, [])
-        return ",".join(f"{d}=={metadata.version(d)}" for d in dists) or f"{library}==?"
+    """`library==version` of an imported library, whose distribution may be named otherwise
+    ("docx" is python-docx); the full table of names is slow to read, so it comes last."""
+    for distribution in (library, f"python-{library}"):
+        try:
+            return f"{distribution}=={metadata.version(distribution)}"
+        except metadata.PackageNotFoundError:
+            continue
+    dists = metadata.packages_distributions().get(library, [])
+    return ",".join(f"{d}=={metadata.version(d)}" for d in dists) or f"{library}==?"
 
 
 def _ours(module_name: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -251,7 +251,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         "documents": pl.DataFrame(
             [
                 {
-                    **asdict(s.meta),
+                    **vars(s.meta),
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
                     "item_count": counts.get(s.meta.doc_id, 0),
@@ -268,7 +268,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         ),
         "items": pl.DataFrame(
             [
-                {**asdict(item), "years": list(item.years), "position": n}
+                {**vars(item), "years": list(item.years), "position": n}
                 for n, item in enumerate(build.items)
             ],
             schema_overrides={"years": pl.List(pl.Int32)},
@@ -344,7 +344,7 @@ def _mapping_frame(mappings: Sequence[Mapping], with_status: bool) -> pl.DataFra
         "match_start": pl.Int32,
         "match_end": pl.Int32,
     }
-    frame = pl.DataFrame([asdict(m) for m in mappings], schema=schema)
+    frame = pl.DataFrame([vars(m) for m in mappings], schema=schema)
     return frame if with_status else frame.drop("status")
 
 
