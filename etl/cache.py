@@ -37,13 +37,18 @@ class BuildCache:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / FILE_NAME
-        self.discarded = ""  # why an unusable cache file was replaced, for the build's messages
+        self.problems: list[str] = []  # what was found damaged and is rebuilt, for the log
         try:
             self.con = self._open()
         except sqlite3.DatabaseError as error:
-            self.discarded = f"the build cache was unreadable ({error}) and is rebuilt"
-            self.path.unlink(missing_ok=True)
-            self.con = self._open()
+            self.con = self._reset(error)
+
+    def _reset(self, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Replace a damaged cache file with an empty one."""
+        self.problems.append(f"the build cache was unreadable ({error}) and is rebuilt")
+        for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        return self._open()
 
     def _open(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path)
@@ -55,7 +60,7 @@ class BuildCache:
         version = con.execute("SELECT max(version) FROM format").fetchone()[0]
         if version != FORMAT_VERSION:
             if version is not None:
-                self.discarded = f"the build cache was of format {version} and is rebuilt"
+                self.problems.append(f"the build cache was of format {version} and is rebuilt")
             with con:
                 con.execute("DELETE FROM results")
                 con.execute("DELETE FROM format")
@@ -63,8 +68,16 @@ class BuildCache:
         return con
 
     def get_many(self, keys: Iterable[str]) -> dict[str, object]:
-        """The stored results among `keys`; a damaged entry is deleted and left out."""
+        """The stored results among `keys`; a damaged entry, or file, is dropped and left out."""
         wanted = list(dict.fromkeys(keys))
+        try:
+            return self._get_many(wanted)
+        except sqlite3.DatabaseError as error:
+            self.con.close()
+            self.con = self._reset(error)
+            return {}
+
+    def _get_many(self, wanted: list[str]) -> dict[str, object]:
         found: dict[str, object] = {}
         damaged: list[str] = []
         # SQLite allows 32,766 parameters per statement; chunks stay well under it.
@@ -83,7 +96,7 @@ class BuildCache:
                 except Exception:
                     damaged.append(key)
         if damaged:
-            self.discarded = f"{len(damaged)} damaged build cache entries were rebuilt"
+            self.problems.append(f"{len(damaged)} damaged build cache entries were rebuilt")
             with self.con:
                 self.con.executemany("DELETE FROM results WHERE key = ?", [[k] for k in damaged])
         return found
@@ -94,8 +107,14 @@ class BuildCache:
         for key, value in results.items():
             blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             rows.append((key, hashlib.sha256(blob).hexdigest(), blob))
-        with self.con:
-            self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        try:
+            with self.con:
+                self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        except sqlite3.DatabaseError as error:
+            self.con.close()
+            self.con = self._reset(error)
+            with self.con:
+                self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
 
     def keep_only(self, keys: Iterable[str]) -> None:
         """Drop every result not in `keys`: what no current document can ask for again."""
