@@ -266,10 +266,11 @@ class Shared:
 
     @cached_property
     def language(self) -> str:
-        """Digest of the language files (data/language/) that shape every document stage."""
+        """Digest of what shapes every document stage besides its own code: the language files
+        (data/language/) and this module, which runs the stages (batching, planning)."""
         folder = self.paths.language
         files = [p for p in folder.glob("*") if p != self.paths.domain_words and p.is_file()]
-        return files_digest(files)
+        return files_digest([*files, Path(__file__)])
 
 
 def document_stages() -> list[Stage]:
