@@ -1,4 +1,4 @@
-"""Command line: `python -m etl build | ingest | repair | lexicon | export`.
+"""Command line: `python -m etl build | ingest | repair | export`.
 
 A thin coat over the Python API: it parses arguments, calls the functions the tests also call,
 prints their messages, and turns an `InputError` into a clear message and exit status 2.
@@ -14,7 +14,7 @@ from etl.errors import InputError
 from etl.ingest import corpus_lock, ingest, recover
 from etl.model import DOC_KINDS
 from etl.paths import Paths
-from etl.pipeline import build, read_lexicon, refresh_domain_words
+from etl.pipeline import build, read_lexicon
 from etl.read.export import FORMATS, export
 from etl.repair import repair_if_needed
 
@@ -43,9 +43,6 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "repair":
             text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
             sys.stdout.write(repair_if_needed(text, read_lexicon(paths)))
-        elif args.command == "lexicon":
-            words = refresh_domain_words(paths)
-            print(f"wrote {words} words to {paths.domain_words}; the next build re-repairs")
         elif args.command == "export":
             for path in export(paths.db, args.format, Path(args.out)):
                 print(f"wrote {path}")
@@ -73,10 +70,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     repair_cmd = commands.add_parser("repair", help="print FILE (or stdin) with Swedish repaired")
     repair_cmd.add_argument("file", nargs="?")
-    commands.add_parser(
-        "lexicon",
-        help="recount the repair lexicon's domain words from the corpus's clean documents",
-    )
     export_cmd = commands.add_parser("export", help="write the tables for other tools")
     export_cmd.add_argument("--format", required=True, choices=FORMATS)
     export_cmd.add_argument("out")
