@@ -24,7 +24,7 @@ from etl.ingest import (
 )
 from etl.model import DOC_KINDS
 from etl.paths import Paths
-from etl.pipeline import build, lexicon_for, read_sources
+from etl.pipeline import build, read_lexicon
 from etl.read import i18n
 from etl.read.export import FORMATS, export
 from etl.repair import repair_if_needed
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             _report_change(replace_file(paths, args.document, Path(args.file)), "replaced")
         elif args.command == "repair":
             text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
-            sys.stdout.write(repair_if_needed(text, lexicon_for(read_sources(paths))))
+            sys.stdout.write(repair_if_needed(text, read_lexicon(paths)))
         elif args.command == "export":
             for path in export(paths.db, args.format, Path(args.out)):
                 print(f"wrote {path}")

@@ -71,7 +71,12 @@ def test_every_key_and_reference_names_declared_columns() -> None:
 # Each record the stages pass → the table it fills, the columns publish adds beside its fields,
 # and the fields that table does not store (they go to another table or nowhere).
 RECORDS = (
-    (DocumentMeta, "documents", {"sha256", "repaired", "item_count"}, set()),
+    (
+        DocumentMeta,
+        "documents",
+        {"sha256", "repaired", "item_count", "language", "coverage"},
+        set(),
+    ),
     (Item, "items", {"position"}, set()),
     (Mapping, "mappings", set(), set()),
     (Mapping, "suggestions", set(), {"status"}),
@@ -96,7 +101,7 @@ def test_every_coverage_state_has_exactly_one_condition() -> None:
 def test_the_coverage_view_gives_each_state(empty_db: duckdb.DuckDBPyConnection) -> None:
     empty_db.execute(
         "INSERT INTO documents VALUES ('d', 'Ort', 'KS', 'plan', 'T', '', '', '', 'd.txt', 'x', "
-        "false, 1);"
+        "false, 1, 'sv', 1.0);"
         "INSERT INTO concepts VALUES ('c1', 'eccar', 'a', 'a', '', '', 0), "
         "('c2', 'eccar', 'b', 'b', '', '', 1), ('c3', 'eccar', 'c', 'c', '', '', 2), "
         "('c4', 'eccar', 'd', 'd', '', '', 3);"
