@@ -40,6 +40,8 @@ typecheck: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_build.py
 	$(PY) benchmarks/bench_repair.py
+	$(PY) benchmarks/bench_queries.py
+	$(PY) benchmarks/bench_export.py
 	$(PY) benchmarks/evaluate_mapping.py
 	$(PY) benchmarks/evaluate_extraction.py
 	$(PY) benchmarks/bench_scale.py

@@ -28,6 +28,7 @@ with st.sidebar:
 # The first page is the landing page (also served at the root).
 PAGES = [
     ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+    ("pages/city.py", "page.city", ":material/location_city:", "city"),
     ("pages/coverage.py", "page.coverage", ":material/compare:", "coverage"),
     ("pages/eccar.py", "page.eccar", ":material/flag:", "eccar"),
     ("pages/responses.py", "page.responses", ":material/forum:", "responses"),

@@ -26,7 +26,9 @@ from etl.model import DOC_KINDS
 from etl.paths import Paths
 from etl.pipeline import build, read_lexicon
 from etl.read import i18n
-from etl.read.export import FORMATS, export
+from etl.read.export import DOCUMENT_FORMATS, FORMATS, export, export_document
+from etl.read.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from etl.read.query import DIMENSIONS
 from etl.repair import repair_if_needed
 
 
@@ -60,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "repair":
             text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
             sys.stdout.write(repair_if_needed(text, read_lexicon(paths)))
+        elif args.command == "export" and args.format in DOCUMENT_FORMATS:
+            cities = [c.strip() for c in args.cities.split(",") if c.strip()]
+            if args.city:
+                cities = [args.city]
+            out = export_document(
+                paths.db, args.format, Path(args.out), args.lang, cities, args.dimension
+            )
+            print(f"wrote {out}")
         elif args.command == "export":
             for path in export(paths.db, args.format, Path(args.out)):
                 print(f"wrote {path}")
@@ -138,9 +148,19 @@ def _parser() -> argparse.ArgumentParser:
     replace_cmd.add_argument("file", metavar="FILE")
     repair_cmd = commands.add_parser("repair", help="print FILE (or stdin) with Swedish repaired")
     repair_cmd.add_argument("file", nargs="?")
-    export_cmd = commands.add_parser("export", help="write the tables for other tools")
-    export_cmd.add_argument("--format", required=True, choices=FORMATS)
+    export_cmd = commands.add_parser(
+        "export", help="write the tables for other tools, the deck or an ECCAR report draft"
+    )
+    export_cmd.add_argument("--format", required=True, choices=FORMATS + DOCUMENT_FORMATS)
     export_cmd.add_argument("out")
+    export_cmd.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    export_cmd.add_argument(
+        "--cities", default="", help="pptx: the cities to compare, comma-separated (default all)"
+    )
+    export_cmd.add_argument("--city", default="", help="eccar-docx: the city the report is for")
+    export_cmd.add_argument(
+        "--dimension", choices=DIMENSIONS, default=DIMENSIONS[0], help="pptx: heatmap dimension"
+    )
     return parser
 
 

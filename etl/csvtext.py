@@ -43,8 +43,13 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def records(text: str, columns: Sequence[str], source: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {column: stripped value}) for each row, after checking the header."""
+def records(
+    text: str, columns: Sequence[str], source: str, optional: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, {column: stripped value}) for each row, after checking the header.
+
+    `optional` columns may be missing from an older file; their value is then "".
+    """
     reader = csv.reader(io.StringIO(text.removeprefix(codecs.BOM_UTF8.decode())), strict=True)
     header = [name.strip() for name in _next_row(reader, source, 1) or []]
     missing = [c for c in columns if c not in header]
@@ -73,7 +78,8 @@ def records(text: str, columns: Sequence[str], source: str) -> Iterator[tuple[in
             )
         values = dict(zip(header, row, strict=True))
         # NFC: "Malmö" typed on a Mac (o + combining diaeresis) is the same name as on Windows.
-        yield line_no, {c: unicodedata.normalize("NFC", values[c].strip()) for c in columns}
+        wanted = (*columns, *optional)
+        yield line_no, {c: unicodedata.normalize("NFC", values.get(c, "").strip()) for c in wanted}
 
 
 def _next_row(reader: Iterator[list[str]], source: str, line_no: int) -> list[str] | None:

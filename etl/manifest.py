@@ -16,7 +16,7 @@ from pathlib import Path
 
 from etl.csvtext import read_text, records
 from etl.errors import InputError
-from etl.model import DOC_KINDS, DocumentMeta
+from etl.model import DOC_KINDS, HEX_COLOUR, DocumentMeta, city_colours
 
 MANIFEST_COLUMNS = (
     "source_file",
@@ -52,11 +52,34 @@ def valid_date(value: str) -> bool:
         return False
 
 
-def read_cities(text: str) -> tuple[str, ...]:
-    """The cities the corpus may name (a city is data: add a row to cities.csv for a new one)."""
-    return tuple(
-        values["city"] for _, values in records(text, ("city",), "cities.csv") if values["city"]
-    )
+def read_cities(text: str, source: str = "cities.csv") -> tuple[str, ...]:
+    """The cities the corpus may name (a city is data: add a row to cities.csv for a new one).
+
+    Refuses, all at once, colours that are not hex or that another city already has.
+    """
+    rows = [
+        (line_no, values["city"], values["colour"])
+        for line_no, values in records(text, ("city",), source, optional=("colour",))
+        if values["city"]
+    ]
+    problems = [
+        f"{source} line {line_no} ({city}): colour {colour!r} is not a hex colour like #E69F00; "
+        "correct it or leave it empty for a default"
+        for line_no, city, colour in rows
+        if colour and not HEX_COLOUR.match(colour)
+    ]
+    owner: dict[str, str] = {}
+    colours = city_colours([(city, colour) for _, city, colour in rows])
+    for line_no, city, colour in rows:
+        if colour and colours[city] in owner:
+            problems.append(
+                f"{source} line {line_no} ({city}): colour {colour} is already "
+                f"{owner[colours[city]]}'s; choose another so the cities can be told apart"
+            )
+        owner.setdefault(colours[city], city)
+    if problems:
+        raise InputError("\n".join(problems))
+    return tuple(city for _, city, _ in rows)
 
 
 def parse_manifest(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +29,30 @@ QUALITY_ALL = "all"
 TOO_FEW_PAIRS = 10
 # The Wilson 95 % interval of each measured figure, as `quality` columns.
 QUALITY_BOUNDS: tuple[str, ...] = ("precision_low", "precision_high", "recall_low", "recall_high")
+# Colours a city gets when cities.csv gives it none: Okabe–Ito (told apart with the common
+# colour-vision deficiencies) without its blues and greys, which the coverage states use, so a
+# city never looks like a status.
+CITY_PALETTE: tuple[str, ...] = ("#E69F00", "#009E73", "#D55E00", "#CC79A7", "#F0E442", "#000000")
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def city_colours(rows: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """(city, colour or "") in cities.csv order → one colour per city, the same in every chart.
+
+    A city without a valid colour of its own gets the first palette colour that no city above it
+    uses. A new city is a new row at the end, so adding one never moves an earlier city's
+    colour (the old charts assigned colours by sorted name, which did). Only when the palette is
+    used up do colours repeat; give such cities a colour in cities.csv.
+    """
+    colours: dict[str, str] = {}
+    for city, own in rows:
+        if HEX_COLOUR.match(own):
+            colours[city] = own.upper()
+            continue
+        taken = set(colours.values())
+        free = [c for c in CITY_PALETTE if c not in taken]
+        colours[city] = free[0] if free else CITY_PALETTE[len(colours) % len(CITY_PALETTE)]
+    return colours
 
 
 @dataclass(frozen=True)

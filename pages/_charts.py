@@ -1,8 +1,9 @@
-"""Charts for every page: one colour-blind-safe palette, locale-aware numbers, and downloads.
+"""Charts on every page: drawn in the reader's language, with downloads that can be cited.
 
-Not a page. Colours come from the Okabe–Ito palette (safe for the common colour-vision
-deficiencies). Coverage states use blues for "something was found" and greys for "nothing
-shown", so no colour reads as good or bad; every chart's legend names its states.
+Not a page. The charts themselves are built in etl/read/charts.py (the deck uses the same
+builders); here they are drawn with four downloads beside them. The PNG and SVG downloads
+carry the chart's title, its legend and a source line (documents, cities, build date), so an
+image pasted into a report or a slide says where its figures come from.
 """
 
 from __future__ import annotations
@@ -11,28 +12,20 @@ import hashlib
 import io
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
 import polars as pl
 import streamlit as st
-import vl_convert
 import xlsxwriter
 
-from etl.read.deck import render_png
+from etl.paths import Paths
+from etl.read import charts
 from etl.read.export import XLSX_OPTIONS, csv_text, flat_lists
-from etl.read.query import COVERAGE_STATES
-from pages._common import lang, t
+from pages._common import atlas, lang, t
 
-# Okabe–Ito, in the order cities are given colours; Stockholm and Malmö get the first two.
-CITY_PALETTE = ("#E69F00", "#009E73", "#0072B2", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
-STATE_COLOURS = {
-    "confirmed": "#0072B2",  # a reviewer accepted it
-    "suggested": "#7FB8E0",  # the matcher found it, nobody has looked yet
-    "reviewed_not_covered": "#8C8C8C",  # a reviewer says the city has nothing here
-    "not_found": "#E6E6E6",  # nothing matched and nobody looked: not a proven gap
-}
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart  # what the pages draw
 # Altair's theme is one setting for the whole process; charts are made on many sessions'
 # threads at once, so every switch of it and every use of it holds this lock.
 _THEME_LOCK = threading.RLock()
@@ -40,47 +33,53 @@ _THEME_LOCK = threading.RLock()
 # every page in both languages is a few hundred.
 _CHECKED_SPECS: dict[bytes, None] = {}
 MAX_CHECKED_SPECS = 4096
-# d3-format locales: Swedish groups thousands with a space and writes a decimal comma.
-FORMAT_LOCALES = {
-    "sv": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0kr"]},
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
-}
 
 
-def city_scale(cities: Sequence[str]) -> alt.Scale:
-    """A fixed colour per city, in the order given (the same city keeps its colour)."""
-    return alt.Scale(domain=list(cities), range=list(CITY_PALETTE[: len(cities)]))
-
-
-def state_scale() -> alt.Scale:
-    """Coverage state labels (in the current language) → their colours."""
-    return alt.Scale(
-        domain=[t(f"state.{s}") for s in COVERAGE_STATES],
-        range=[STATE_COLOURS[s] for s in COVERAGE_STATES],
+def localised(chart: Chart) -> Chart:
+    """Numbers in the chart in the reader's locale, in the app and in exported images."""
+    return chart.properties(
+        usermeta={"embedOptions": {"formatLocale": charts.FORMAT_LOCALES[lang()]}}
     )
 
 
-def localised(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Numbers in the chart in the reader's locale, in the app and in exported images."""
-    return chart.properties(usermeta={"embedOptions": {"formatLocale": FORMAT_LOCALES[lang()]}})
+def source_line() -> str:
+    """The chart's source: the documents of the cities chosen on this page, and the build date.
+
+    The chosen cities are the page's city picker (key "cities"); pages without one show all.
+    """
+    everyone = atlas().cities()
+    chosen = [c for c in everyone if c in (st.session_state.get("cities") or everyone)]
+    documents = atlas().documents()
+    shown = documents.filter(pl.col("city").is_in(chosen)).height
+    return charts.source_line(lang(), shown, chosen, charts.built_on(Paths.from_env().db))
 
 
-def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
+def show_chart(chart: Chart, data: pl.DataFrame, name: str) -> None:
     """Draw a chart with four downloads: its data (CSV, XLSX) and the chart itself (PNG, SVG).
 
     The files are made only when a button is clicked (Streamlit runs the callable then), so
-    a normal rerun costs nothing.
+    a normal rerun costs nothing; the images get the source line under the chart.
     """
     chart = localised(chart)
     st.vega_lite_chart(screen_spec(chart), width="stretch")
-    locale = FORMAT_LOCALES[lang()]
+    source, language = source_line(), lang()
     flat = data.with_columns(flat_lists(data))
     columns = st.columns(4, width=480)
-    downloads = (
+    downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (
         ("CSV", lambda: csv_text(data), "csv", "text/csv"),
         ("XLSX", lambda: _xlsx(flat), "xlsx", "application/vnd.ms-excel"),
-        ("PNG", lambda: render_png(_export_spec(chart), locale), "png", "image/png"),
-        ("SVG", lambda: _svg(_export_spec(chart), locale), "svg", "image/svg+xml"),
+        (
+            "PNG",
+            lambda: charts.render_png(_export_spec(chart, source), language),
+            "png",
+            "image/png",
+        ),
+        (
+            "SVG",
+            lambda: charts.render_svg(_export_spec(chart, source), language),
+            "svg",
+            "image/svg+xml",
+        ),
     )
     for column, (text, make, suffix, mime) in zip(columns, downloads, strict=True):
         column.download_button(
@@ -95,7 +94,7 @@ def show_chart(chart: alt.TopLevelMixin, data: pl.DataFrame, name: str) -> None:
         )
 
 
-def screen_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def screen_spec(chart: Chart) -> dict[str, Any]:
     """The chart's Vega-Lite spec as `st.altair_chart` would draw it, checked once per spec.
 
     Checking a spec against the Vega-Lite schema is most of what a chart costs (measured: 3.0
@@ -119,10 +118,10 @@ def screen_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def _export_spec(chart: alt.TopLevelMixin) -> str:
-    """The spec for PNG and SVG files (Altair's default theme), made when a file is asked for."""
+def _export_spec(chart: Chart, source: str) -> str:
+    """The citable spec for PNG and SVG files (Altair's default theme), made when asked for."""
     with _THEME_LOCK:
-        return chart.to_json()
+        return charts.citable(chart.to_json(), source)
 
 
 def _xlsx(frame: pl.DataFrame) -> bytes:
@@ -130,8 +129,3 @@ def _xlsx(frame: pl.DataFrame) -> bytes:
     with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
         frame.write_excel(workbook)
     return buffer.getvalue()
-
-
-def _svg(spec: str, locale: dict[str, object]) -> str:
-    """Rendered offline like the PNG (`etl.read.deck.render_png`): no base URLs allowed."""
-    return vl_convert.vegalite_to_svg(spec, format_locale=locale, allowed_base_urls=[])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from etl.errors import InputError
 from etl.paths import Paths
 from etl.read import i18n
 from etl.read.access import access_problem, may_change_data, needs_login, needs_password
-from etl.read.query import Atlas, connect, version
+from etl.read.query import Atlas, connect, run, version
 
 # A fresh server runs its first sessions in Streamlit's legacy `pages/` mode (each page alone,
 # without app.py's navigation and language switch) until a session calls `st.navigation`, so a
@@ -49,15 +50,16 @@ def t(key: str) -> str:
     return i18n.t(key, lang())
 
 
-def number(value: float | int | None, decimals: int = 0) -> str:
-    return i18n.fmt_number(value, lang(), decimals)
+def number(value: float | Decimal | None, decimals: int = 0) -> str:
+    """A number in the reader's style; Polars sums of decimals arrive as Decimal."""
+    return i18n.fmt_number(float(value) if isinstance(value, Decimal) else value, lang(), decimals)
 
 
 def date(value: str | None) -> str:
     return i18n.fmt_date(value, lang())
 
 
-def label(row: dict[str, Any]) -> str:
+def label(row: Mapping[str, Any]) -> str:
     """A concept's label in the chosen language."""
     return str(row["label_sv"] if lang() == "sv" else row["label_en"])
 
@@ -100,23 +102,37 @@ def database_ready() -> bool:
     return False
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached(path: str, db_version: float, name: str, args: tuple, kwargs: tuple) -> Any:
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_frame(path: str, db_version: float, sql: str, params: dict[str, Any]) -> pl.DataFrame:
     """Run one query on a cursor of its own (thread-safe), closed at once.
 
-    An open cursor would keep the old file's data alive after a rebuild replaced it.
+    `db_version` is only part of the cache key: a rebuild changes it, so no stale result is
+    served. An open cursor would keep the old file's data alive after a rebuild replaced it.
     """
     cursor = _open(path).con.cursor()
     try:
-        return getattr(Atlas(cursor), name)(*args, **dict(kwargs))
+        return run(cursor, sql, params)
     finally:
         cursor.close()
 
 
-def query(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call `Atlas.<name>` with caching keyed on the database file's version."""
-    db = Paths.from_env().db
-    return _cached(str(db), version(db), name, args, tuple(sorted(kwargs.items())))
+class _CachedAtlas(Atlas):
+    """The published database's `Atlas`, each query's result cached until a rebuild.
+
+    Every `Atlas` query goes through `_frame`, so caching it caches them all and pages call
+    the typed methods directly. It holds no connection: each query borrows a cursor.
+    """
+
+    def __init__(self, db: Path) -> None:  # no super().__init__: there is no connection to keep
+        self.path, self.version = str(db), version(db)
+
+    def _frame(self, sql: str, **params: object) -> pl.DataFrame:
+        return _cached_frame(self.path, self.version, sql, params)
+
+
+def atlas() -> Atlas:
+    """The queries over the published database, as typed methods: `atlas().gaps(dimension)`."""
+    return _CachedAtlas(Paths.from_env().db)
 
 
 def escape(text: str | None) -> str:

@@ -1,51 +1,45 @@
 """What the comparison pages share: city and dimension pickers, their charts, passage lists.
 
-Not a page. Overview, Coverage and gaps, ECCAR benchmark and Export draw the same charts (the
-Export page puts them in a presentation), so each chart is built here once, from a query
-result, in the reader's language. Each builder returns the chart and the frame a reader
-downloads beside it, with column names in the reader's language.
+Not a page. Overview, Coverage and gaps, ECCAR benchmark, the city page and Export draw the
+same charts (the Export page puts them in a presentation), so each chart is built here once,
+from the one coverage definition (`Atlas.coverage` and the queries built on it), in the
+reader's language. Each city has one colour everywhere (`charts.city_scale`); derived ECCAR coverage
+is shown and labelled, never counted as covered; thin evidence looks thin. Each builder returns
+the chart and the frame a reader downloads beside it, with column names in the reader's
+language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from etl.model import ITEM_KINDS
-from etl.read.query import COVERAGE_STATES, DIMENSIONS
-from pages._charts import city_scale, state_scale
+from etl.read import charts, deck
+from etl.read.charts import city_scale
+from etl.read.query import COVERAGE_STATES, DIMENSIONS, MEASURES, STRENGTHS
 from pages._common import (
+    atlas,
     escape,
     from_url,
     highlighted,
     lang,
     localised_columns,
     number,
-    query,
     t,
     to_url,
 )
 
-LABEL_LIMIT = 380  # pixels for a concept label on an axis: the longest ECCAR titles fit
-ROW_STEP = 26  # pixels per concept row: one line of label text
-CITY_STEP = 110  # pixels per city column of a heatmap: room for "Stockholm" and a count
-BAR_WIDTH = 260  # pixels per panel of a faceted bar chart: two panels fit a laptop screen
-# Coverage states as shapes in the dot plot, where colour already says which city it is.
-STATE_SHAPES = {
-    "confirmed": "circle",
-    "suggested": "diamond",
-    "reviewed_not_covered": "cross",
-    "not_found": "square",
-}
 SAYS_DOES = ("component", "activity")  # what a city has written down vs what it does
 
 
 def label_column() -> str:
     """The concept label column in the reader's language."""
-    return "label_sv" if lang() == "sv" else "label_en"
+    return charts.label_column(lang())
 
 
 def dimension_name(dimension: str) -> str:
@@ -57,7 +51,7 @@ def choose_cities() -> list[str]:
 
     Stops the page with a hint when none is chosen: a comparison of nothing is empty.
     """
-    everyone: list[str] = query("cities")
+    everyone = atlas().cities()
     chosen = st.multiselect(
         t("overview.cities"),
         everyone,
@@ -98,130 +92,139 @@ def choose_dimension() -> str:
     return str(dimension)
 
 
+def choose_measure() -> str:
+    """Units as counted, or units per document the city has loaded (?measure=…).
+
+    A city with three documents is not three times as active as a city with one; per document
+    puts them on one footing, while the raw count keeps the absolute size visible.
+    """
+    remember("measure", MEASURES, MEASURES[0])
+    measure = st.segmented_control(
+        t("compare.measure"),
+        MEASURES,
+        format_func=lambda m: t(f"compare.measure.{m}"),
+        key="measure",
+        required=True,
+        help=t("compare.measure_help"),
+    )
+    to_url("measure")
+    return str(measure)
+
+
+def _kinds_and_years(rows: pl.DataFrame) -> str:
+    """'2 consultation responses (2024, 2025), 1 report (undated)' for one city's corpus."""
+    parts = []
+    for (kind,), of_kind in rows.group_by("doc_kind", maintain_order=True):
+        years = sorted(y for y in of_kind["year"].to_list() if y is not None)
+        undated = of_kind.filter(pl.col("year").is_null())["documents"].sum()
+        when = [str(y) for y in dict.fromkeys(years)]
+        if undated:
+            when.append(t("compare.undated").format(n=number(undated)))
+        parts.append(
+            t("compare.kind_count").format(
+                n=number(of_kind["documents"].sum()),
+                kind=t(f"doc_kind.{kind}"),
+                years=", ".join(when),
+            )
+        )
+    return "; ".join(parts)
+
+
+def corpus_note(cities: Sequence[str]) -> None:
+    """What each chosen city's corpus holds, beside a comparison: documents by kind and year,
+    and which kinds of passage none of its documents can give (so a zero reads right)."""
+    corpus = atlas().corpus(cities)
+    missing = atlas().kind_presence(cities).filter(pl.col("items") == 0)
+    lines = []
+    for city in cities:
+        of_city = corpus.filter(city=city)
+        count = int(of_city["documents"].sum())
+        line = t("compare.corpus_line").format(
+            city=escape(city),
+            documents=t(f"compare.documents.{'one' if count == 1 else 'many'}").format(
+                n=number(count)
+            ),
+            kinds=escape(_kinds_and_years(of_city)),
+        )
+        absent = [kind_absence(row) for row in missing.filter(city=city).iter_rows(named=True)]
+        lines.append(" ".join([line, *absent]))
+    st.caption("  \n".join([t("compare.corpus_title"), *lines]))
+
+
+def kind_absence(row: dict[str, Any]) -> str:
+    """Why a city has no passages of a kind (a `kind_presence` row): none of its documents is of
+    a kind that gives them anywhere in the corpus ("no report loaded"), or they could but do not.
+    """
+    kind = str(row["kind"])
+    yielding = [t(f"doc_kind.{k}") for k in row["yielding_kinds"]]
+    if row["kind_loaded"] or not yielding:
+        return t(f"compare.kind_absent.{kind}")
+    return t(f"compare.kind_not_loaded.{kind}").format(sources=" / ".join(yielding))
+
+
+def strength_name(strength: str) -> str:
+    return charts.strength_name(strength, lang())
+
+
+def basis_name(basis: str | None) -> str:
+    return charts.basis_name(basis, lang())
+
+
+def evidence_line(cell: dict[str, Any]) -> str:
+    """One cell's evidence in words: '3 passages in 2 documents · best score 0,92 · stated'."""
+    if not cell["items"]:
+        return strength_name("none")
+    parts = [
+        t(f"compare.evidence.{cell['strength']}").format(
+            items=number(cell["items"]), documents=number(cell["sources"])
+        ),
+        t("compare.best_score").format(score=number(cell["best_score"], 2)),
+    ]
+    if cell["best_basis"]:
+        parts.append(basis_name(cell["best_basis"]))
+    return " · ".join(parts)
+
+
+def explain_strength() -> None:
+    """The evidence-strength legend in words."""
+    lines = [f"**{strength_name(s)}**: {t(f'strength_help.{s}')}" for s in STRENGTHS[1:]]
+    st.caption("  \n".join([*lines, t("compare.thin_note")]))
+
+
 def explain_states() -> None:
     """The legend in words: what each colour means, and that none of them means good or bad."""
     lines = [f"**{t(f'state.{s}')}**: {t(f'overview.state_help.{s}')}" for s in COVERAGE_STATES]
     st.caption("  \n".join([*lines, t("overview.colour_note")]))
 
 
-def _per_concept(rows: pl.DataFrame) -> pl.DataFrame:
-    """What the coverage charts draw: concept, city, state (an id for logic and tests, a label
-    for readers) and the counts."""
-    labels = {s: t(f"state.{s}") for s in COVERAGE_STATES}
-    return rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        pl.col("state").alias("state_id"),
-        pl.col("state").replace_strict(labels, return_dtype=pl.String),
-        "units",
-        "items",
-        "sources",
-    )
-
-
-def _tooltips() -> list[alt.Tooltip]:
-    return [
-        alt.Tooltip("concept:N", title=t("overview.axis.concept")),
-        alt.Tooltip("city:N", title=t("col.city")),
-        alt.Tooltip("state:N", title=t("overview.axis.state")),
-        alt.Tooltip("units:Q", title=t("overview.units")),
-        alt.Tooltip("items:Q", title=t("overview.items")),
-        alt.Tooltip("sources:Q", title=t("overview.documents")),
-    ]
-
-
-def _units_axis() -> alt.X:
-    """Units are whole numbers: no 0.5 ticks."""
-    return alt.X("units:Q", title=t("overview.units"), axis=alt.Axis(tickMinStep=1))
-
-
-def heatmap(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.LayerChart, pl.DataFrame]:
-    """City × concept cells coloured by coverage state, in the rows' order (gaps first)."""
-    dimension = rows["dimension"][0]
-    data = _per_concept(rows).with_columns(
-        count=pl.when(pl.col("units") > 0)
-        .then(pl.col("units").cast(pl.String))
-        .otherwise(pl.lit(""))
-    )
-    base = alt.Chart(data).encode(
-        x=alt.X("city:N", sort=list(cities), title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color(
-            "state:N",
-            scale=state_scale(),
-            title=t("overview.axis.state"),
-            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
-        ),
-        tooltip=_tooltips(),
-    )
-    counts = base.mark_text().encode(
-        text="count:N",
-        color=alt.condition(
-            alt.datum.state_id == "confirmed", alt.value("white"), alt.value("black")
-        ),
-    )
-    chart = (cells + counts).properties(
-        title=alt.Title(
-            t("overview.heatmap_title").format(dimension=dimension_name(dimension)),
-            subtitle=t("overview.heatmap_subtitle"),
-        ),
-        width=alt.Step(CITY_STEP),
-        height=alt.Step(ROW_STEP),
-    )
-    return chart, _download(data)
-
-
-def units_plot(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, pl.DataFrame]:
-    """Units per concept, one dot per city (colour) whose shape tells the coverage state."""
-    dimension = rows["dimension"][0]
-    data = _per_concept(rows)
-    chart = (
-        alt.Chart(data)
-        .mark_point(size=110, filled=True, opacity=0.9)
-        .encode(
-            x=_units_axis(),
-            y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city")),
-            shape=alt.Shape(
-                "state:N",
-                scale=alt.Scale(
-                    domain=[t(f"state.{s}") for s in COVERAGE_STATES],
-                    range=[STATE_SHAPES[s] for s in COVERAGE_STATES],
-                ),
-                title=t("overview.axis.state"),
-                legend=alt.Legend(labelLimit=320),
-            ),
-            tooltip=_tooltips(),
-        )
-        .properties(
-            title=alt.Title(
-                t("coverage.units_title").format(dimension=dimension_name(dimension)),
-                subtitle=t("coverage.units_subtitle"),
-            ),
-            height=alt.Step(ROW_STEP),
-        )
-    )
-    return chart, _download(data)
+def drawn(
+    build: Callable[..., tuple[Any, pl.DataFrame]],
+    rows: pl.DataFrame,
+    cities: Sequence[str],
+    measure: str = "units",
+) -> tuple[Any, pl.DataFrame]:
+    """A chart from etl/read/charts.py (`charts.heatmap`, `units_plot`, `eccar_chart`) in the
+    reader's language, with the frame its download buttons offer."""
+    chart, data = build(rows, cities, lang(), measure=measure)
+    return chart, _download(data, measure)
 
 
 def says_does_chart(
-    rows: pl.DataFrame, cities: Sequence[str], concept: str
+    rows: pl.DataFrame, cities: Sequence[str], concept: str, measure: str = "units"
 ) -> tuple[alt.Chart, pl.DataFrame]:
     """Per city, the units it has written down (components) beside the ones it does."""
     data = rows.select(
         "city",
         pl.col("kind").replace_strict({k: t(f"coverage.kind.{k}") for k in SAYS_DOES}),
         "units",
+        "units_per_document",
+        pl.col(measure).alias("value"),
     )
     chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=_units_axis(),
+            x=charts.units_axis(lang(), measure),
             y=alt.Y("city:N", sort=list(cities), title=None),
             color=alt.Color("city:N", scale=city_scale(cities), legend=None),
             column=alt.Column(
@@ -231,60 +234,23 @@ def says_does_chart(
                 alt.Tooltip("city:N", title=t("col.city")),
                 alt.Tooltip("kind:N", title=t("col.doc_kind")),
                 alt.Tooltip("units:Q", title=t("overview.units")),
-            ],
-        )
-        .properties(title=t("coverage.says_does_title").format(concept=concept), width=BAR_WIDTH)
-    )
-    return chart, _download(data)
-
-
-def eccar_chart(rows: pl.DataFrame, cities: Sequence[str]) -> tuple[alt.Chart, pl.DataFrame]:
-    """Units per ECCAR commitment and city: direct mappings and derived ones in two panels."""
-    routes = {r: t(f"eccar.route.{r}") for r in ("direct", "derived")}
-    data = rows.select(
-        "concept_id",
-        pl.col(label_column()).alias("concept"),
-        "city",
-        pl.col("route").alias("route_id"),
-        pl.col("route").replace_strict(routes),
-        "units",
-    )
-    chart = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=_units_axis(),
-            y=alt.Y("concept:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color(
-                "city:N",
-                scale=city_scale(cities),
-                title=t("col.city"),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            opacity=alt.Opacity(
-                "route:N",
-                scale=alt.Scale(domain=list(routes.values()), range=[1.0, 0.5]),
-                legend=None,
-            ),
-            column=alt.Column("route:N", sort=list(routes.values()), title=None),
-            tooltip=[
-                alt.Tooltip("concept:N", title=t("eccar.col.commitment")),
-                alt.Tooltip("city:N", title=t("col.city")),
-                alt.Tooltip("route:N", title=t("eccar.col.route")),
-                alt.Tooltip("units:Q", title=t("overview.units")),
+                alt.Tooltip(
+                    "units_per_document:Q",
+                    title=t("compare.measure.units_per_document"),
+                    format=",.1f",
+                ),
             ],
         )
         .properties(
-            title=alt.Title(t("eccar.chart_title"), subtitle=t("eccar.chart_subtitle")),
-            width=BAR_WIDTH,
+            title=t("coverage.says_does_title").format(concept=concept),
+            width=charts.SCREEN.bar_width,
         )
     )
-    return chart, _download(data)
+    return chart, _download(data, measure)
 
 
-def _download(data: pl.DataFrame) -> pl.DataFrame:
-    """A chart's data for the CSV/XLSX buttons: readable column names, no internal ids."""
+def _download(data: pl.DataFrame, measure: str = "units") -> pl.DataFrame:
+    """A chart's data for the CSV/XLSX buttons: readable column names, ids kept beside labels."""
     names = {
         "concept_id": "overview.col.concept_id",
         "concept": "overview.axis.concept",
@@ -292,43 +258,22 @@ def _download(data: pl.DataFrame) -> pl.DataFrame:
         "kind": "col.doc_kind",
         "route": "eccar.col.route",
         "state": "overview.axis.state",
+        "strength": "compare.strength",
         "units": "overview.units",
+        "units_per_document": "compare.measure.units_per_document",
         "items": "overview.items",
         "sources": "overview.documents",
+        "basis": "compare.basis",
+        "derived_units": "eccar.col.derived_units",
     }
+    if measure != "units" and "units_per_document" not in data.columns:
+        data = data.with_columns(units_per_document=pl.col("value"))
     return localised_columns(data, {c: k for c, k in names.items() if c in data.columns})
 
 
-def gap_name(gap: str, covered_in: Sequence[str]) -> str:
-    """'Only Malmö', 'None of the cities', 'All chosen cities'."""
-    if gap == "some":
-        return t("coverage.gap.some").format(cities=", ".join(covered_in))
-    return t(f"coverage.gap.{gap}")
-
-
 def gap_table(gaps: pl.DataFrame) -> pl.DataFrame:
-    """The gap table as shown and exported: one row per concept, cities named in each column."""
-    return pl.DataFrame(
-        {
-            t("overview.axis.concept"): gaps[label_column()],
-            t("coverage.col.gap"): [
-                gap_name(g, c) for g, c in zip(gaps["gap"], gaps["covered_in"], strict=True)
-            ],
-            t("coverage.col.covered_in"): gaps["covered_in"].list.join(", "),
-            t("coverage.col.reviewed_not_in"): gaps["reviewed_not_in"].list.join(", "),
-            t("coverage.col.not_found_in"): gaps["not_found_in"].list.join(", "),
-        },
-        schema={
-            name: pl.String
-            for name in (
-                t("overview.axis.concept"),
-                t("coverage.col.gap"),
-                t("coverage.col.covered_in"),
-                t("coverage.col.reviewed_not_in"),
-                t("coverage.col.not_found_in"),
-            )
-        },
-    )
+    """The gap table as shown and exported (etl/read/deck.py)."""
+    return deck.gap_table(gaps, lang())
 
 
 def pick_from_table(
@@ -374,7 +319,8 @@ def show_passages(items: pl.DataFrame, *, via: bool = False) -> None:
 
 
 def eccar_table(cells: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
-    """One row per commitment × city: direct state and units, derived units and their route."""
+    """One row per commitment × city: direct state, units and evidence, then derived units and
+    their route, in columns of their own."""
     names = dict(zip(concepts["concept_id"], concepts[label_column()], strict=True))
     return pl.DataFrame(
         {
@@ -382,6 +328,9 @@ def eccar_table(cells: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
             t("col.city"): cells["city"],
             t("eccar.col.direct_state"): [t(f"state.{s}") for s in cells["state"]],
             t("eccar.col.direct_units"): cells["units"],
+            t("compare.strength_direct"): [strength_name(s) for s in cells["strength"]],
+            t("overview.items"): cells["items"],
+            t("overview.documents"): cells["sources"],
             t("eccar.col.derived_units"): cells["derived_units"],
             t("eccar.col.derived_from"): [
                 ", ".join(names[c] for c in (via or [])) for via in cells["derived_from"].to_list()
@@ -390,22 +339,11 @@ def eccar_table(cells: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def covered_details(row: dict[str, Any]) -> str:
+    """'0 confirmed; 2 on a single passage; 3 more derived only' (etl/read/deck.py)."""
+    return deck.covered_details(row, lang())
+
+
 def headline_table(summary: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:
     """The headline figures as one table: a row per city, 'covered of all' per dimension."""
-    return pl.DataFrame(
-        {
-            t("col.city"): summary["city"],
-            t("overview.documents"): summary["documents"].map_elements(number, pl.String),
-            t("overview.items"): summary["items"].map_elements(number, pl.String),
-            t("overview.units"): summary["units"].map_elements(number, pl.String),
-        }
-        | {
-            dimension_name(d): [
-                t("overview.covered_of").format(
-                    covered=number(r["covered"]), concepts=number(r["concepts"])
-                )
-                for r in covered.filter(dimension=d).iter_rows(named=True)
-            ]
-            for d in DIMENSIONS
-        }
-    )
+    return deck.headline_table(summary, covered, lang())

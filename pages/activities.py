@@ -4,15 +4,14 @@ A timeline shows when the efforts happen as far as the documents say; efforts th
 cannot be placed on it and are listed beside it, so none silently disappears.
 """
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from pages._charts import city_scale, show_chart
-from pages._common import database_ready, escape, escape_list, lang, number, query, t
+from etl.read import charts
+from pages._charts import show_chart
+from pages._common import atlas, database_ready, escape, escape_list, lang, number, t
 from pages._comparison import choose_cities
 
-ROW_HEIGHT = 24  # pixels per activity on the timeline: one line of label each
 EVIDENCE_URL = "evidence?item="  # relative link to the passage on the Evidence page
 
 st.title(t("page.activities"))
@@ -20,7 +19,7 @@ st.caption(t("activities.intro"))
 
 if database_ready():
     cities = choose_cities()
-    activities: pl.DataFrame = query("activities", tuple(cities))
+    activities: pl.DataFrame = atlas().activities(tuple(cities))
     quiet = [c for c in cities if c not in set(activities["city"])]
 
     if activities.is_empty():
@@ -30,47 +29,11 @@ if database_ready():
             st.caption(t("activities.none_from").format(cities=escape_list(quiet)))
 
         st.subheader(t("activities.timeline"))
-        years: pl.DataFrame = query("activity_years", tuple(cities))
+        years: pl.DataFrame = atlas().activity_years(tuple(cities))
         if years.is_empty():
             st.info(t("activities.no_years"))
         else:
-            base = alt.Chart(years).encode(
-                y=alt.Y(
-                    "label:N",
-                    title=None,
-                    sort=alt.EncodingSortField("number", op="min"),
-                    axis=alt.Axis(labelLimit=420),
-                ),
-                color=alt.Color(
-                    "city:N",
-                    scale=city_scale(query("cities")),
-                    title=t("col.city"),
-                    legend=alt.Legend(orient="bottom"),
-                ),
-            )
-            year = {
-                "title": t("activities.chart.year"),
-                "axis": alt.Axis(format="d", tickMinStep=1),
-                "scale": alt.Scale(zero=False, nice=False, padding=16),
-            }
-            span = base.mark_rule(strokeWidth=3).encode(
-                x=alt.X("min(year):Q", **year), x2="max(year):Q"
-            )
-            points = base.mark_circle(size=110, opacity=1).encode(
-                x=alt.X("year:Q", **year),
-                tooltip=[
-                    alt.Tooltip("label:N", title=t("activities.chart.activity")),
-                    alt.Tooltip("year:Q", title=t("activities.chart.year"), format="d"),
-                    alt.Tooltip("city:N", title=t("col.city")),
-                    alt.Tooltip("organ:N", title=t("activities.col.organ")),
-                ],
-            )
-            chart = (span + points).properties(
-                title=alt.TitleParams(
-                    t("activities.chart.title"), subtitle=t("activities.chart.subtitle")
-                ),
-                height=alt.Step(ROW_HEIGHT),
-            )
+            chart = charts.timeline_chart(years, atlas().cities(), lang())
             show_chart(
                 chart, years.select("number", "city", "label", "year", "organ"), "activities"
             )

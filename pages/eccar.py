@@ -4,13 +4,17 @@ passages behind any one cell."""
 import polars as pl
 import streamlit as st
 
+from etl.read import charts
 from pages._charts import show_chart
-from pages._common import database_ready, escape, number, query, t, to_url
+from pages._common import atlas, database_ready, escape, number, t, to_url
 from pages._comparison import (
     choose_cities,
-    eccar_chart,
+    choose_measure,
+    corpus_note,
+    drawn,
     eccar_table,
     explain_states,
+    explain_strength,
     label_column,
     pick_from_table,
     remember,
@@ -22,13 +26,15 @@ st.caption(t("eccar.intro"))
 
 if database_ready():
     cities = choose_cities()
+    measure = choose_measure()
+    corpus_note(cities)
 
-    chart, data = eccar_chart(query("eccar_benchmark", cities), cities)
+    chart, data = drawn(charts.eccar_chart, atlas().eccar_benchmark(cities), cities, measure)
     show_chart(chart, data, "eccar")
     st.caption(t("eccar.derived_note"))
 
     st.subheader(t("eccar.cells"))
-    cells = query("coverage", "eccar", cities)
+    cells = atlas().coverage("eccar", cities)
     labels = dict(zip(cells["concept_id"], cells[label_column()], strict=True))
     commitments = list(labels)
     remember("commitment", commitments, commitments[0])
@@ -42,21 +48,27 @@ if database_ready():
         concept_id=st.session_state["commitment"], city=st.session_state["city"]
     )
     st.caption(t("eccar.pick_hint"))
-    pick_from_table(eccar_table(cells, query("concepts")), chosen["index"][0], pick, "cells")
+    pick_from_table(eccar_table(cells, atlas().concepts()), chosen["index"][0], pick, "cells")
     explain_states()
+    explain_strength()
 
     left, right = st.columns([2, 1])
-    commitment = left.selectbox(
-        t("eccar.choose_commitment"), commitments, format_func=labels.get, key="commitment"
+    commitment = str(
+        left.selectbox(
+            t("eccar.choose_commitment"),
+            commitments,
+            format_func=lambda c: labels[c],
+            key="commitment",
+        )
     )
-    city = right.selectbox(t("col.city"), cities, key="city")
+    city = str(right.selectbox(t("col.city"), cities, key="city"))
     to_url("commitment")
     to_url("city")
 
     st.subheader(
         t("eccar.items_title").format(commitment=escape(labels[commitment]), city=escape(city))
     )
-    passages = query("concept_evidence", commitment, [city], derived=True)
+    passages = atlas().concept_evidence(commitment, [city], derived=True)
     direct_column, derived_column = st.columns(2)
     for column, route in ((direct_column, "direct"), (derived_column, "derived")):
         of_route = passages.filter(pl.col("route") == route)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from etl.model import ITEM_KINDS
 from pages._common import (
+    atlas,
     database_ready,
     document_names,
     escape,
@@ -18,7 +19,6 @@ from pages._common import (
     label,
     lang,
     number,
-    query,
     t,
     to_url,
 )
@@ -53,8 +53,8 @@ st.title(t("page.evidence"))
 st.caption(t("evidence.intro"))
 
 if database_ready():
-    documents: pl.DataFrame = query("documents")
-    concepts = {row["concept_id"]: label(row) for row in query("concepts").iter_rows(named=True)}
+    documents: pl.DataFrame = atlas().documents()
+    concepts = {row["concept_id"]: label(row) for row in atlas().concepts().iter_rows(named=True)}
 
     search = st.text_input(
         t("evidence.search"),
@@ -86,8 +86,7 @@ if database_ready():
             "concept", concepts, "evidence.concept", "evidence.all_concepts"
         )
 
-    results: pl.DataFrame = query(
-        "evidence",
+    results: pl.DataFrame = atlas().evidence(
         cities=tuple(cities),
         kinds=tuple(kinds),
         doc_id=doc_id,
@@ -167,11 +166,11 @@ if database_ready():
             st.markdown(f"**{t('evidence.passage')}**")
             st.markdown(highlighted(item["text"], item["match_start"], item["match_end"]))
             st.markdown(f"**{t('evidence.context')}**")
-            context, start, end = query("passage_in_context", item_id, CONTEXT_CHARS)
+            context, start, end = atlas().passage_in_context(item_id, CONTEXT_CHARS)
             with st.container(border=True):
                 st.markdown(highlighted(context, start, end))
 
-            links: pl.DataFrame = query("item_links", (item_id,))
+            links: pl.DataFrame = atlas().item_links((item_id,))
             st.markdown(f"**{t('evidence.links')}**")
             if links.is_empty():
                 st.caption(t("evidence.no_concept"))

@@ -1,32 +1,54 @@
-"""Export: the tables as files for other tools, and a presentation deck in the chosen language."""
+"""Export: the tables as files for other tools, a presentation deck and an ECCAR report draft.
 
-import datetime
+The deck and the report are made by etl/read/deck.py and etl/read/report.py (the command line
+makes the same files), only when their button is clicked.
+"""
 
-import polars as pl
+from functools import partial
+from pathlib import Path
+
 import streamlit as st
 
 from etl.paths import Paths
-from etl.read.deck import ChartSlide, TableSlide, build_deck
+from etl.read.charts import built_on
+from etl.read.deck import forum_deck, forum_slides
 from etl.read.export import EXPORT_TABLES, FORMATS, export_bytes
-from pages._charts import FORMAT_LOCALES, localised
-from pages._common import database_ready, date, escape, lang, localised_columns, query, t
-from pages._comparison import (
-    choose_cities,
-    choose_dimension,
-    dimension_name,
-    eccar_chart,
-    gap_table,
-    headline_table,
-    heatmap,
-    units_plot,
-)
+from etl.read.query import Atlas, connect, version
+from etl.read.report import eccar_report
+from pages._common import atlas, database_ready, escape, lang, t
+from pages._comparison import choose_cities, choose_dimension
 
 MIME = {
     "csv": "application/zip",
     "parquet": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def slide_titles(
+    db: str, db_version: float, language: str, cities: tuple[str, ...], dimension: str
+) -> list[str]:
+    """The deck's slide titles, to list its contents (nothing is rendered); `db_version`
+    renews the list after a rebuild."""
+    with connect(Path(db)) as con:
+        forum = forum_slides(Atlas(con), language, cities, dimension, built_on(Path(db)))
+    return [s.title for s in forum.slides]
+
+
+def deck(language: str, cities: list[str], dimension: str) -> bytes:
+    db = Paths.from_env().db
+    with connect(db) as con:
+        return forum_deck(Atlas(con), language, cities, dimension, built_on(db))
+
+
+def report(language: str, city: str) -> bytes:
+    db = Paths.from_env().db
+    with connect(db) as con:
+        return eccar_report(Atlas(con), city, language, built_on(db))
+
 
 st.title(t("page.export"))
 st.caption(t("export.intro"))
@@ -38,7 +60,7 @@ if database_ready():
     for column, fmt in zip(st.columns(len(FORMATS), width=560), FORMATS, strict=True):
         column.download_button(
             t(f"export.format.{fmt}"),
-            data=lambda fmt=fmt: export_bytes(db, fmt),
+            data=partial(export_bytes, db, fmt),
             file_name=f"rights-atlas.{'xlsx' if fmt == 'xlsx' else f'{fmt}.zip'}",
             mime=MIME[fmt],
             key=f"export-{fmt}",
@@ -50,61 +72,30 @@ if database_ready():
     st.caption(t("export.deck_intro"))
     cities = choose_cities()
     dimension = choose_dimension()
-    name = dimension_name(dimension)
-    rows = query("comparison", dimension, cities)
-    documents = query("documents").filter(pl.col("city").is_in(cities))
-    heatmap_chart, _ = heatmap(rows, cities)
-    units_chart, _ = units_plot(rows, cities)
-    eccar, _ = eccar_chart(query("eccar_benchmark", cities), cities)
-    slides = [
-        TableSlide(
-            t("overview.headline"),
-            headline_table(query("city_summary", cities), query("covered_counts", cities)),
-            t("overview.covered_note"),
-        ),
-        ChartSlide(
-            t("export.deck.heatmap").format(dimension=name),
-            localised(heatmap_chart).to_json(),
-            t("overview.colour_note"),
-        ),
-        ChartSlide(
-            t("export.deck.units").format(dimension=name),
-            localised(units_chart).to_json(),
-            t("overview.colour_note"),
-        ),
-        ChartSlide(t("page.eccar"), localised(eccar).to_json(), t("eccar.derived_note")),
-        TableSlide(
-            t("export.deck.gaps").format(dimension=name),
-            gap_table(query("gaps", dimension, cities)),
-            t("overview.state_help.not_found"),
-        ),
-        TableSlide(
-            t("export.deck.sources"),
-            localised_columns(
-                documents.with_columns(pl.col("date").map_elements(date, pl.String)),
-                {
-                    "city": "col.city",
-                    "organ": "col.organ",
-                    "title": "col.title",
-                    "date": "col.date",
-                    "dnr": "col.dnr",
-                },
-            ),
-        ),
-    ]
-    contents = [t("export.deck.title_slide"), *(s.title for s in slides)]
+    language = lang()
+    titles = slide_titles(str(db), version(db), language, tuple(cities), dimension)
+    contents = [t("export.deck.title_slide"), *titles]
     st.markdown("\n".join(f"{n}. {escape(name)}" for n, name in enumerate(contents, start=1)))
-    title = t("export.deck.title").format(cities=", ".join(cities))
-    subtitle = t("export.deck.subtitle").format(today=date(datetime.date.today().isoformat()))
-    locale = FORMAT_LOCALES[lang()]
-    continued = t("export.deck.continued")
     st.download_button(
         t("export.deck_button"),
-        data=lambda: build_deck(title, subtitle, slides, format_locale=locale, continued=continued),
-        file_name=f"rights-atlas-{lang()}.pptx",
+        data=lambda: deck(language, cities, dimension),
+        file_name=f"rights-atlas-{language}.pptx",
         mime=MIME["pptx"],
         key="deck",
         on_click="ignore",
         icon=":material/slideshow:",
         type="primary",
+    )
+
+    st.subheader(t("export.report"))
+    st.caption(t("export.report_intro"))
+    city = st.selectbox(t("export.report_city"), atlas().cities(), key="report_city")
+    st.download_button(
+        t("export.report_button"),
+        data=lambda: report(language, city),
+        file_name=f"eccar-{city}-{language}.docx",
+        mime=MIME["docx"],
+        key="report",
+        on_click="ignore",
+        icon=":material/description:",
     )

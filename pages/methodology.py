@@ -13,7 +13,7 @@ import streamlit as st
 from etl.model import MAPPING_BASES, QUALITY_ALL, TOO_FEW_PAIRS
 from etl.read.i18n import fmt_share
 from etl.read.query import DIMENSIONS
-from pages._common import database_ready, escape, label, lang, number, query, t
+from pages._common import atlas, database_ready, escape, label, lang, number, t
 from pages._comparison import choose_dimension, dimension_name
 
 
@@ -40,7 +40,7 @@ if database_ready():
 
     st.subheader(t("method.quality_title"))
     st.caption(t("method.quality_body"))
-    quality = query("quality")
+    quality = atlas().quality()
     overall = quality.filter(pl.col("concept_id") == QUALITY_ALL)
     if overall.is_empty():
         st.info(t("method.no_quality"))
@@ -89,7 +89,7 @@ if database_ready():
 
     st.subheader(t("method.concepts_title"))
     dimension = choose_dimension()
-    terms = query("taxonomy_terms")
+    terms = atlas().taxonomy_terms()
     eccar_labels = {
         row["concept_id"]: label(row)
         for row in terms.filter(pl.col("dimension") == "eccar").iter_rows(named=True)

@@ -1,15 +1,21 @@
-"""Overview: headline figures per city and a city × concept heatmap, gaps first."""
+"""Overview: headline figures per city, what each city's corpus holds, and a city × concept
+heatmap, gaps first."""
 
 import streamlit as st
 
+from etl.read import charts
 from pages._charts import show_chart
-from pages._common import database_ready, escape, number, query, t
+from pages._common import atlas, database_ready, escape, number, t
 from pages._comparison import (
     choose_cities,
     choose_dimension,
+    choose_measure,
+    corpus_note,
+    covered_details,
     dimension_name,
+    drawn,
     explain_states,
-    heatmap,
+    explain_strength,
 )
 
 st.title(t("page.overview"))
@@ -19,8 +25,8 @@ if database_ready():
     cities = choose_cities()
 
     st.subheader(t("overview.headline"))
-    summary = query("city_summary", cities)
-    covered = query("covered_counts", cities)
+    summary = atlas().city_summary(cities)
+    covered = atlas().covered_counts(cities)
     for column, city in zip(st.columns(len(cities)), summary.iter_rows(named=True), strict=True):
         with column.container(border=True):
             st.markdown(f"#### {escape(city['city'])}")
@@ -34,17 +40,20 @@ if database_ready():
                         dimension=dimension_name(row["dimension"]),
                         covered=number(row["covered"]),
                         concepts=number(row["concepts"]),
-                        confirmed=number(row["confirmed"]),
+                        details=covered_details(row),
                     )
                 )
     st.caption(t("overview.covered_note"))
+    corpus_note(cities)
 
     st.subheader(t("overview.heatmap"))
     dimension = choose_dimension()
-    rows = query("comparison", dimension, cities)
+    measure = choose_measure()
+    rows = atlas().comparison(dimension, cities)
     if rows.is_empty():
         st.info(t("overview.no_concepts"))
     else:
-        chart, data = heatmap(rows, cities)
+        chart, data = drawn(charts.heatmap, rows, cities, measure)
         show_chart(chart, data, f"overview-{dimension}")
         explain_states()
+        explain_strength()

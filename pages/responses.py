@@ -5,26 +5,26 @@ concept, so the concerns several committees share (measurement, method support, 
 stand out instead of being scattered over separate documents.
 """
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from pages._charts import city_scale, show_chart
+from etl.read import charts
+from pages._charts import show_chart
 from pages._common import (
+    atlas,
     database_ready,
     date,
     escape,
     escape_list,
     highlighted,
+    lang,
     localised_columns,
     number,
-    query,
     t,
 )
 from pages._comparison import choose_cities, label_column
 
 EVIDENCE_PAGE = "pages/evidence.py"
-ROW_HEIGHT = 26  # pixels per concept row: labels stay readable, the chart stays one screen
 
 
 def source_link(item_id: str) -> None:
@@ -42,7 +42,7 @@ st.caption(t("responses.intro"))
 
 if database_ready():
     cities = choose_cities()
-    answered = query("consultation_responses", tuple(cities))
+    answered = atlas().consultation_responses(tuple(cities))
     policies = st.multiselect(
         t("responses.policies"),
         answered["relates_to"].unique(maintain_order=True).to_list(),
@@ -51,7 +51,7 @@ if database_ready():
         select_all=False,  # its row says "Select all" in English
         bind="query-params",
     )
-    responses: pl.DataFrame = query("consultation_responses", tuple(cities), tuple(policies))
+    responses: pl.DataFrame = atlas().consultation_responses(tuple(cities), tuple(policies))
     silent = [c for c in cities if c not in set(answered["city"])]
 
     if responses.is_empty():
@@ -89,8 +89,10 @@ if database_ready():
                     continue
                 st.markdown(escape(response["position"]))
                 source_link(response["position_id"])
-                others = query("items", doc_id=response["doc_id"], kinds=("response",)).filter(
-                    pl.col("item_id") != response["position_id"]
+                others = (
+                    atlas()
+                    .items(doc_id=response["doc_id"], kinds=("response",))
+                    .filter(pl.col("item_id") != response["position_id"])
                 )
                 if not others.is_empty():
                     with st.expander(
@@ -101,52 +103,12 @@ if database_ready():
                             source_link(statement["item_id"])
 
         st.subheader(t("responses.concerns"))
-        proposals: pl.DataFrame = query("recommendation_concepts", tuple(cities), tuple(policies))
+        proposals: pl.DataFrame = atlas().recommendation_concepts(tuple(cities), tuple(policies))
         if proposals.is_empty():
             st.info(t("responses.no_recommendations"))
         else:
             concept = label_column()
-            concepts = proposals[concept].unique(maintain_order=True).to_list()
-            grid = alt.Chart(proposals).encode(
-                x=alt.X(
-                    "committee:N",
-                    title=t("responses.chart.committee"),
-                    axis=alt.Axis(orient="top", labelAngle=0, labelLimit=220),
-                ),
-                y=alt.Y(f"{concept}:N", title=None, sort=concepts, axis=alt.Axis(labelLimit=360)),
-            )
-            chart = (
-                (
-                    grid.mark_circle(opacity=0.9).encode(
-                        size=alt.Size(
-                            "count():Q",
-                            title=t("responses.chart.count"),
-                            scale=alt.Scale(range=[80, 600], zero=False),
-                            legend=alt.Legend(format="d", orient="bottom"),
-                        ),
-                        color=alt.Color(
-                            "city:N",
-                            scale=city_scale(query("cities")),
-                            title=t("col.city"),
-                            legend=alt.Legend(orient="bottom"),
-                        ),
-                        tooltip=[
-                            alt.Tooltip(f"{concept}:N", title=t("responses.chart.concept")),
-                            alt.Tooltip("committee:N", title=t("responses.chart.committee")),
-                            alt.Tooltip("city:N", title=t("col.city")),
-                            alt.Tooltip("count():Q", title=t("responses.chart.count")),
-                        ],
-                    )
-                    + grid.mark_text(align="left", dx=16).encode(text="count():Q")
-                )
-                .properties(
-                    title=alt.TitleParams(
-                        t("responses.chart.title"), subtitle=t("responses.chart.subtitle")
-                    ),
-                    height=alt.Step(ROW_HEIGHT),
-                )
-                .configure_view(stroke=None)
-            )
+            chart = charts.concerns_chart(proposals, atlas().cities(), lang())
             show_chart(
                 chart,
                 proposals.select(

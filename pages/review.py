@@ -29,6 +29,7 @@ from etl.pipeline import reapply_decisions
 from pages._common import (
     access_controls,
     ask_reviewer,
+    atlas,
     change_allowed,
     database_ready,
     date,
@@ -38,7 +39,6 @@ from pages._common import (
     highlighted,
     label,
     number,
-    query,
     reviewer,
     t,
     to_url,
@@ -60,7 +60,7 @@ def save(decisions: Sequence[Decision], done: str) -> None:
         return
     paths = Paths.from_env()
     try:
-        action = record_decisions(paths.review, decisions, query("item_ids"))
+        action = record_decisions(paths.review, decisions, atlas().item_ids())
     except InputError as error:
         st.session_state["outcome"] = (
             "error",
@@ -191,9 +191,9 @@ def show_stale(labels: Mapping[str, str]) -> None:
     except InputError as error:
         st.error(error_text(error))
         return
-    mappings = query("review_queue", statuses=MAPPING_STATUSES)
+    mappings = atlas().review_queue(statuses=MAPPING_STATUSES)
     suggested = mappings.filter(pl.col("method") != "manual").select("item_id", "concept_id")
-    stale = stale_decisions(decisions, query("item_ids"), labels, suggested.iter_rows())
+    stale = stale_decisions(decisions, atlas().item_ids(), labels, suggested.iter_rows())
     with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
         st.caption(t("review.stale_help"))
         if not stale:
@@ -256,8 +256,8 @@ if database_ready():
             on_click=undo_last,
         )
 
-    cities = query("cities")
-    concepts = query("concepts")
+    cities = atlas().cities()
+    concepts = atlas().concepts()
     labels = {row["concept_id"]: label(row) for row in concepts.iter_rows(named=True)}
 
     filters = st.columns(3)
@@ -273,7 +273,7 @@ if database_ready():
     chosen_concepts = filters[1].multiselect(
         t("review.filter_concept"),
         list(labels),
-        format_func=labels.get,
+        format_func=lambda key: labels[key],
         key="concepts",
         placeholder=t("review.all_concepts"),
         select_all=False,  # its row says "Select all" in English
@@ -291,8 +291,8 @@ if database_ready():
     )
     to_url("status")
 
-    queue = query(
-        "review_queue", cities=chosen_cities, statuses=statuses, concept_ids=chosen_concepts
+    queue = atlas().review_queue(
+        cities=chosen_cities, statuses=statuses, concept_ids=chosen_concepts
     )
     if queue.is_empty():
         st.info(t("review.none"))
@@ -312,15 +312,23 @@ if database_ready():
             show_link(row, may_write)
 
     st.subheader(t("review.add_title"))
-    items = query("items", cities=chosen_cities)
+    items = atlas().items(cities=chosen_cities)
     excerpts = {
         row["item_id"]: f"{row['city']} · {row['text'][:EXCERPT_CHARS]}"
         for row in items.iter_rows(named=True)
     }
     with st.form("add"):
-        st.selectbox(t("review.add_item"), list(excerpts), format_func=excerpts.get, key="add_item")
         st.selectbox(
-            t("review.add_concept"), list(labels), format_func=labels.get, key="add_concept"
+            t("review.add_item"),
+            list(excerpts),
+            format_func=lambda key: excerpts[key],
+            key="add_item",
+        )
+        st.selectbox(
+            t("review.add_concept"),
+            list(labels),
+            format_func=lambda key: labels[key],
+            key="add_concept",
         )
         st.form_submit_button(t("review.add_button"), disabled=not may_write, on_click=add_concept)
 
@@ -329,13 +337,16 @@ if database_ready():
     with st.form("not_covered"):
         st.selectbox(t("review.cell_city"), cities, key="cell_city")
         st.selectbox(
-            t("review.add_concept"), list(labels), format_func=labels.get, key="cell_concept"
+            t("review.add_concept"),
+            list(labels),
+            format_func=lambda key: labels[key],
+            key="cell_concept",
         )
         st.text_input(t("review.note"), key="cell_note", max_chars=500)
         st.form_submit_button(
             t("review.cell_button"), disabled=not may_write, on_click=mark_not_covered
         )
-    cells = query("cell_reviews", chosen_cities)
+    cells = atlas().cell_reviews(chosen_cities)
     if not cells.is_empty():
         st.markdown(f"**{t('review.cells')}**")
         for cell in cells.iter_rows(named=True):

@@ -13,6 +13,7 @@ from etl.paths import Paths
 from etl.read import i18n
 from pages._common import (
     access_controls,
+    atlas,
     change_allowed,
     database_ready,
     date,
@@ -23,7 +24,6 @@ from pages._common import (
     lang,
     localised_columns,
     number,
-    query,
     t,
     to_url,
 )
@@ -77,7 +77,7 @@ def show_upload(may_upload: bool) -> None:
             disabled=not may_upload,
         )
         left, right = st.columns(2)
-        city = left.text_input(t("col.city"), placeholder=", ".join(query("cities")))
+        city = left.text_input(t("col.city"), placeholder=", ".join(atlas().cities()))
         new_city = left.checkbox(t("upload.new_city"))
         organ = right.text_input(t("col.organ"))
         doc_kind = right.selectbox(t("col.doc_kind"), DOC_KINDS, format_func=kind_label)
@@ -121,7 +121,7 @@ def show_upload(may_upload: bool) -> None:
                 "share": share(float(str(values["share"]))),
                 "kinds": ", ".join(
                     f"{t(f'kind.{k}').lower()}: {number(n)}"
-                    for k, n in values["kinds"].items()  # type: ignore[union-attr]
+                    for k, n in values["kinds"].items()  # type: ignore[attr-defined]
                 ),
             }
             (st.success if level == "success" else st.warning)(t(key).format(**shown))
@@ -138,7 +138,7 @@ def show_remove_or_replace(documents: pl.DataFrame, may_change: bool) -> None:
     names = document_names(documents)
     with st.form("change"):
         doc_id = st.selectbox(
-            t("change.document"), list(names), format_func=names.get, key="change_doc"
+            t("change.document"), list(names), format_func=lambda d: names[d], key="change_doc"
         )
         action = st.radio(
             t("change.action"),
@@ -196,7 +196,7 @@ st.title(t("page.sources"))
 st.caption(t("sources.intro"))
 
 if database_ready():
-    documents: pl.DataFrame = query("documents")
+    documents: pl.DataFrame = atlas().documents()
 
     st.subheader(t("sources.documents"))
     table = documents.with_columns(
@@ -222,7 +222,9 @@ if database_ready():
 
     from_url("doc", list(documents["doc_id"]))
     names = document_names(documents)
-    doc_id = st.selectbox(t("sources.choose"), list(names), format_func=names.get, key="doc")
+    doc_id = st.selectbox(
+        t("sources.choose"), list(names), format_func=lambda d: names[d], key="doc"
+    )
     to_url("doc")
     document = documents.row(by_predicate=pl.col("doc_id") == doc_id, named=True)
     st.markdown(
@@ -233,7 +235,7 @@ if database_ready():
         st.info(t("sources.repaired_note"))
     st.metric(t("sources.coverage"), share(document["coverage"]), help=t("sources.coverage_help"))
 
-    items: pl.DataFrame = query("items", doc_id=doc_id)
+    items: pl.DataFrame = atlas().items(doc_id=doc_id)
     st.subheader(t("sources.items_by_kind"))
     if items.is_empty():
         st.info(t("sources.no_items"))
@@ -254,7 +256,7 @@ if database_ready():
                         st.code(item["text_raw"], language=None, wrap_lines=True)
 
     if st.toggle(t("sources.show_skipped"), key="skipped", bind="query-params"):
-        skipped: pl.DataFrame = query("skipped_blocks", doc_id)
+        skipped: pl.DataFrame = atlas().skipped_blocks(doc_id)
         if skipped.is_empty():
             st.info(t("sources.nothing_skipped"))
         else:
@@ -273,7 +275,7 @@ if database_ready():
             )
 
     with st.expander(t("sources.full_text")):
-        raw_text, repaired_text = query("document_text", doc_id)
+        raw_text, repaired_text = atlas().document_text(doc_id)
         show_raw = st.toggle(t("sources.show_raw"), key="raw", bind="query-params")
         st.code(raw_text if show_raw else repaired_text, language=None, wrap_lines=True)
 

@@ -105,7 +105,7 @@ def live(at: Any) -> list[str]:
     return [text for text in markdown_sent(at) if LIVE.search(text)]
 
 
-PAGES = ["overview", "coverage", "eccar", "responses", "activities", "evidence", "sources"]
+PAGES = ["overview", "city", "coverage", "eccar", "responses", "activities", "evidence", "sources"]
 PAGES += ["export", "review", "methodology"]
 
 

@@ -8,6 +8,16 @@ import tomllib
 import pytest
 
 from etl.__main__ import _parser
+from etl.model import (
+    COVERAGE_STATES,
+    DIMENSIONS,
+    DOC_KINDS,
+    ITEM_KINDS,
+    MAPPING_BASES,
+    MAPPING_METHODS,
+    MAPPING_STATUSES,
+    SKIP_REASONS,
+)
 from etl.paths import ROOT
 from etl.read import i18n
 
@@ -63,3 +73,47 @@ def test_the_app_makes_no_outbound_connections_of_its_own() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["browser"]["gatherUsageStats"] is False
     assert config["browser"]["serverAddress"] == "localhost"
+
+
+# Interface text keys built at run time (`t(f"kind.{kind}")`): each family and the vocabulary
+# that completes it. A new family in the code must be named here; every member must have a text.
+KEY_FAMILIES: dict[str, tuple[str, ...]] = {
+    "kind.": ITEM_KINDS,
+    "doc_kind.": DOC_KINDS,
+    "state.": COVERAGE_STATES,
+    "skip_reason.": SKIP_REASONS,
+    "overview.dimension.": DIMENSIONS,
+    "review.status.": MAPPING_STATUSES,
+    "evidence.status.": MAPPING_STATUSES,
+    "review.method.": MAPPING_METHODS,
+    "evidence.method.": MAPPING_METHODS,
+    "basis.": MAPPING_BASES,
+}
+TEXT_SOURCES = (
+    *ROOT.joinpath("pages").glob("*.py"),
+    ROOT / "app.py",
+    *ROOT.joinpath("etl", "read").glob("*.py"),
+    ROOT / "etl" / "__main__.py",
+    ROOT / "etl" / "ingest.py",  # its messages to the person adding a document are keys
+)
+QUOTED_KEY = re.compile(r"""["']([a-z_]+\.[a-z0-9_.]+)["']""")
+BUILT_KEY = re.compile(r"""f["']([a-z_]+\.[a-z_.]*)\{""")
+
+
+def _code() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in TEXT_SOURCES)
+
+
+def test_every_text_key_is_used() -> None:
+    code = _code()
+    quoted = set(QUOTED_KEY.findall(code))
+    built = set(BUILT_KEY.findall(code))
+    unused = [k for k in i18n.TEXT if k not in quoted and not any(k.startswith(b) for b in built)]
+    assert unused == []
+
+
+def test_every_key_built_at_run_time_has_its_texts() -> None:
+    built = set(BUILT_KEY.findall(_code()))
+    missing = [f"{f}{v}" for f, values in KEY_FAMILIES.items() for v in values]
+    assert [key for key in missing if key not in i18n.TEXT] == []
+    assert sorted(b for b in built if not any(k.startswith(b) for k in i18n.TEXT)) == []

@@ -80,7 +80,7 @@ def tables(at: AppTest) -> list[pl.DataFrame]:
     return [pl.from_pandas(frame.value) for frame in at.dataframe]
 
 
-PAGES = ["overview", "coverage", "eccar", "responses", "activities", "evidence", "sources"]
+PAGES = ["overview", "city", "coverage", "eccar", "responses", "activities", "evidence", "sources"]
 PAGES += ["export", "review", "methodology"]
 
 

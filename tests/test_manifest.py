@@ -10,7 +10,7 @@ from conftest import corpus_snapshot
 
 from etl.csvtext import read_text
 from etl.errors import InputError
-from etl.manifest import load_manifest, parse_manifest, render_manifest
+from etl.manifest import load_manifest, parse_manifest, read_cities, render_manifest
 from etl.paths import Paths
 from etl.pipeline import build
 
@@ -181,3 +181,27 @@ def test_a_file_without_a_manifest_row_is_reported(fresh_data: Paths) -> None:
     expected = "data/raw/extra.txt has no row in the manifest; describe it or remove it"
     assert ("undescribed file", expected) in report.messages
     assert f"warning: not in the database: {expected}" in messages
+
+
+def test_city_colours_are_validated_all_at_once() -> None:
+    cities = (
+        "city,label_sv,label_en,country,colour\n"
+        "Stockholm,Stockholm,Stockholm,SE,#009E73\n"
+        "Malmö,Malmö,Malmö,SE,orange\n"
+        "Lund,Lund,Lund,SE,#009e73\n"
+        "Umeå,Umeå,Umeå,SE,\n"
+    )
+    with pytest.raises(InputError) as error:
+        read_cities(cities)
+    assert str(error.value).splitlines() == [
+        "cities.csv line 3 (Malmö): colour 'orange' is not a hex colour like #E69F00; "
+        "correct it or leave it empty for a default",
+        "cities.csv line 4 (Lund): colour #009e73 is already Stockholm's; "
+        "choose another so the cities can be told apart",
+    ]
+
+
+def test_a_city_without_a_colour_is_valid() -> None:
+    cities = "city,label_sv,label_en,country,colour\nStockholm,S,S,SE,\nLund,Lund,Lund,SE,\n"
+    assert read_cities(cities) == ("Stockholm", "Lund")
+    assert read_cities("city,label_sv,label_en\nStockholm,S,S\n") == ("Stockholm",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 from comparison_pages import chart_data, chart_title, charts, open_page
 
@@ -63,3 +65,29 @@ def test_english_labels(atlas_env: Paths) -> None:
     says_does = chart_data(charts(at)[1])
     assert set(says_does["kind"]) == {"Has: policy components", "Does: activities"}
     assert set(pl.Series(at.dataframe[0].value.columns)) >= {"Concept", "Covered by"}
+
+
+def test_a_city_keeps_its_colour_whichever_cities_are_shown(atlas_env: Paths) -> None:
+    colours = {"Malmö": "#E69F00", "Stockholm": "#009E73"}  # data/cities.csv
+    at = open_page("coverage", dimension="function")
+    for chosen in (["Malmö", "Stockholm"], ["Stockholm"], ["Malmö"]):
+        at.multiselect(key="cities").set_value(chosen).run()
+        for chart in charts(at):
+            scale = json.loads(chart.proto.spec)["encoding"]["color"]["scale"]
+            shown = dict(zip(scale["domain"], scale["range"], strict=True))
+            assert shown == {c: colours[c] for c in chosen}
+
+
+def test_thin_evidence_and_the_per_document_switch_reach_the_dot_plot(atlas_env: Paths) -> None:
+    at = open_page("coverage", lang="en", dimension="arena", measure="units_per_document")
+    dots = chart_data(charts(at)[0])
+    assert "single" in set(dots["strength_id"])
+    assert set(dots.filter(strength_id="single")["items"]) == {1}
+    assert (
+        chart_title(charts(at)[0])
+        == "Arena: where the city acts: units per document, per concept and city"
+    )
+    evidence = [
+        c.value for c in at.caption if " passages in " in c.value or "One passage" in c.value
+    ]
+    assert evidence, "each city's column says what its evidence is"

@@ -1,23 +1,26 @@
-"""The Export page, the table downloads and the presentation deck, on the shipped corpus."""
+"""The Export page, the table downloads, the citable chart images and the export commands."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
-import altair as alt
 import polars as pl
+import pytest
 from comparison_pages import open_page
+from docx import Document
 from pptx import Presentation
-from pptx.enum.shapes import MSO_SHAPE_TYPE
 
+from etl.__main__ import main
 from etl.paths import Paths
-from etl.read.deck import ROWS_PER_SLIDE, ChartSlide, TableSlide, build_deck
+from etl.read import charts
 from etl.read.export import EXPORT_TABLES, export_bytes
+from etl.read.i18n import fmt_date
 from etl.read.query import Atlas, connect
 
 
-def test_page_offers_tables_and_deck(atlas_env: Paths) -> None:
+def test_page_offers_tables_deck_and_report(atlas_env: Paths) -> None:
     at = open_page("export", dimension="function")
     assert at.title[0].value == "Export"
     labels = [b.label for b in at.get("download_button")]
@@ -26,14 +29,20 @@ def test_page_offers_tables_and_deck(atlas_env: Paths) -> None:
         "Parquet (zip)",
         "Excel (XLSX)",
         "Ladda ner presentationen (.pptx)",
+        "Ladda ner rapportutkastet (.docx)",
     ]
     contents = next(m.value for m in at.markdown if m.value.startswith("1. Titelsida"))
     assert r"Luckor\: Arbetssätt" in contents  # escaped markdown: shown as "Luckor: Arbetssätt"
+    assert r"Aktiviteter över tid" in contents and contents.endswith("Källor")
+    assert at.selectbox(key="report_city").options == ["Malmö", "Stockholm"]
 
 
 def test_page_in_english(atlas_env: Paths) -> None:
     at = open_page("export", lang="en")
-    assert at.get("download_button")[-1].label == "Download the presentation (.pptx)"
+    assert [b.label for b in at.get("download_button")][-2:] == [
+        "Download the presentation (.pptx)",
+        "Download the report draft (.docx)",
+    ]
     assert any(m.value.startswith("1. Title slide") for m in at.markdown)
 
 
@@ -47,39 +56,70 @@ def test_tables_download_as_one_file_per_format(atlas_env: Paths) -> None:
     assert all(f'name="{t}"' in sheets for t in EXPORT_TABLES)
 
 
-def test_deck_has_title_charts_tables_and_sources(atlas_env: Paths) -> None:
-    atlas = Atlas(connect(atlas_env.db))
-    rows = atlas.comparison("function")
-    chart = (
-        alt.Chart(rows.select("city", "label_sv", "units"))
-        .mark_bar()
-        .encode(x="units:Q", y="label_sv:N", color="city:N")
-        .properties(title="Arbetssätt: enheter per begrepp")
+def test_a_downloaded_chart_image_has_title_legend_and_source(atlas_env: Paths) -> None:
+    """What `show_chart` offers as SVG: the page's chart with the source line under it."""
+    with connect(atlas_env.db) as con:
+        atlas = Atlas(con)
+        chart, _ = charts.heatmap(atlas.comparison("eccar"), atlas.cities(), "en")
+    built = charts.built_on(atlas_env.db)
+    line = charts.source_line("en", 4, ["Malmö", "Stockholm"], built)
+    assert line == (
+        "Source: Rights Atlas, 4 documents from Malmö, Stockholm, database built "
+        + fmt_date(built.isoformat(), "en")
     )
-    gaps = atlas.gaps("focus").select("label_sv", "gap")
-    sources = atlas.documents().select("city", "organ", "title")
-    deck = build_deck(
-        "Rights Atlas: Malmö, Stockholm",
-        "Jämfört utifrån städernas egna dokument",
-        [
-            ChartSlide("Enheter per begrepp", chart.to_json(), "Färgen visar staden."),
-            TableSlide("Luckor: Fokus", gaps),
-            TableSlide("Källor", sources),
-        ],
-        continued="(forts.)",
-    )
-    slides = list(Presentation(io.BytesIO(deck)).slides)
-    gap_slides = -(-gaps.height // ROWS_PER_SLIDE)
-    assert len(slides) == 1 + 1 + gap_slides + 1
-    titles = [s.shapes.title.text for s in slides]
-    assert titles[0] == "Rights Atlas: Malmö, Stockholm"
-    assert titles[1] == "Enheter per begrepp"
-    assert titles[2] == "Luckor: Fokus"
-    assert titles[-1] == "Källor"
-    if gap_slides > 1:
-        assert titles[3] == "Luckor: Fokus (forts.)"
-    pictures = [sh for sh in slides[1].shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
-    assert len(pictures) == 1 and pictures[0].image.blob.startswith(b"\x89PNG")
-    table = next(sh for sh in slides[-1].shapes if sh.has_table).table
-    assert [c.text for c in table.rows[0].cells] == ["city", "organ", "title"]
-    assert len(table.rows) == sources.height + 1
+    svg = charts.render_svg(charts.citable(chart.to_json(), line), "en")
+    for text in ("ECCAR Ten-Point Plan: coverage per city and concept", "Coverage", "Confirmed"):
+        assert f">{text}</text>" in svg
+    assert line in svg
+    png = charts.render_png(charts.citable(chart.to_json(), line), "en")
+    assert png.startswith(b"\x89PNG")
+
+
+def run(*args: str) -> int:
+    return main(["export", *args])
+
+
+def test_export_commands_write_the_deck_and_the_report(atlas_env: Paths, tmp_path: Path) -> None:
+    deck = tmp_path / "deck.pptx"
+    assert run("--format", "pptx", str(deck), "--lang", "en", "--cities", "Malmö") == 0
+    slides = list(Presentation(str(deck)).slides)
+    assert slides[0].shapes.title.text == "Rights Atlas: Malmö"
+    assert slides[-1].shapes.title.text == "Sources"
+    draft = tmp_path / "eccar.docx"
+    assert run("--format", "eccar-docx", str(draft), "--city", "Stockholm") == 0
+    headings = [p.text for p in Document(str(draft)).paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "1. Ökad vaksamhet mot rasism" and headings[-1] == "Källor"
+    tables = tmp_path / "tables"
+    assert run("--format", "csv", str(tables)) == 0
+    assert sorted(p.name for p in tables.iterdir()) == sorted(f"{t}.csv" for t in EXPORT_TABLES)
+    assert run("--format", "xlsx", str(tmp_path / "t.xlsx")) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--format", "eccar-docx", "--city", "Göteborg"),
+            "error: okänd stad 'Göteborg'; välj bland: Malmö, Stockholm\n",
+        ),
+        (
+            ("--format", "pptx", "--cities", "Malmö,Göteborg", "--lang", "en"),
+            "error: unknown city 'Göteborg'; choose one of: Malmö, Stockholm\n",
+        ),
+        (
+            ("--format", "eccar-docx", "--lang", "en"),
+            "error: the report draft is about one city: give --city\n",
+        ),
+    ],
+)
+def test_a_bad_export_says_why_and_writes_nothing(
+    atlas_env: Paths,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    out = tmp_path / "out" / "file"
+    assert run(args[0], args[1], str(out), *args[2:]) == 2
+    assert capsys.readouterr().err == message
+    assert not out.parent.exists()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import polars as pl
 from comparison_pages import chart_data, chart_title, charts, open_page
+from streamlit.testing.v1 import AppTest
 
 from etl.paths import Paths
 
@@ -66,3 +70,39 @@ def test_english_labels(atlas_env: Paths) -> None:
     assert chart_title(heatmap) == "How the work is done: coverage per city and concept"
     competence = chart_data(heatmap).filter(city="Malmö", concept_id="function.competence")
     assert competence["concept"][0] == "Competence development and training"
+
+
+def measure(at: AppTest) -> Any:
+    return next(b for b in at.get("button_group") if b.key == "measure")
+
+
+def test_the_switch_shows_units_per_document_and_is_kept_in_the_url(atlas_env: Paths) -> None:
+    at = open_page(None, dimension="function")
+    measure(at).set_value("units_per_document").run()
+    assert at.query_params["measure"] == "units_per_document"
+    (heatmap,) = charts(at)
+    data = chart_data(heatmap)
+    documents = {"Malmö": 1, "Stockholm": 3}
+    for row in data.iter_rows(named=True):
+        assert row["value"] == row["units"] / documents[row["city"]]
+    knowledge = data.filter(city="Stockholm", concept_id="function.knowledge").row(0, named=True)
+    assert knowledge["count"] == f"{knowledge['units'] / 3:.1f}".replace(".", ",")  # sv
+    lines = json.loads(heatmap.proto.spec)["title"][
+        "subtitle"
+    ]  # wrapped: never wider than the chart
+    assert "enheter per inläst dokument" in " ".join(lines)
+    reopened = open_page(None, lang="en", measure="units_per_document")
+    assert measure(reopened).value == "units_per_document"
+    subtitle = " ".join(json.loads(charts(reopened)[0].proto.spec)["title"]["subtitle"])
+    assert "units per document the city has loaded" in subtitle
+
+
+def test_headline_names_thin_and_derived_coverage_and_what_was_loaded(atlas_env: Paths) -> None:
+    at = open_page(None, lang="en")
+    lines = [m.value for m in at.markdown if m.value.startswith("ECCAR Ten-Point Plan: ")]
+    assert len(lines) == 2
+    assert any("more derived only, through the crosswalk – not counted" in line for line in lines)
+    assert any("on a single passage only" in line for line in lines)
+    corpus = next(c.value for c in at.caption if c.value.startswith("**What each city's corpus"))
+    assert "**Stockholm**: 3 documents – 3 × Consultation response" in corpus
+    assert "No activities: no document of a kind that holds them (Report) is loaded." in corpus

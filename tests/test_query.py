@@ -1,14 +1,29 @@
-"""The comparison pages' queries on the shipped corpus: grain, order, routes, bound parameters."""
+"""The comparison pages' queries on the shipped corpus: grain, order, routes, bound parameters,
+and the one coverage definition they all agree with."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
+import polars as pl
 import pytest
 
+from etl.model import CITY_PALETTE
+from etl.model import city_colours as city_colours_for
 from etl.paths import Paths
+from etl.read.charts import STATE_COLOURS
 from etl.read.export import EXPORT_TABLES
-from etl.read.query import COVERED_STATES, DIMENSIONS, Atlas, connect
+from etl.read.query import (
+    COVERED_STATES,
+    DIMENSIONS,
+    STRENGTHS,
+    Atlas,
+    city_colours,
+    connect,
+)
 
 CITIES = ["Malmö", "Stockholm"]
 HOSTILE = "'; DROP TABLE items; --"
@@ -123,3 +138,160 @@ def test_hostile_filters_are_values_not_sql(atlas: Atlas) -> None:
     with pytest.raises(ValueError):
         atlas.table(HOSTILE)
     assert atlas.con.execute("SELECT count(*) FROM items").fetchall() == items_before
+
+
+# One coverage definition: every query a page, the deck or an export reads agrees with it.
+
+
+def test_every_comparison_query_agrees_with_the_one_coverage_definition(atlas: Atlas) -> None:
+    cells = atlas.coverage()
+    key = ["city", "concept_id"]
+    exported = atlas.table("coverage").select(*key, "units", "derived_units", "state")
+    assert (
+        cells.select(*key, "units", "derived_units", "state").sort(key).equals(exported.sort(key))
+    )
+    counts = atlas.covered_counts()
+    for dimension in DIMENSIONS:
+        of_dimension = cells.filter(dimension=dimension)
+        compared = atlas.comparison(dimension).sort(key)
+        assert compared.select(cells.columns).equals(of_dimension.sort(key))
+        covering = of_dimension.filter("covered").group_by("concept_id").agg(pl.col("city").sort())
+        gaps = atlas.gaps(dimension)
+        for row in gaps.iter_rows(named=True):
+            expected = covering.filter(concept_id=row["concept_id"])["city"].to_list()
+            assert sorted(row["covered_in"]) == (expected[0] if expected else [])
+        per_city = of_dimension.group_by("city").agg(
+            pl.col("covered").sum(), pl.col("derived_only").sum()
+        )
+        for row in per_city.iter_rows(named=True):
+            count = counts.filter(city=row["city"], dimension=dimension).row(0, named=True)
+            assert (count["covered"], count["derived_only"]) == (
+                row["covered"],
+                row["derived_only"],
+            )
+    benchmark = atlas.eccar_benchmark()
+    eccar = cells.filter(dimension="eccar")
+    for route, column in (("direct", "units"), ("derived", "derived_units")):
+        rows = benchmark.filter(route=route).select(*key, "units", "covered").sort(key)
+        expected = eccar.select(*key, pl.col(column).alias("units"), "covered").sort(key)
+        assert rows.equals(expected)
+
+
+def test_derived_coverage_is_shown_but_never_counted_as_covered(atlas: Atlas) -> None:
+    """The issue's example: Stockholm reaches ECCAR 8 only through the crosswalk."""
+    cell = atlas.coverage("eccar", ["Stockholm"]).filter(concept_id="eccar.08").row(0, named=True)
+    assert (cell["units"], cell["covered"], cell["derived_only"]) == (0, False, True)
+    assert cell["derived_units"] > 0
+    gap = atlas.gaps("eccar").filter(concept_id="eccar.08").row(0, named=True)
+    assert "Stockholm" not in gap["covered_in"] and "Stockholm" in gap["derived_in"]
+    stockholm = atlas.covered_counts(["Stockholm"]).filter(dimension="eccar").row(0, named=True)
+    covered = atlas.coverage("eccar", ["Stockholm"]).filter("covered").height
+    assert stockholm["covered"] == covered
+    derived_cells = atlas.coverage("eccar", ["Stockholm"]).filter("derived_only")
+    assert stockholm["derived_only"] == derived_cells.height > 0
+    assert not derived_cells["covered"].any()
+    assert atlas.silences("Stockholm").filter(concept_id="eccar.08")["derived_units"][0] > 0
+
+
+def test_evidence_strength_follows_the_passages_and_documents(atlas: Atlas) -> None:
+    cells = atlas.coverage()
+    expected = (
+        pl.when(pl.col("items") == 0)
+        .then(pl.lit("none"))
+        .when(pl.col("items") == 1)
+        .then(pl.lit("single"))
+        .when(pl.col("sources") == 1)
+        .then(pl.lit("one_document"))
+        .otherwise(pl.lit("several_documents"))
+    )
+    assert cells["strength"].equals(cells.select(expected.alias("strength"))["strength"])
+    assert set(cells["strength"]) <= set(STRENGTHS)
+    assert {"single", "several_documents"} <= set(cells["strength"])
+    covered = cells.filter("covered")
+    assert covered["best_basis"].is_in(["fuzzy", "stated", "manual"]).all()
+    assert cells.filter(items=0)["best_basis"].is_null().all()
+    assert "single" in set(atlas.eccar_benchmark()["strength"])
+    for row in atlas.gaps("arena").iter_rows(named=True):
+        thin = cells.filter(concept_id=row["concept_id"], strength="single", covered=True)
+        assert sorted(row["single_in"]) == sorted(thin["city"]) and set(row["single_in"]) <= set(
+            row["covered_in"]
+        )
+
+
+def test_the_matchers_basis_is_used_where_the_mappings_record_one(
+    built_data: Paths, tmp_path: Path
+) -> None:
+    db = tmp_path / "with_basis.duckdb"
+    shutil.copy(built_data.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("ALTER TABLE mappings ADD COLUMN basis VARCHAR")
+        con.execute("UPDATE mappings SET basis = 'alias in text'")
+    with connect(db) as con:
+        bases = Atlas(con).coverage().filter("covered")["best_basis"]
+    assert set(bases) == {"alias in text"}
+
+
+def test_units_per_document_divide_by_the_city_s_documents(atlas: Atlas) -> None:
+    documents = dict(atlas.city_summary().select("city", "documents").iter_rows())
+    for row in atlas.coverage().iter_rows(named=True):
+        assert row["units_per_document"] == pytest.approx(row["units"] / documents[row["city"]])
+        assert row["derived_units_per_document"] == pytest.approx(
+            row["derived_units"] / documents[row["city"]]
+        )
+    says = atlas.says_does("function.competence").filter(city="Stockholm", kind="component")
+    assert says["units_per_document"][0] == pytest.approx(says["units"][0] / 3)
+
+
+def test_corpus_says_what_each_city_has_loaded(atlas: Atlas) -> None:
+    corpus = atlas.corpus()
+    assert corpus.filter(city="Stockholm")["doc_kind"].unique().to_list() == ["response"]
+    assert corpus.filter(city="Stockholm")["documents"].sum() == 3
+    undated = corpus.filter(pl.col("city") == "Stockholm", pl.col("year").is_null())
+    assert undated["documents"].to_list() == [1]  # one remissvar has no date
+    presence = atlas.kind_presence()
+    stockholm = presence.filter(city="Stockholm", kind="activity").row(0, named=True)
+    assert stockholm["items"] == 0 and not stockholm["kind_loaded"]
+    assert stockholm["yielding_kinds"] == ["report"]
+    malmo = presence.filter(city="Malmö", kind="activity").row(0, named=True)
+    assert malmo["items"] > 0 and malmo["kind_loaded"]
+
+
+def test_silences_are_what_others_cover_and_the_city_does_not(atlas: Atlas) -> None:
+    cells = atlas.coverage()
+    for city in CITIES:
+        silent = atlas.silences(city)
+        own = cells.filter(city=city)
+        for row in silent.iter_rows(named=True):
+            assert not own.filter(concept_id=row["concept_id"])["covered"][0]
+            assert city not in row["covered_elsewhere"] and row["covered_elsewhere"]
+        others = cells.filter(pl.col("city") != city, pl.col("covered"))["concept_id"].to_list()
+        expected = own.filter(~pl.col("covered"), pl.col("concept_id").is_in(others))
+        assert sorted(silent["concept_id"]) == sorted(expected["concept_id"])
+
+
+# Fixed city colours.
+
+
+def test_city_colours_come_from_cities_csv_and_stay_when_a_city_is_added(tmp_path: Path) -> None:
+    shipped = city_colours(Paths.from_env())
+    assert shipped == {"Stockholm": "#009E73", "Malmö": "#E69F00"}
+    data = tmp_path / "data"
+    data.mkdir()
+    text = Paths.from_env().cities.read_text(encoding="utf-8")
+    (data / "cities.csv").write_text(text + "Lund,Lund,Lund,SE,\n", encoding="utf-8")
+    grown = city_colours(Paths(data=data, db=data / "atlas.duckdb"))
+    assert {c: grown[c] for c in shipped} == shipped
+    assert grown["Lund"] not in shipped.values()
+    assert set(grown.values()).isdisjoint(STATE_COLOURS.values())
+    unlisted = city_colours(Paths.from_env(), also=["Malmö", "Umeå"])
+    assert unlisted == shipped | {"Umeå": grown["Lund"]}  # the next free colour, not a crash
+
+
+def test_default_colours_depend_only_on_the_rows_above() -> None:
+    two = city_colours_for([("Stockholm", ""), ("Malmö", "")])
+    three = city_colours_for([("Stockholm", ""), ("Malmö", ""), ("Göteborg", "")])
+    assert {c: three[c] for c in two} == two  # a new row at the end moves no earlier colour
+    assert len(set(three.values())) == 3
+    assert city_colours_for([("A", "#123abc"), ("B", "")]) == {"A": "#123ABC", "B": CITY_PALETTE[0]}
+    assert city_colours_for([("A", ""), ("B", CITY_PALETTE[0])])["A"] == CITY_PALETTE[0]
+    assert set(CITY_PALETTE).isdisjoint(STATE_COLOURS.values())

@@ -1,8 +1,10 @@
-"""Export: the published tables → files for people who work in other tools.
+"""Export: the published tables → files for people who work in other tools; the deck and the
+ECCAR report draft → one file each.
 
 csv and parquet write one file per table into a folder; xlsx writes one workbook with a sheet
 per table. DuckDB's own COPY writes csv and parquet (built in, no extension download); the
-workbook is written from Polars frames with xlsxwriter.
+workbook is written from Polars frames with xlsxwriter. pptx and eccar-docx are made by
+etl/read/deck.py and etl/read/report.py from the query layer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -17,9 +20,11 @@ import polars as pl
 import xlsxwriter
 
 from etl.errors import InputError
+from etl.read.i18n import t
 
 EXPORT_TABLES = ("documents", "items", "concepts", "mappings", "coverage", "crosswalk")
 FORMATS = ("csv", "parquet", "xlsx")
+DOCUMENT_FORMATS = ("pptx", "eccar-docx")  # made for people, in one language
 # Document text that starts with "=" must stay text in Excel, never become a formula.
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 # A CSV cell starting with one of these is a formula to Excel and LibreOffice (=HYPERLINK(…)
@@ -88,3 +93,43 @@ def export_bytes(db: Path, fmt: str) -> bytes:
             for path in written:
                 archive.write(path, path.name)
         return buffer.getvalue()
+
+
+def export_document(
+    db: Path, fmt: str, out: Path, lang: str, cities: Sequence[str], dimension: str
+) -> Path:
+    """Write the deck (`pptx`, for `cities`, all if empty) or the ECCAR report draft
+    (`eccar-docx`, for the one city in `cities`) in `lang` to `out`; returns `out`.
+
+    Unknown cities are refused in `lang` before anything is written.
+    """
+    # Imported here: the deck and report import the query layer, which imports this module.
+    from etl.read.charts import built_on
+    from etl.read.deck import forum_deck
+    from etl.read.query import Atlas, connect
+    from etl.read.report import eccar_report
+
+    if fmt not in DOCUMENT_FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(DOCUMENT_FORMATS)}")
+    if not db.exists():
+        raise InputError(f"no database at {db}: build it first (python -m etl build)")
+    with connect(db) as con:
+        atlas = Atlas(con)
+        known = atlas.cities()
+        unknown = [c for c in cities if c not in known]
+        if unknown:
+            raise InputError(
+                t("export.error.unknown_city", lang).format(
+                    city=unknown[0], cities=", ".join(known)
+                )
+            )
+        if fmt == "eccar-docx":
+            if len(cities) != 1:
+                raise InputError(t("export.error.needs_city", lang))
+            data = eccar_report(atlas, cities[0], lang, built_on(db))
+        else:
+            chosen = [c for c in known if c in cities] or known
+            data = forum_deck(atlas, lang, chosen, dimension, built_on(db))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return out

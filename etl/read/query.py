@@ -1,15 +1,25 @@
 """The read side: small, parameterised queries over the published database for the pages.
 
 Pages ask this module for data and get Polars frames back; they never write SQL. Every value
-that comes from a person (a search string, a chosen city or concept) reaches DuckDB as a bound
-parameter. Swedish text sorts with `COLLATE sv` (icu is built in), so Å, Ä and Ö come last.
+that comes from a person (a search string, a chosen city or concept) reaches DuckDB as a named,
+bound parameter (`$cities`). Swedish text sorts with `COLLATE sv` (icu is built in), so Å, Ä
+and Ö come last.
+
+Coverage has one definition, `Atlas.coverage`: every page, chart, export and the deck read
+their city × concept figures from it (or from the queries built on it), so two views can never
+disagree about whether a city covers a concept. Direct coverage (the city's passages are linked
+to the concept) decides "covered"; derived ECCAR coverage (passages on a concept the crosswalk
+counts towards a commitment) is carried beside it and never added to it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -17,12 +27,23 @@ import polars as pl
 
 from etl.model import COVERAGE_STATES as COVERAGE_STATES  # the pages import it from here
 from etl.model import DIMENSIONS, ITEM_KINDS
+from etl.model import city_colours as assign_colours
+from etl.paths import Paths
 from etl.read.export import EXPORT_TABLES
 
-COVERED_STATES = ("confirmed", "suggested")  # what the comparison pages count as covered
+COVERED_STATES = ("confirmed", "suggested")  # direct coverage: what every page counts as covered
+# How much evidence a covered cell rests on, weakest first. A definition, not a tuned threshold:
+# one passage can be a passing mention; several passages in one document are one author's view;
+# passages in several documents show the concept recurs in the city's work.
+STRENGTHS = ("none", "single", "one_document", "several_documents")
+# What the comparison charts can count: units as they are, or per document the city has loaded,
+# so a city with three documents does not look three times as active as one with one.
+MEASURES = ("units", "units_per_document")
+ROUTES = ("direct", "derived")
 # A remissvar gives its overall position first in the administration's views and proposals.
 POSITION_SECTION = "Förvaltningens synpunkter och förslag"
 LABEL_CHARS = 60  # an activity's short label: fits one line of a chart axis
+PARAMETER = re.compile(r"\$(\w+)")
 
 
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
@@ -37,20 +58,105 @@ def version(db: Path) -> float:
     return os.stat(db).st_mtime_ns if db.exists() else 0.0
 
 
+def city_colours(paths: Paths | None = None, also: Sequence[str] = ()) -> dict[str, str]:
+    """Each city's fixed colour (cities.csv's `colour`, else a stable default): city → #RRGGBB.
+
+    Every chart, download and deck slide colours a city with this, so a city keeps its colour
+    whichever cities are chosen or added. The build has already refused invalid colours.
+    Cities in `also` that the file does not list (a database built from other data) get the
+    next free colours after the file's, rather than no colour.
+    """
+    text = (paths or Paths.from_env()).cities.read_text(encoding="utf-8")
+    listed = [
+        (row["city"].strip(), (row.get("colour") or "").strip())
+        for row in csv.DictReader(io.StringIO(text))
+        if (row.get("city") or "").strip()
+    ]
+    names = {city for city, _ in listed}
+    return assign_colours(listed + [(city, "") for city in also if city not in names])
+
+
+# Helpers every query may use, created on a connection or cursor the first time it lacks them
+# (temporary objects live per connection; creating them took 4 ms on the shipped corpus on a
+# 2-core machine, paid only when the page cache misses). `chosen` is the "empty list means all"
+# filter. `cells` is THE coverage definition, one row per city × concept: `covered` is direct
+# coverage only; `derived_only` marks a cell reached only through the crosswalk; `strength`
+# grades the direct evidence (STRENGTHS); `best_basis` is how the strongest link was made (see
+# MAPPING_BASES).
+HELPERS = """
+CREATE OR REPLACE TEMP MACRO chosen(value, wanted) AS
+    (len(wanted::VARCHAR[]) = 0 OR list_contains(wanted::VARCHAR[], value));
+CREATE OR REPLACE TEMP MACRO cells(wanted_dimension, wanted_cities, covered_states) AS TABLE
+    WITH best AS (
+        SELECT l.city, l.concept_id, arg_max(b.basis, l.score) AS best_basis
+        FROM live_links l JOIN mapping_bases b USING (item_id, concept_id)
+        GROUP BY l.city, l.concept_id
+    ), corpus AS (
+        SELECT city, count(*) AS city_documents FROM documents GROUP BY city
+    )
+    SELECT v.city, v.concept_id, v.dimension, v.position, c.label_sv, c.label_en,
+           v.units, v.items, v.components, v.activities, v.responses, v.recommendations,
+           v.best_score, v.sources, b.best_basis, v.derived_units, v.derived_from, v.state,
+           list_contains(covered_states::VARCHAR[], v.state) AS covered,
+           NOT list_contains(covered_states::VARCHAR[], v.state) AND v.derived_units > 0
+               AS derived_only,
+           CASE WHEN v.items = 0 THEN 'none' WHEN v.items = 1 THEN 'single'
+                WHEN v.sources = 1 THEN 'one_document' ELSE 'several_documents' END AS strength,
+           k.city_documents,
+           v.units / k.city_documents AS units_per_document,
+           v.derived_units / k.city_documents AS derived_units_per_document
+    FROM coverage v JOIN concepts c USING (concept_id) JOIN corpus k USING (city)
+    LEFT JOIN best b USING (city, concept_id)
+    WHERE (wanted_dimension IS NULL OR v.dimension = wanted_dimension)
+      AND chosen(v.city, wanted_cities);
+"""
+# How each link was made: the matcher's `basis` where its mappings record one (a newer build),
+# else `method`, so the app reads databases of either shape.
+MAPPING_BASES = {
+    True: "CREATE OR REPLACE TEMP VIEW mapping_bases AS "
+    "SELECT item_id, concept_id, basis FROM mappings",
+    False: "CREATE OR REPLACE TEMP VIEW mapping_bases AS "
+    "SELECT item_id, concept_id, method AS basis FROM mappings",
+}
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the helpers on `con` (see HELPERS and MAPPING_BASES)."""
+    con.execute(MAPPING_BASES["basis" in con.table("mappings").columns])
+    con.execute(HELPERS)
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> pl.DataFrame:
+    """`sql` as a frame on `con`, bound to the named parameters it uses (`$name`; DuckDB
+    refuses extra ones); sequences are passed as lists. The helpers are created the first
+    time a connection lacks them (its first query), not before every query."""
+    used = {name: params[name] for name in PARAMETER.findall(sql)}
+    bound = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in used.items()}
+    try:
+        relation = con.sql(sql, params=bound)
+    except duckdb.CatalogException:
+        _prepare(con)
+        relation = con.sql(sql, params=bound)
+    return relation.pl()
+
+
 class Atlas:
-    """Named queries over one connection (or cursor). Each returns a Polars frame."""
+    """Named queries over one connection (or cursor). Each returns a Polars frame or values.
+
+    Every query goes through `_frame`, so a subclass that caches `_frame` caches them all.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def _frame(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        return self.con.sql(sql, params=list(params)).pl()
+    def _frame(self, sql: str, **params: object) -> pl.DataFrame:
+        return run(self.con, sql, params)
 
     def cities(self) -> list[str]:
-        rows = self.con.execute(
+        cities: list[str] = self._frame(
             "SELECT DISTINCT city FROM documents ORDER BY city COLLATE sv"
-        ).fetchall()
-        return [r[0] for r in rows]
+        )["city"].to_list()
+        return cities
 
     def documents(self) -> pl.DataFrame:
         """One row per document with its metadata and how many items of each kind it gave."""
@@ -70,17 +176,17 @@ class Atlas:
 
     def document_text(self, doc_id: str) -> tuple[str, str]:
         """(text as loaded, repaired text) of one document; ('', '') if it does not exist."""
-        rows = self.con.execute(
-            "SELECT text_raw, text FROM document_texts WHERE doc_id = ?", [doc_id]
-        ).fetchall()
-        return (rows[0][0], rows[0][1]) if rows else ("", "")
+        rows = self._frame(
+            "SELECT text_raw, text FROM document_texts WHERE doc_id = $doc_id", doc_id=doc_id
+        )
+        return (rows["text_raw"][0], rows["text"][0]) if rows.height else ("", "")
 
     def skipped_blocks(self, doc_id: str) -> pl.DataFrame:
         """The stretches of one document that became no passage, in reading order, with why."""
         return self._frame(
             "SELECT char_start, char_end, reason, text_raw FROM skipped_blocks "
-            "WHERE doc_id = ? ORDER BY char_start",
-            [doc_id],
+            "WHERE doc_id = $doc_id ORDER BY char_start",
+            doc_id=doc_id,
         )
 
     def items(
@@ -103,17 +209,19 @@ class Atlas:
                    i.text_raw, i.char_start, i.char_end, i.unit_id, i.parent_id, i.years,
                    d.organ, d.title AS doc_title
             FROM items i JOIN documents d USING (doc_id)
-            WHERE (? IS NULL OR i.doc_id = ?)
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city))
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.kind))
-              AND (? IS NULL OR i.item_id IN (
-                    SELECT item_id FROM live_links WHERE concept_id = ?))
-              AND (? = '' OR contains(lower(i.text), lower(?))
-                   OR contains(lower(i.text_raw), lower(?)))
+            WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
+              AND chosen(i.city, $cities) AND chosen(i.kind, $kinds)
+              AND ($concept_id IS NULL OR i.item_id IN (
+                    SELECT item_id FROM live_links WHERE concept_id = $concept_id))
+              AND ($search = '' OR contains(lower(i.text), lower($search))
+                   OR contains(lower(i.text_raw), lower($search)))
             ORDER BY d.city COLLATE sv, i.doc_id, i.position
             """,
-            [doc_id, doc_id, list(cities), list(cities), list(kinds), list(kinds)]
-            + [concept_id, concept_id, search, search, search],
+            doc_id=doc_id,
+            cities=cities,
+            kinds=kinds,
+            concept_id=concept_id,
+            search=search,
         )
 
     def item_links(self, item_ids: Sequence[str]) -> pl.DataFrame:
@@ -123,10 +231,10 @@ class Atlas:
             SELECT m.item_id, m.concept_id, c.dimension, c.label_sv, c.label_en, m.score,
                    m.method, m.matched_alias, m.status, m.match_start, m.match_end
             FROM mappings m JOIN concepts c USING (concept_id)
-            WHERE list_contains(?::VARCHAR[], m.item_id)
+            WHERE list_contains($item_ids::VARCHAR[], m.item_id)
             ORDER BY m.item_id, c.position
             """,
-            [list(item_ids)],
+            item_ids=item_ids,
         )
 
     def concepts(self, dimension: str | None = None) -> pl.DataFrame:
@@ -134,22 +242,21 @@ class Atlas:
         return self._frame(
             """
             SELECT concept_id, dimension, label_sv, label_en, scope_sv, scope_en, position
-            FROM concepts WHERE (? IS NULL OR dimension = ?) ORDER BY position
+            FROM concepts WHERE ($dimension IS NULL OR dimension = $dimension) ORDER BY position
             """,
-            [dimension, dimension],
+            dimension=dimension,
         )
 
     def coverage(self, dimension: str | None = None, cities: Sequence[str] = ()) -> pl.DataFrame:
-        """One row per city × concept with counts, best score, sources and coverage state."""
+        """THE coverage of each city × concept (the `cells` helper), by concept, then city."""
         return self._frame(
             """
-            SELECT v.*, c.label_sv, c.label_en
-            FROM coverage v JOIN concepts c USING (concept_id)
-            WHERE (? IS NULL OR v.dimension = ?)
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], v.city))
-            ORDER BY v.position, v.city COLLATE sv
+            SELECT * FROM cells($dimension, $cities, $covered_states)
+            ORDER BY position, city COLLATE sv
             """,
-            [dimension, dimension, list(cities), list(cities)],
+            dimension=dimension,
+            cities=cities,
+            covered_states=COVERED_STATES,
         )
 
     def review_queue(
@@ -166,19 +273,20 @@ class Atlas:
                    m.method, m.matched_alias, m.status, m.match_start, m.match_end,
                    i.city, i.doc_id, i.kind, i.text
             FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
-            WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city))
-              AND list_contains(?::VARCHAR[], m.status)
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], m.concept_id))
+            WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
+              AND chosen(m.concept_id, $concept_ids)
             ORDER BY m.score, i.item_id, c.position
             """,
-            [list(cities), list(cities), list(statuses), list(concept_ids), list(concept_ids)],
+            cities=cities,
+            statuses=statuses,
+            concept_ids=concept_ids,
         )
 
     def build_log(self) -> pl.DataFrame:
         return self._frame("SELECT topic, message FROM build_log ORDER BY topic, message")
 
-    # The comparison pages (Overview, Coverage and gaps, ECCAR benchmark, Export). A concept
-    # counts as covered when its state is confirmed or suggested; `cities` empty means all.
+    # The comparison pages (Overview, Coverage and gaps, ECCAR benchmark, the city page, Export
+    # and its deck), all built on `coverage`. `cities` empty means all.
 
     def city_summary(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per city: documents, passages and units (the headline figures)."""
@@ -187,69 +295,123 @@ class Atlas:
             SELECT d.city, count(DISTINCT d.doc_id) AS documents, count(i.item_id) AS items,
                    count(DISTINCT i.unit_id) AS units
             FROM documents d LEFT JOIN items i USING (doc_id)
-            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.city)
+            WHERE chosen(d.city, $cities)
             GROUP BY d.city ORDER BY d.city COLLATE sv
             """,
-            [list(cities), list(cities)],
+            cities=cities,
+        )
+
+    def corpus(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """What each city's corpus holds: one row per city × document kind × year (of its date).
+
+        Shown beside every comparison, so a figure can be read against what was loaded.
+        `year` is null for undated documents.
+        """
+        return self._frame(
+            """
+            SELECT city, doc_kind, try_cast(left(date, 4) AS INTEGER) AS year,
+                   count(*) AS documents
+            FROM documents WHERE chosen(city, $cities)
+            GROUP BY ALL
+            ORDER BY city COLLATE sv, doc_kind, year NULLS LAST
+            """,
+            cities=cities,
+        )
+
+    def kind_presence(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per city × item kind: passages found, and whether the city has loaded any
+        document of a kind that gave such passages anywhere in the corpus.
+
+        This tells "no activities in its documents" apart from "no document of a kind that
+        holds activities (e.g. a report) loaded", learned from the corpus, not a fixed list.
+        `yielding_kinds` names the document kinds that gave this item kind (empty: none did).
+        """
+        return self._frame(
+            """
+            WITH yielding AS (
+                SELECT i.kind, list(DISTINCT d.doc_kind ORDER BY d.doc_kind) AS yielding_kinds
+                FROM items i JOIN documents d USING (doc_id) GROUP BY i.kind
+            ), chosen AS (
+                SELECT DISTINCT city FROM documents WHERE chosen(city, $cities)
+            ), kinds AS (SELECT unnest($item_kinds::VARCHAR[]) AS kind)
+            SELECT ch.city, k.kind,
+                   (SELECT count(*) FROM items i WHERE i.city = ch.city AND i.kind = k.kind)
+                       AS items,
+                   coalesce(y.yielding_kinds, []::VARCHAR[]) AS yielding_kinds,
+                   EXISTS (SELECT 1 FROM documents d
+                           WHERE d.city = ch.city
+                             AND list_contains(y.yielding_kinds, d.doc_kind)) AS kind_loaded
+            FROM chosen ch CROSS JOIN kinds k LEFT JOIN yielding y USING (kind)
+            ORDER BY ch.city COLLATE sv, list_position($item_kinds::VARCHAR[], k.kind)
+            """,
+            cities=cities,
+            item_kinds=ITEM_KINDS,
         )
 
     def covered_counts(self, cities: Sequence[str] = ()) -> pl.DataFrame:
-        """One row per city × dimension: concepts covered (and confirmed) out of all."""
+        """One row per city × dimension: concepts covered (directly), confirmed, covered on a
+        single passage only, reached only through the crosswalk, and all concepts."""
         return self._frame(
             """
-            SELECT city, dimension,
-                   count(*) FILTER (WHERE list_contains(?::VARCHAR[], state)) AS covered,
+            SELECT city, dimension, count(*) FILTER (WHERE covered) AS covered,
                    count(*) FILTER (WHERE state = 'confirmed') AS confirmed,
+                   count(*) FILTER (WHERE covered AND strength = 'single') AS single,
+                   count(*) FILTER (WHERE derived_only) AS derived_only,
                    count(*) AS concepts
-            FROM coverage
-            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], city)
+            FROM cells($dimension, $cities, $covered_states)
             GROUP BY city, dimension
-            ORDER BY city COLLATE sv, list_position(?::VARCHAR[], dimension)
+            ORDER BY city COLLATE sv, list_position($dimensions::VARCHAR[], dimension)
             """,
-            [list(COVERED_STATES), list(cities), list(cities), list(DIMENSIONS)],
+            dimension=None,
+            cities=cities,
+            covered_states=COVERED_STATES,
+            dimensions=DIMENSIONS,
         )
 
     def comparison(self, dimension: str, cities: Sequence[str] = ()) -> pl.DataFrame:
         """`coverage` of one dimension for the chosen cities, gaps first.
 
-        `covered_by` counts the chosen cities that cover the concept and `covered_in` names
-        them; sorting on both puts the concepts nobody covers at the top of a heatmap and keeps
-        "only this city" rows together, instead of scattering gaps through taxonomy order.
+        `covered_by` counts the chosen cities that cover the concept (directly) and `covered_in`
+        names them; `derived_in` names those reached only through the crosswalk. Sorting on
+        `covered_by` and `covered_in` puts the concepts nobody covers at the top of a heatmap and
+        keeps "only this city" rows together, instead of scattering gaps through taxonomy order.
         """
         return self._frame(
             """
-            WITH chosen AS (
-                SELECT v.*, c.label_sv, c.label_en,
-                       list_contains(?::VARCHAR[], v.state) AS covered
-                FROM coverage v JOIN concepts c USING (concept_id)
-                WHERE v.dimension = ?
-                  AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], v.city))
-            )
-            SELECT city, concept_id, dimension, position, units, items, components, activities,
-                   responses, recommendations, best_score, sources, derived_units,
-                   derived_from, state, label_sv, label_en,
+            WITH chosen AS (SELECT * FROM cells($dimension, $cities, $covered_states))
+            SELECT *,
                    count(*) FILTER (WHERE covered) OVER concept AS covered_by,
                    coalesce(list(city ORDER BY city COLLATE sv) FILTER (WHERE covered)
-                       OVER concept, [])::VARCHAR[] AS covered_in
+                       OVER concept, [])::VARCHAR[] AS covered_in,
+                   coalesce(list(city ORDER BY city COLLATE sv) FILTER (WHERE derived_only)
+                       OVER concept, [])::VARCHAR[] AS derived_in
             FROM chosen
             WINDOW concept AS (PARTITION BY concept_id)
             ORDER BY covered_by, covered_in, position, city COLLATE sv
             """,
-            [list(COVERED_STATES), dimension, list(cities), list(cities)],
+            dimension=dimension,
+            cities=cities,
+            covered_states=COVERED_STATES,
         )
 
     def gaps(self, dimension: str, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per concept: which chosen cities cover it, and which do not and why.
 
-        `gap` is 'all', 'some' or 'none'; the cities without it are split into reviewed (a
-        person said so) and not found (nothing matched: not a proven gap).
+        `gap` is 'all', 'some' or 'none' (direct coverage); the cities without it are split into
+        reviewed (a person said so) and not found (nothing matched: not a proven gap);
+        `single_in` names the covering cities whose coverage rests on one passage, and
+        `derived_in` those with derived ECCAR coverage only.
         """
         state = pl.col("state")
         return (
             self.comparison(dimension, cities)
             .group_by("concept_id", maintain_order=True)
             .agg(
-                pl.first("label_sv", "label_en", "covered_by", "covered_in"),
+                pl.first("label_sv", "label_en", "covered_by", "covered_in", "derived_in"),
+                pl.col("city")
+                .filter(pl.col("covered") & (pl.col("strength") == "single"))
+                .sort()
+                .alias("single_in"),
                 pl.col("city").filter(state == "reviewed_not_covered").alias("reviewed_not_in"),
                 pl.col("city").filter(state == "not_found").alias("not_found_in"),
                 pl.len().alias("cities"),
@@ -262,6 +424,32 @@ class Atlas:
                 .otherwise(pl.lit("some"))
             )
             .drop("cities")
+        )
+
+    def silences(self, city: str, dimension: str | None = None) -> pl.DataFrame:
+        """Concepts `city` does not cover directly that at least one other city does.
+
+        One row per concept with the cities that cover it, the city's own state and any
+        derived units, in taxonomy order: where its policies are silent compared with others.
+        """
+        rows = self.coverage(dimension)
+        others = (
+            rows.filter(pl.col("covered") & (pl.col("city") != city))
+            .group_by("concept_id", maintain_order=True)
+            .agg(pl.col("city").alias("covered_elsewhere"))
+        )
+        return (
+            rows.filter(city=city, covered=False)
+            .join(others, on="concept_id", how="inner", maintain_order="left")
+            .select(
+                "concept_id",
+                "dimension",
+                "label_sv",
+                "label_en",
+                "state",
+                "derived_units",
+                "covered_elsewhere",
+            )
         )
 
     def concept_evidence(
@@ -277,11 +465,11 @@ class Atlas:
             """
             WITH links AS (
                 SELECT m.*, 'direct' AS route FROM mappings m
-                WHERE m.concept_id = ? AND m.status <> 'rejected'
+                WHERE m.concept_id = $concept_id AND m.status <> 'rejected'
                 UNION ALL
                 SELECT m.*, 'derived' AS route
                 FROM mappings m JOIN crosswalk x USING (concept_id)
-                WHERE ? AND x.eccar_id = ? AND m.status <> 'rejected'
+                WHERE $derived AND x.eccar_id = $concept_id AND m.status <> 'rejected'
             ), per_item AS (
                 SELECT l.route, l.item_id,
                        list(l.concept_id ORDER BY c.position) AS via_concept_ids,
@@ -299,60 +487,76 @@ class Atlas:
                    p.via_labels_en, p.score, p.accepted, p.matched_alias, p.match_start,
                    p.match_end
             FROM per_item p JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city)
-            ORDER BY p.route DESC, i.city COLLATE sv, list_position(?::VARCHAR[], i.kind),
+            WHERE chosen(i.city, $cities)
+            ORDER BY p.route DESC, i.city COLLATE sv, list_position($item_kinds::VARCHAR[], i.kind),
                      i.position
             """,
-            [concept_id, derived, concept_id, list(cities), list(cities), list(ITEM_KINDS)],
+            concept_id=concept_id,
+            derived=derived,
+            cities=cities,
+            item_kinds=ITEM_KINDS,
         )
 
     def says_does(self, concept_id: str, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per city × {component, activity}: units the city has vs does on a concept.
 
         Every chosen city gets both rows, zeros included, so a city that only writes about a
-        concept (or only acts on it) shows as such instead of dropping out of the chart.
+        concept (or only acts on it) shows as such instead of dropping out of the chart;
+        `units_per_document` divides by the documents the city has loaded.
         """
         return self._frame(
             """
             WITH chosen AS (
-                SELECT DISTINCT city FROM documents
-                WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], city)
+                SELECT city, count(*) AS city_documents FROM documents
+                WHERE chosen(city, $cities) GROUP BY city
             ), kinds AS (SELECT unnest(['component', 'activity']) AS kind)
-            SELECT ch.city, k.kind, count(DISTINCT l.unit_id) AS units
+            SELECT ch.city, k.kind, count(DISTINCT l.unit_id) AS units,
+                   count(DISTINCT l.unit_id) / any_value(ch.city_documents) AS units_per_document
             FROM chosen ch CROSS JOIN kinds k
             LEFT JOIN live_links l
-                   ON l.city = ch.city AND l.kind = k.kind AND l.concept_id = ?
+                   ON l.city = ch.city AND l.kind = k.kind AND l.concept_id = $concept_id
             GROUP BY ch.city, k.kind
             ORDER BY ch.city COLLATE sv, k.kind DESC
             """,
-            [list(cities), list(cities), concept_id],
+            cities=cities,
+            concept_id=concept_id,
         )
 
     def eccar_benchmark(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """One row per ECCAR commitment × city × route (direct, derived) with its units.
 
         Derived units reach a commitment through the crosswalk; they are kept in rows of their
-        own so no chart or table can add them to the direct count by accident.
+        own so no chart or table can add them to the direct count by accident. `state`,
+        `covered` and `strength` describe the direct coverage in both rows.
         """
-        return self._frame(
-            """
-            SELECT v.concept_id, c.label_sv, c.label_en, v.position, v.city, r.route,
-                   CASE r.route WHEN 'direct' THEN v.units ELSE v.derived_units END AS units,
-                   v.state, v.derived_from
-            FROM coverage v JOIN concepts c USING (concept_id)
-                 CROSS JOIN (SELECT unnest(['direct', 'derived']) AS route) r
-            WHERE v.dimension = 'eccar'
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], v.city))
-            ORDER BY v.position, v.city COLLATE sv, r.route DESC
-            """,
-            [list(cities), list(cities)],
-        )
+        cells = self.coverage("eccar", cities)
+        return pl.concat(
+            [
+                cells.select(
+                    "concept_id",
+                    "label_sv",
+                    "label_en",
+                    "position",
+                    "city",
+                    pl.lit(route).alias("route"),
+                    pl.col("units" if route == "direct" else "derived_units").alias("units"),
+                    pl.col(
+                        "units_per_document" if route == "direct" else "derived_units_per_document"
+                    ).alias("units_per_document"),
+                    "state",
+                    "covered",
+                    "strength",
+                    "derived_from",
+                )
+                for route in ROUTES
+            ]
+        ).sort("position", maintain_order=True)
 
     def table(self, name: str) -> pl.DataFrame:
         """A whole published table for download; only the tables `etl.read.export` offers."""
         if name not in EXPORT_TABLES:
             raise ValueError(f"unknown table {name!r}; choose one of {', '.join(EXPORT_TABLES)}")
-        return self.con.table(name).pl()
+        return self._frame("SELECT * FROM query_table($name)", name=name)
 
     # The Responses, Activities and Evidence pages. `cities` or `policies` empty means all;
     # rejected mappings count nowhere here, as in `live_links`.
@@ -369,7 +573,8 @@ class Atlas:
             """
             WITH statements AS (
                 SELECT doc_id, item_id, text, count(*) OVER (PARTITION BY doc_id) AS statements,
-                       row_number() OVER (PARTITION BY doc_id ORDER BY section <> ?, position) AS n
+                       row_number() OVER (PARTITION BY doc_id
+                                          ORDER BY section <> $position_section, position) AS n
                 FROM items WHERE kind = 'response'
             ), proposals AS (
                 SELECT doc_id, count(*) AS recommendations
@@ -382,12 +587,13 @@ class Atlas:
             FROM documents d
             LEFT JOIN statements s ON s.doc_id = d.doc_id AND s.n = 1
             LEFT JOIN proposals p ON p.doc_id = d.doc_id
-            WHERE d.doc_kind = 'response'
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.city))
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.relates_to))
+            WHERE d.doc_kind = 'response' AND chosen(d.city, $cities)
+              AND chosen(d.relates_to, $policies)
             ORDER BY d.city COLLATE sv, d.relates_to COLLATE sv, d.organ COLLATE sv
             """,
-            [POSITION_SECTION, list(cities), list(cities), list(policies), list(policies)],
+            position_section=POSITION_SECTION,
+            cities=cities,
+            policies=policies,
         )
 
     def recommendation_concepts(
@@ -407,13 +613,13 @@ class Atlas:
             FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
                  JOIN concepts c USING (concept_id)
             WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
-              AND d.doc_kind = 'response'
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.city))
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], d.relates_to))
+              AND d.doc_kind = 'response' AND chosen(d.city, $cities)
+              AND chosen(d.relates_to, $policies)
             ORDER BY committees DESC, c.position, d.city COLLATE sv, committee COLLATE sv,
                      i.position
             """,
-            [list(cities), list(cities), list(policies), list(policies)],
+            cities=cities,
+            policies=policies,
         )
 
     def activities(self, cities: Sequence[str] = ()) -> pl.DataFrame:
@@ -429,20 +635,20 @@ class Atlas:
                 SELECT i.*, d.organ, d.title AS doc_title,
                        row_number() OVER (ORDER BY i.city COLLATE sv, i.position) AS number
                 FROM items i JOIN documents d USING (doc_id)
-                WHERE i.kind = 'activity'
-                  AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], i.city))
+                WHERE i.kind = 'activity' AND chosen(i.city, $cities)
             )
             SELECT a.number, a.item_id, a.doc_id, a.city, a.organ, a.doc_title, a.section,
-                   a.number || ' · ' || CASE WHEN length(a.text) <= ? THEN a.text
-                       ELSE regexp_replace(left(a.text, ?), '\\s+\\S*$', '') || ' …' END
-                       AS label,
+                   a.number || ' · ' || CASE WHEN length(a.text) <= $label_chars THEN a.text
+                       ELSE regexp_replace(left(a.text, $label_chars), '\\s+\\S*$', '') || ' …'
+                       END AS label,
                    a.text, a.years,
                    coalesce(l.concepts_sv, []::VARCHAR[]) AS concepts_sv,
                    coalesce(l.concepts_en, []::VARCHAR[]) AS concepts_en
             FROM chosen a LEFT JOIN linked l USING (item_id)
             ORDER BY a.number
             """,
-            [list(cities), list(cities), LABEL_CHARS, LABEL_CHARS],
+            cities=cities,
+            label_chars=LABEL_CHARS,
         )
 
     def activity_years(self, cities: Sequence[str] = ()) -> pl.DataFrame:
@@ -481,16 +687,17 @@ class Atlas:
                        arg_max({'alias': m.matched_alias, 'match_start': m.match_start,
                                 'match_end': m.match_end, 'label_sv': c.label_sv,
                                 'label_en': c.label_en},
-                               (m.concept_id IS NOT DISTINCT FROM ?)::INTEGER + m.score)
-                           AS shown,
+                               (m.concept_id IS NOT DISTINCT FROM $concept_id)::INTEGER
+                               + m.score) AS shown,
                        list(c.label_sv ORDER BY c.position) AS concepts_sv,
                        list(c.label_en ORDER BY c.position) AS concepts_en
                 FROM mappings m JOIN concepts c USING (concept_id)
-                WHERE m.status <> 'rejected' AND list_contains(?::VARCHAR[], m.item_id)
+                WHERE m.status <> 'rejected' AND list_contains($item_ids::VARCHAR[], m.item_id)
                 GROUP BY m.item_id
             )
             """,
-            [concept_id, found["item_id"].to_list()],
+            concept_id=concept_id,
+            item_ids=found["item_id"].to_list(),
         )
         return found.join(links, on="item_id", how="left", maintain_order="left")
 
@@ -500,16 +707,16 @@ class Atlas:
         Offsets point into the text as loaded (the repaired text can differ in length), so
         the context is cut from that. ('', 0, 0) if the item does not exist.
         """
-        rows = self.con.execute(
+        rows = self._frame(
             """
             SELECT t.text_raw, i.char_start, i.char_end
-            FROM items i JOIN document_texts t USING (doc_id) WHERE i.item_id = ?
+            FROM items i JOIN document_texts t USING (doc_id) WHERE i.item_id = $item_id
             """,
-            [item_id],
-        ).fetchall()
-        if not rows:
+            item_id=item_id,
+        )
+        if rows.is_empty():
             return "", 0, 0
-        text, start, end = rows[0]
+        text, start, end = rows.row(0)
         first = text.rfind("\n", 0, max(start - around, 0)) + 1 if start > around else 0
         last = text.find("\n", end + around)
         last = len(text) if last < 0 else last
@@ -519,14 +726,15 @@ class Atlas:
 
     def item_ids(self) -> list[str]:
         """Every item id: a decision about an item that does not exist is refused."""
-        return [r[0] for r in self.con.execute("SELECT item_id FROM items").fetchall()]
+        ids: list[str] = self._frame("SELECT item_id FROM items")["item_id"].to_list()
+        return ids
 
     def stale_decisions(self) -> list[str]:
         """Review decisions the last build or re-application could not apply, and why."""
-        rows = self.con.execute(
+        messages: list[str] = self._frame(
             "SELECT message FROM build_log WHERE topic = 'stale decision' ORDER BY message"
-        ).fetchall()
-        return [r[0] for r in rows]
+        )["message"].to_list()
+        return messages
 
     def cell_reviews(self, cities: Sequence[str] = ()) -> pl.DataFrame:
         """City × concept cells a reviewer marked as not covered, with who and when."""
@@ -534,10 +742,10 @@ class Atlas:
             """
             SELECT r.city, r.concept_id, c.label_sv, c.label_en, r.reviewer, r.decided_at, r.note
             FROM cell_reviews r JOIN concepts c USING (concept_id)
-            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], r.city)
+            WHERE chosen(r.city, $cities)
             ORDER BY r.city COLLATE sv, c.position
             """,
-            [list(cities), list(cities)],
+            cities=cities,
         )
 
     def taxonomy_terms(self) -> pl.DataFrame:

@@ -1,0 +1,157 @@
+"""One city: what its corpus holds, its coverage per dimension with the evidence behind it, its
+activities, and where its policies are silent compared with the other cities.
+
+The page a city's strategist opens first; ?city=… in the URL reopens it for that city.
+"""
+
+import polars as pl
+import streamlit as st
+
+from etl.read.charts import in_words
+from etl.read.query import DIMENSIONS
+from pages._common import (
+    atlas,
+    database_ready,
+    date,
+    escape,
+    lang,
+    localised_columns,
+    number,
+    t,
+    to_url,
+)
+from pages._comparison import (
+    basis_name,
+    corpus_note,
+    covered_details,
+    dimension_name,
+    explain_strength,
+    kind_absence,
+    label_column,
+    remember,
+    strength_name,
+)
+
+st.title(t("page.city"))
+st.caption(t("city.intro"))
+
+if database_ready():
+    everyone = atlas().cities()
+    remember("city", everyone, everyone[0])
+    city = str(st.selectbox(t("col.city"), everyone, key="city"))
+    to_url("city")
+    others = [c for c in everyone if c != city]
+
+    summary = atlas().city_summary([city]).row(0, named=True)
+    documents, items, units = st.columns(3)
+    documents.metric(t("overview.documents"), number(summary["documents"]))
+    items.metric(t("overview.items"), number(summary["items"]))
+    units.metric(t("overview.units"), number(summary["units"]), help=t("overview.units_help"))
+
+    st.subheader(t("city.documents"))
+    corpus_note([city])
+    loaded = atlas().documents().filter(city=city)
+    st.dataframe(
+        localised_columns(
+            loaded.with_columns(
+                in_words(loaded, "doc_kind", lambda k: t(f"doc_kind.{k}")),
+                in_words(loaded, "date", date),
+            ),
+            {
+                "title": "col.title",
+                "doc_kind": "col.doc_kind",
+                "date": "col.date",
+                "organ": "col.organ",
+                "item_count": "col.items",
+            },
+        ),
+        hide_index=True,
+    )
+
+    st.subheader(t("city.coverage"))
+    covered = atlas().covered_counts([city])
+    cells = atlas().coverage(cities=[city])
+    for tab, dimension in zip(
+        st.tabs([dimension_name(d) for d in DIMENSIONS]), DIMENSIONS, strict=True
+    ):
+        with tab:
+            counts = covered.filter(dimension=dimension).row(0, named=True)
+            st.markdown(
+                t("overview.covered_line").format(
+                    dimension=dimension_name(dimension),
+                    covered=number(counts["covered"]),
+                    concepts=number(counts["concepts"]),
+                    details=covered_details(counts),
+                )
+            )
+            of_dimension = cells.filter(dimension=dimension)
+            derived = {"derived_units": "eccar.col.derived_units"} if dimension == "eccar" else {}
+            columns = (
+                {label_column(): "overview.axis.concept", "state": "overview.axis.state"}
+                | derived
+                | {
+                    "strength": "compare.strength",
+                    "units": "overview.units",
+                    "items": "overview.items",
+                    "sources": "overview.documents",
+                    "best_basis": "compare.basis",
+                }
+            )
+            st.dataframe(
+                localised_columns(
+                    of_dimension.with_columns(
+                        in_words(of_dimension, "state", lambda s: t(f"state.{s}")),
+                        in_words(of_dimension, "strength", strength_name),
+                        in_words(of_dimension, "best_basis", basis_name),
+                    ),
+                    columns,
+                ),
+                hide_index=True,
+            )
+    explain_strength()
+
+    st.subheader(t("page.activities"))
+    activities = atlas().activities([city])
+    if activities.is_empty():
+        absent = atlas().kind_presence([city]).filter(kind="activity").row(0, named=True)
+        st.info(kind_absence(absent))
+    else:
+        st.dataframe(
+            localised_columns(
+                activities.with_columns(pl.col(f"concepts_{lang()}").list.join(", ")),
+                {
+                    "text": "activities.col.text",
+                    "years": "activities.col.years",
+                    f"concepts_{lang()}": "activities.col.concepts",
+                    "organ": "activities.col.organ",
+                },
+            ),
+            hide_index=True,
+        )
+
+    st.subheader(t("city.silences"))
+    if not others:
+        st.info(t("city.no_others"))
+    else:
+        st.caption(t("city.silences_intro").format(city=escape(city)))
+        silent = atlas().silences(city)
+        if silent.is_empty():
+            st.info(t("city.no_silences"))
+        else:
+            st.dataframe(
+                localised_columns(
+                    silent.with_columns(
+                        in_words(silent, "dimension", dimension_name),
+                        in_words(silent, "state", lambda s: t(f"state.{s}")),
+                        pl.col("covered_elsewhere").list.join(", "),
+                    ),
+                    {
+                        "dimension": "overview.dimension",
+                        label_column(): "overview.axis.concept",
+                        "covered_elsewhere": "city.col.covered_elsewhere",
+                        "state": "city.col.own_state",
+                        "derived_units": "eccar.col.derived_units",
+                    },
+                ),
+                hide_index=True,
+            )
