@@ -35,6 +35,8 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
+# bench_scale measures 100 and 1,000 generated documents (about 15 minutes on this machine);
+# ATLAS_BENCH_10K=1 adds 10,000 (over an hour).
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_build.py
 	$(PY) benchmarks/bench_repair.py
@@ -42,6 +44,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_export.py
 	$(PY) benchmarks/evaluate_mapping.py
 	$(PY) benchmarks/evaluate_extraction.py
+	$(PY) benchmarks/bench_scale.py
 
 build: $(DB)
 

@@ -24,7 +24,7 @@ from etl.ingest import (
 )
 from etl.model import DOC_KINDS
 from etl.paths import Paths
-from etl.pipeline import build, lexicon_for, read_sources
+from etl.pipeline import build, read_lexicon
 from etl.read import i18n
 from etl.read.export import DOCUMENT_FORMATS, FORMATS, export, export_document
 from etl.read.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             _report_change(replace_file(paths, args.document, Path(args.file)), "replaced")
         elif args.command == "repair":
             text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
-            sys.stdout.write(repair_if_needed(text, lexicon_for(read_sources(paths))))
+            sys.stdout.write(repair_if_needed(text, read_lexicon(paths)))
         elif args.command == "export" and args.format in DOCUMENT_FORMATS:
             cities = [c.strip() for c in args.cities.split(",") if c.strip()]
             if args.city:

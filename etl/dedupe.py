@@ -5,14 +5,24 @@ Stockholm's three development areas appear in 000 and in 001. Comparisons must c
 component once, with two sources. Only components are joined, only within one city and one
 policy (`relates_to`), and never two passages of the same document: a document does not describe
 its own component twice.
+
+Candidates are found by blocking, not by scoring every pair of a group: identical texts are one
+class, joined at once; between classes only those that pass two exact lower bounds on the edit
+distance are scored. Two texts that score `SAME_UNIT_SCORE` or more (token_sort_ratio: an Indel
+similarity of the token-sorted texts) are at most `MAX_EDIT_SHARE` of their summed lengths
+apart in edits, and each insertion or deletion changes the length by one and one character's
+count by one. So classes are sorted by length and each is compared only with the classes of
+compatible length after it, first by their character counts (numpy, a batch at a time), and
+only the pairs whose counts are close enough are scored. No pair that would join is skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from rapidfuzz import fuzz, process
+import numpy as np
+from rapidfuzz import fuzz
 
 from etl.model import Item
 from etl.text import fold
@@ -22,6 +32,15 @@ from etl.text import fold
 SAME_UNIT_SCORE = 88
 # Passages of very different length are a title and a paragraph, not the same description.
 MIN_LENGTH_RATIO = 0.6
+# Edits (insertions and deletions) per character of the two texts together that a pair scoring
+# SAME_UNIT_SCORE can differ by; a little slack absorbs the score's rounding.
+MAX_EDIT_SHARE = 1 - SAME_UNIT_SCORE / 100
+EDIT_SLACK = 1
+# Character classes counted for the count filter: letters, digits, space, anything else. Folded
+# text is mostly a-z; merging characters into classes only loosens the bound, never breaks it.
+COUNTED = "abcdefghijklmnopqrstuvwxyz0123456789 "
+# Classes compared with one batch of numpy operations: bounds the batch's memory to a few MB.
+BATCH_ROWS = 64
 
 
 def assign_units(items: Sequence[Item], policy_of: Mapping[str, str]) -> tuple[Item, ...]:
@@ -41,7 +60,11 @@ def assign_units(items: Sequence[Item], policy_of: Mapping[str, str]) -> tuple[I
 
 
 def same_unit_pairs(items: Sequence[Item], policy_of: Mapping[str, str]) -> list[tuple[Item, Item]]:
-    """Pairs of components from different documents that describe the same thing."""
+    """Pairs of components from different documents that describe the same thing.
+
+    Not every such pair: enough of them that the units (connected groups) are exactly those
+    all pairs would give.
+    """
     groups: dict[tuple[str, str], list[Item]] = {}
     for item in items:
         policy = policy_of.get(item.doc_id, "")
@@ -49,15 +72,76 @@ def same_unit_pairs(items: Sequence[Item], policy_of: Mapping[str, str]) -> list
             groups.setdefault((item.city, policy), []).append(item)
     pairs: list[tuple[Item, Item]] = []
     for members in groups.values():
-        texts = [fold(m.text) for m in members]
-        scores = process.cdist(
-            texts, texts, scorer=fuzz.token_sort_ratio, score_cutoff=SAME_UNIT_SCORE, workers=-1
-        )
-        for i, j in zip(*scores.nonzero(), strict=True):
-            left, right = members[i], members[j]
-            if i < j and left.doc_id != right.doc_id and _similar_length(texts[i], texts[j]):
-                pairs.append((left, right))
+        classes: dict[str, list[Item]] = {}
+        for member in members:
+            classes.setdefault(" ".join(sorted(fold(member.text).split())), []).append(member)
+        texts = list(classes)
+        for text in texts:
+            pairs += _linking_pairs(classes[text], classes[text])
+        for i, j in _candidates(texts):
+            a, b = texts[i], texts[j]
+            if _similar_length(a, b) and fuzz.ratio(a, b, score_cutoff=SAME_UNIT_SCORE):
+                pairs += _linking_pairs(classes[a], classes[b])
     return pairs
+
+
+def _linking_pairs(left: Sequence[Item], right: Sequence[Item]) -> list[tuple[Item, Item]]:
+    """Pairs, each of items from different documents, that join `left` and `right` as all such
+    pairs would: a linear number instead of |left| × |right|.
+
+    Each item is paired with a hub on the other side (the first item, or the first of another
+    document when it shares the first's). That gives the same units as all pairs because a
+    class holding two documents is itself joined (its pairs with itself), and a class of one
+    document is paired with every item of the other side that can take it.
+    """
+    pairs: list[tuple[Item, Item]] = []
+    for hubs, spokes in ((right, left), (left, right)):
+        first = hubs[0]
+        second = next((h for h in hubs if h.doc_id != first.doc_id), None)
+        for spoke in spokes:
+            hub = first if spoke.doc_id != first.doc_id else second
+            if hub is not None and hub is not spoke:
+                pairs.append((spoke, hub))
+    return pairs
+
+
+def _candidates(texts: Sequence[str]) -> Iterable[tuple[int, int]]:
+    """Index pairs (i, j) of texts whose lengths and character counts allow them to score
+    `SAME_UNIT_SCORE`: both differences are lower bounds on the number of edits between them."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    if not order:
+        return
+    lengths = np.array([len(texts[i]) for i in order], dtype=np.int32)
+    counts = np.stack([character_counts(texts[i]) for i in order], axis=1)  # class × text
+    for first in range(0, len(order), BATCH_ROWS):
+        last = min(first + BATCH_ROWS, len(order))
+        # |a - b| ≤ share·(a + b) ⇔ b ≤ a·(1 + share)/(1 - share): the longest compatible text.
+        reach = lengths[last - 1] * (1 + MAX_EDIT_SHARE) / (1 - MAX_EDIT_SHARE) + EDIT_SLACK
+        stop = int(np.searchsorted(lengths, reach, side="right"))
+        allowed = MAX_EDIT_SHARE * (lengths[first:last, None] + lengths[None, first:stop])
+        allowed += EDIT_SLACK
+        apart = np.abs(lengths[first:last, None] - lengths[None, first:stop])
+        close = apart <= allowed
+        apart[:] = 0
+        for row in counts:  # one character class at a time keeps memory at rows × window
+            apart += np.abs(row[first:last, None] - row[None, first:stop])
+        close &= apart <= allowed
+        for r, c in zip(*np.nonzero(close), strict=True):
+            if r < c:  # row `first + r` against column `first + c`: each pair once
+                yield order[first + int(r)], order[first + int(c)]
+
+
+def character_counts(text: str) -> np.ndarray:
+    """How often each of `COUNTED` occurs in `text`, and (last) all other characters."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    index = _COUNTED_INDEX[np.minimum(codes, len(_COUNTED_INDEX) - 1)]
+    return np.bincount(index, minlength=len(COUNTED) + 1).astype(np.int32)
+
+
+# Code point → position in COUNTED; every code point past the table and every other character
+# counts as "other" (the last position).
+_COUNTED_INDEX = np.full(129, len(COUNTED), dtype=np.intp)
+_COUNTED_INDEX[[ord(c) for c in COUNTED]] = np.arange(len(COUNTED))
 
 
 def _similar_length(a: str, b: str) -> bool:

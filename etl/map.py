@@ -15,6 +15,9 @@ Order of work:
    ECCAR *derived* coverage instead;
 4. links the document states itself (etl/stated.py) replace the others for the same pair.
 
+Steps 1-3 are the pipeline's match stage (`match_items`), step 4 its stated and map stages
+(`stated_links`, `best_links`); `map_items` runs all three.
+
 Every link keeps its `basis` — alias, subject, learned, rule or stated — and an `evidence` text
 (the alias, the document's title, the rule, the telling words) so a reviewer sees why. `method`
 stays the contract's fuzzy | stated | manual.
@@ -38,7 +41,7 @@ from etl.stated import STATED_DIMENSION, STATED_LINK, Hit, stated_links
 from etl.taxonomy import ECCAR_DIMENSION, Taxonomy
 from etl.vocabulary import Vocabulary, normalise, spans_of, stems_of
 
-__all__ = ["Knowledge", "load_knowledge", "map_items", "normalise"]
+__all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
 
 RULES_FILE = "rules.toml"
 MODEL_FILE = "mapping_model.json"
@@ -67,11 +70,31 @@ def map_items(
     documents: MappingOf[str, DocumentMeta] | None = None,
     knowledge: Knowledge | None = None,
 ) -> tuple[Mapping, ...]:
-    """Suggested links for `items`, read in the light of their documents (doc_id → manifest)."""
+    """Suggested links for `items`, read in the light of their documents (doc_id → manifest).
+
+    The three steps the pipeline runs as its match, stated and map stages.
+    """
     if knowledge is None:
         knowledge = load_knowledge(Paths.from_env().data, taxonomy)
+    matched, hits = match_items(items, taxonomy, tuple((documents or {}).values()), knowledge)
+    return best_links(items, matched, stated_links(items, hits, taxonomy), taxonomy)
+
+
+def match_items(
+    items: Sequence[Item],
+    taxonomy: Taxonomy,
+    documents: Sequence[DocumentMeta],
+    knowledge: Knowledge,
+) -> tuple[tuple[Mapping, ...], tuple[Hit, ...]]:
+    """Match stage: the links the evidence and the model choose, each with its evidence named,
+    and the located alias hits of the items that state a link (what the stated stage reads).
+
+    Every signal is a function of the item and its own document (`documents`: the manifest
+    entries of the items' documents), so any set of whole documents can be matched at once.
+    """
     vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds)
-    signals = compute_signals(items, taxonomy, vocabulary, knowledge.rules, documents or {})
+    by_id = {meta.doc_id: meta for meta in documents}
+    signals = compute_signals(items, taxonomy, vocabulary, knowledge.rules, by_id)
     chosen, scores = decide(signals, taxonomy, knowledge)
     links: dict[tuple[str, str], Mapping] = {}
     for row, item in enumerate(items):
@@ -80,10 +103,22 @@ def map_items(
         for column in np.flatnonzero(chosen[row]):
             link = _evidence(item, row, int(column), signals, float(scores[row, column]), spans)
             links[(item.item_id, link.concept_id)] = link
-    for link in stated_links(items, stated_candidates(items, vocabulary), taxonomy):
-        links[(link.item_id, link.concept_id)] = link
     if knowledge.model is not None:
         links = _name_learned_words(links, items, signals, knowledge.model)
+    return tuple(links.values()), tuple(stated_candidates(items, vocabulary))
+
+
+def best_links(
+    items: Sequence[Item],
+    matched: Sequence[Mapping],
+    stated: Sequence[Mapping],
+    taxonomy: Taxonomy,
+) -> tuple[Mapping, ...]:
+    """Map stage: the matched links, a stated link replacing the matched one for its pair, in
+    item order and taxonomy order."""
+    links = {(link.item_id, link.concept_id): link for link in matched}
+    for link in stated:
+        links[(link.item_id, link.concept_id)] = link
     order = {item.item_id: n for n, item in enumerate(items)}
     position = {c.concept_id: n for n, c in enumerate(taxonomy.concepts)}
     return tuple(sorted(links.values(), key=lambda m: (order[m.item_id], position[m.concept_id])))

@@ -2,7 +2,8 @@
 
 Imports nothing else of ours. Each path can be moved by an environment variable so that tests,
 benchmarks and other deployments work on their own copy of the data:
-`ATLAS_DATA` (the data folder) and `ATLAS_DB` (the published database).
+`ATLAS_DATA` (the data folder), `ATLAS_DB` (the published database) and `ATLAS_CACHE` (the
+build cache, beside the database unless moved).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ class Paths:
 
     data: Path
     db: Path
+    cache_dir: Path | None = None
+
+    @property
+    def cache(self) -> Path:
+        """The build cache's folder: per-document stage results, safe to delete."""
+        return self.cache_dir if self.cache_dir is not None else self.db.parent / ".cache"
 
     @property
     def raw(self) -> Path:
@@ -45,8 +52,17 @@ class Paths:
     def quality(self) -> Path:
         return self.data / "quality.json"
 
+    @property
+    def language(self) -> Path:
+        return self.data / "language"
+
+    @property
+    def domain_words(self) -> Path:
+        return self.language / "sv-domain-words.tsv"
+
     @classmethod
     def from_env(cls) -> Paths:
         data = Path(os.environ.get("ATLAS_DATA", ROOT / "data"))
         db = Path(os.environ.get("ATLAS_DB", data / "atlas.duckdb"))
-        return cls(data=data, db=db)
+        cache = os.environ.get("ATLAS_CACHE")
+        return cls(data=data, db=db, cache_dir=Path(cache) if cache else None)

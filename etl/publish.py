@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -83,6 +83,7 @@ LEFT JOIN (SELECT DISTINCT city, concept_id FROM cell_reviews) r
 
 # The build_log topic of review decisions that no longer apply (the Review page lists them).
 STALE_TOPIC = "stale decision"
+UNMAPPED_TOPIC = "unmapped"
 
 
 class PublishCheckFailed(RuntimeError):
@@ -135,17 +136,22 @@ def revise(
 ) -> None:
     """Replace the reviewed tables of a published database: copy, rewrite, check, swap.
 
-    Review decisions change only `mappings`, `cell_reviews` and the stale-decision lines of
-    `build_log`; rewriting those on a copy takes a fraction of a second where a rebuild takes
-    seconds, and readers keep the old file until the atomic rename.
+    Review decisions change only `mappings`, `cell_reviews` and the stale-decision and
+    unmapped-item lines of `build_log` (a rejected link can leave its item unmapped); rewriting
+    those on a copy takes a fraction of a second where a rebuild takes seconds, and readers keep
+    the old file until the atomic rename.
     """
     temporary = target.with_name(f".{target.name}.{os.getpid()}.revise.tmp")
     try:
         shutil.copyfile(target, temporary)
         with duckdb.connect(str(temporary)) as con:
             con.execute("DELETE FROM mappings; DELETE FROM cell_reviews")
-            con.execute("DELETE FROM build_log WHERE topic = ?", [STALE_TOPIC])
-            log = [(STALE_TOPIC, message) for message in stale]
+            items = con.execute("SELECT item_id, text FROM items ORDER BY position").fetchall()
+            con.execute(
+                "DELETE FROM build_log WHERE topic IN (?, ?)", [STALE_TOPIC, UNMAPPED_TOPIC]
+            )
+            log = unmapped_messages(items, mappings)
+            log += [(STALE_TOPIC, message) for message in stale]
             _insert(
                 con,
                 {
@@ -159,6 +165,18 @@ def revise(
         _swap(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def unmapped_messages(
+    items: Iterable[tuple[str, str]], mappings: Sequence[Mapping]
+) -> list[tuple[str, str]]:
+    """A log line for each (item_id, text) no link holds (none, or only rejected ones)."""
+    mapped = {m.item_id for m in mappings if m.status != "rejected"}
+    return [
+        (UNMAPPED_TOPIC, f"{item_id}: {text[:80]}")
+        for item_id, text in items
+        if item_id not in mapped
+    ]
 
 
 def _insert(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
@@ -203,7 +221,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
             "documents",
             (
                 {
-                    **asdict(s.meta),
+                    **vars(s.meta),
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
                     "item_count": counts.get(s.meta.doc_id, 0),
@@ -220,7 +238,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         "items": frame(
             "items",
             (
-                {**asdict(item), "years": list(item.years), "position": n}
+                {**vars(item), "years": list(item.years), "position": n}
                 for n, item in enumerate(build.items)
             ),
         ),

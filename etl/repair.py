@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from typing import Any
 from wordfreq import get_frequency_dict
 
 from etl.errors import InputError
+from etl.model import ParsedDocument
+from etl.parse import clean_with_map
 from etl.paths import ROOT
 
 # The OCR confusions and context rules of Swedish: a language file, edited without Python.
@@ -404,10 +407,19 @@ def build_lexicon(clean_texts: Iterable[str], rules: OcrRules | None = None) -> 
 
     `rules` defaults to the shipped data/language/sv-ocr.toml.
     """
+    return lexicon_from_counts(domain_word_counts(clean_texts), rules)
+
+
+def domain_word_counts(clean_texts: Iterable[str]) -> Counter[str]:
+    """How often each lowercase word occurs in clean documents: the lexicon's domain part."""
+    return Counter(w for text in clean_texts for w in _words(text))
+
+
+def lexicon_from_counts(domain: Mapping[str, int], rules: OcrRules | None = None) -> Lexicon:
+    """wordfreq Swedish mixed with domain word counts (see `build_lexicon`)."""
     rules = rules or default_rules()
     skeleton = rules.skeleton
     general = _general_frequencies()
-    domain = Counter(w for text in clean_texts for w in _words(text))
     total = sum(domain.values())
     probs: dict[str, float] = {w: f * (1 - DOMAIN_WEIGHT) for w, f in general.items()}
     for word, count in domain.items():
@@ -434,6 +446,9 @@ def needs_repair(text: str, rules: OcrRules | None = None) -> bool:
     with_diacritics = sum(any(c in diacritics for c in w) for w in words) / len(words)
     return swedish >= MIN_SWEDISH_SHARE and with_diacritics < MAX_DIACRITIC_SHARE
 
+
+# One restored word: (start, end) of the garbled token in the text, and the word that replaces it.
+Edit = tuple[int, int, str]
 
 # --- candidate generation -------------------------------------------------------------------
 
@@ -695,6 +710,27 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 
 def repair_text(text: str, lexicon: Lexicon) -> str:
     """Restore å/ä/ö token by token, changing nothing but the letters of garbled words."""
+    return apply_edits(text, repair_edits(text, lexicon))
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """`text` with each edit's span replaced by its word (edits in order, not overlapping)."""
+    pieces: list[str] = []
+    last = 0
+    for start, end, word in edits:
+        pieces += (text[last:start], word)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def repair_edits(text: str, lexicon: Lexicon) -> list[Edit]:
+    """The restored words of `text` as (start, end, word) over its garbled tokens, in order.
+
+    Edits rather than a new string, so that any view of the text (a block cut from it and
+    cleaned for reading) can take the same repair, and one repair of the whole text decides
+    every word once.
+    """
     rules = lexicon.rules
     confusable, digit_confusions = rules.confusable, rules.digit_confusions
     digit, digit_word = rules.lone_digit, rules.lone_digit_word
@@ -728,8 +764,7 @@ def repair_text(text: str, lexicon: Lexicon) -> str:
             prev = _neighbour(tokens, chosen, k, k - 1, text)
             chosen[k] = _best(tok.lower(), options[k], prev, lexicon)
 
-    pieces: list[str] = []
-    last = 0
+    edits: list[Edit] = []
     for k, (start, end, tok) in enumerate(tokens):
         prev = _neighbour(tokens, chosen, k, k - 1, text)
         nxt = _neighbour(tokens, chosen, k, k + 1, text)
@@ -748,13 +783,57 @@ def repair_text(text: str, lexicon: Lexicon) -> str:
             word = _contextual(chosen[k], options[k], prev, nxt, rules)
         if word == tok.lower():
             continue
-        pieces.append(text[last:start])
-        pieces.append(_apply_case(tok, word, _mid_sentence(text, start), rules))
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
+        edits.append((start, end, _apply_case(tok, word, _mid_sentence(text, start), rules)))
+    return edits
 
 
 def repair_if_needed(text: str, lexicon: Lexicon) -> str:
     """Repair only texts that lost their å/ä/ö; clean documents come back unchanged."""
     return repair_text(text, lexicon) if needs_repair(text, lexicon.rules) else text
+
+
+def repair_document(parsed: ParsedDocument, lexicon: Lexicon) -> tuple[ParsedDocument, str]:
+    """Repair stage: one repair of the whole text, and every block's reading text taken from it.
+
+    Returns the parse with repaired block texts, and the repaired text of the whole document.
+    Blocks keep their offsets into the source; each block's clean text is rebuilt from its raw
+    span with the whole-text edits applied, so a word reads the same in the block and in the
+    document (repairing blocks one by one could choose differently at their edges).
+    """
+    text = parsed.source.text
+    if not needs_repair(text, lexicon.rules):
+        return parsed, text
+    edits = repair_edits(text, lexicon)
+    starts = [start for start, _, _ in edits]
+    blocks = tuple(
+        replace(block, text=_repaired_block(text, block.raw_start, block.raw_end, edits, starts))
+        for block in parsed.blocks
+    )
+    return replace(parsed, blocks=blocks), apply_edits(text, edits)
+
+
+def _repaired_block(
+    text: str, raw_start: int, raw_end: int, edits: Sequence[Edit], starts: Sequence[int]
+) -> str:
+    """The block's clean text with the edits that fall inside it applied.
+
+    `clean_with_map` tells for each clean character where it came from, so an edited token's
+    characters are replaced by its restored word once, wherever cleaning moved them (a word
+    hyphenated across a line end is two tokens, each restored on its own).
+    """
+    clean, where = clean_with_map(text[raw_start:raw_end])
+    k = bisect_right(starts, raw_start) - 1
+    k = max(k, 0)
+    out: list[str] = []
+    current = -1
+    for char, offset in zip(clean, where, strict=True):
+        position = raw_start + offset
+        while k < len(edits) and edits[k][1] <= position:
+            k += 1
+        if k < len(edits) and edits[k][0] <= position:
+            if current != k:
+                out.append(edits[k][2])
+                current = k
+            continue
+        out.append(char)
+    return "".join(out)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from etl import pipeline
 from etl.errors import InputError
+from etl.extract import extract_items
+from etl.model import Item, ParsedDocument
 from etl.paths import ROOT, Paths
-from etl.pipeline import STAGES, build
+from etl.pipeline import STAGES, Stage, build
 
 CONTRACT = ROOT / "tests" / "check_contract.py"
 
@@ -77,9 +82,45 @@ def test_cli_build_uses_the_environment_paths(fresh_data: Paths) -> None:
     assert fresh_data.db.exists()
 
 
-def test_every_stage_lives_in_its_own_module() -> None:
-    names = [name for name, _ in STAGES]
-    assert names == ["load", "parse", "repair", "extract", "dedupe", "map", "overrides", "publish"]
-    for name, function in STAGES:
-        assert function.__module__ == f"etl.{name}"
-        assert (ROOT / "etl" / f"{name}.py").exists()
+def test_the_stage_list_is_what_runs(fresh_data: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every stage of `STAGES` runs, in its order, with the inputs it declares (a batched
+    stage once over all the documents); a stage swapped in the list is the one the build
+    uses."""
+    ran: list[str] = []
+
+    def recorded(stage: Stage) -> Stage:
+        def run(*args: object) -> object:
+            ran.append(stage.name)
+            return stage.run(*args)
+
+        return replace(stage, run=run)
+
+    def first_item_only(doc: ParsedDocument) -> tuple[Item, ...]:
+        return extract_items(doc)[:1]
+
+    swapped = [replace(s, run=first_item_only) if s.name == "extract" else s for s in STAGES]
+    monkeypatch.setattr(pipeline, "STAGES", tuple(recorded(s) for s in swapped))
+    report = build(fresh_data, progress=lambda _: None)
+
+    document = [s.name for s in STAGES if s.scope == "document"]
+    corpus = [s.name for s in STAGES if s.scope == "corpus"]
+    calls = [
+        [s.name] * (report.documents if s.scope == "document" and not s.batched else 1)
+        for s in STAGES
+    ]
+    assert ran == [name for stage_calls in calls for name in stage_calls]
+    assert document == ["load", "parse", "repair", "extract", "account", "match", "stated", "map"]
+    assert corpus == ["dedupe", "overrides", "log", "publish"]
+    with duckdb.connect(str(fresh_data.db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM items").fetchone() == (report.documents,)
+
+
+def test_each_stage_reads_only_what_it_declares() -> None:
+    """Names a stage reads are those of the document, the shared data or an earlier output."""
+    available = {"meta", "data", "lexicon", "taxonomy", "knowledge", "decisions", "quality"}
+    available |= {"raw", "db"}
+    for stage in STAGES:
+        assert set(stage.inputs) <= available, stage.name
+        assert set(stage.kept) <= set(stage.outputs), stage.name
+        assert len(inspect.signature(stage.run).parameters) == len(stage.inputs), stage.name
+        available |= set(stage.outputs)

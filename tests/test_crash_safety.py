@@ -44,7 +44,7 @@ PARALLEL_TRIALS = 2
 # are tried too.
 OVERSHOOT = 1.1
 # The last progress line before publishing; kills timed from it land in the publish step.
-PUBLISH_MARK = "overrides:"
+PUBLISH_MARK = "log:"
 # The publish step's length varies with the machine's load; spreading over twice its measured
 # length puts kills on both sides of the rename even on a busy machine.
 PUBLISH_OVERSHOOT = 2.0

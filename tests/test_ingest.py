@@ -523,7 +523,7 @@ def test_failing_rebuild_restores_everything(
         "The corpus and the database were left as they were before this ingest."
     ]
     hidden = sorted(p.name for p in corpus.data.iterdir() if p.name.startswith("."))
-    assert hidden == [".atlas.duckdb.lock", ".ingest.lock"]
+    assert hidden == [".atlas.duckdb.lock", ".cache", ".ingest.lock"]
 
 
 def test_bad_review_file_fails_the_rebuild_and_restores_everything(corpus: Paths) -> None:

@@ -1,0 +1,225 @@
+"""The build cache: each document's stage results, kept by a key that says what made them.
+
+A key is a hash of everything a result depends on — the document's bytes and manifest row, the
+data that shapes the stage (taxonomy, lexicon, language files) and the source code of the stage
+and of every module it imports — so a result is found again only if it would come out the same.
+Nothing is ever invalidated by hand: a changed input gives a new key, and results no build asked
+for are dropped at the end of the next one.
+
+The cache is one SQLite file (standard library, one transaction per batch), beside the database
+by default. It is never trusted blindly: a file that is not SQLite, from another format version,
+or with an entry whose checksum does not match its bytes is discarded and the results rebuilt.
+SQLite's journal rolls back a batch a killed build left half-written.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import pickle
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+# Bump when the layout of the file or of what is stored in it changes; older files are dropped.
+# (The stored records' own code is part of every key, so a changed dataclass needs no bump.)
+FORMAT_VERSION = 1
+FILE_NAME = "build-cache.sqlite"
+
+
+class BuildCache:
+    """Stage results by key, in one SQLite file; any damage means starting empty."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / FILE_NAME
+        self.problems: list[str] = []  # what was found damaged and is rebuilt, for the log
+        try:
+            self.con = self._open()
+        except sqlite3.DatabaseError as error:
+            self.con = self._reset(error)
+
+    def _reset(self, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Replace a damaged cache file with an empty one."""
+        self.problems.append(f"the build cache was unreadable ({error}) and is rebuilt")
+        for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        return self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path)
+        con.execute("CREATE TABLE IF NOT EXISTS format (version INTEGER NOT NULL)")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS results "
+            "(key TEXT PRIMARY KEY, digest TEXT NOT NULL, value BLOB NOT NULL)"
+        )
+        version = con.execute("SELECT max(version) FROM format").fetchone()[0]
+        if version != FORMAT_VERSION:
+            if version is not None:
+                self.problems.append(f"the build cache was of format {version} and is rebuilt")
+            with con:
+                con.execute("DELETE FROM results")
+                con.execute("DELETE FROM format")
+                con.execute("INSERT INTO format VALUES (?)", [FORMAT_VERSION])
+        return con
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, object]:
+        """The stored results among `keys`; a damaged entry, or file, is dropped and left out."""
+        wanted = list(dict.fromkeys(keys))
+        try:
+            return self._get_many(wanted)
+        except sqlite3.DatabaseError as error:
+            self.con.close()
+            self.con = self._reset(error)
+            return {}
+
+    def _get_many(self, wanted: list[str]) -> dict[str, object]:
+        found: dict[str, object] = {}
+        damaged: list[str] = []
+        # SQLite allows 32,766 parameters per statement; chunks stay well under it.
+        for chunk in _chunks(wanted, 10_000):
+            marks = ",".join("?" * len(chunk))
+            rows = self.con.execute(
+                f"SELECT key, digest, value FROM results WHERE key IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            for key, digest, value in rows:
+                if hashlib.sha256(value).hexdigest() != digest:
+                    damaged.append(key)
+                    continue
+                try:
+                    found[key] = pickle.loads(value)  # noqa: S301 - our own file, checksummed
+                except Exception:
+                    damaged.append(key)
+        if damaged:
+            self.problems.append(f"{len(damaged)} damaged build cache entries were rebuilt")
+            with self.con:
+                self.con.executemany("DELETE FROM results WHERE key = ?", [[k] for k in damaged])
+        return found
+
+    def put_many(self, results: Mapping[str, object]) -> None:
+        """Store results in one transaction: all of them, or (if killed) none."""
+        rows = []
+        for key, value in results.items():
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            rows.append((key, hashlib.sha256(blob).hexdigest(), blob))
+        try:
+            with self.con:
+                self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        except sqlite3.DatabaseError as error:
+            self.con.close()
+            self.con = self._reset(error)
+            with self.con:
+                self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+
+    def keep_only(self, keys: Iterable[str]) -> None:
+        """Drop every result not in `keys`: what no current document can ask for again."""
+        with self.con:
+            self.con.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+            self.con.execute("DELETE FROM live")
+            self.con.executemany("INSERT OR IGNORE INTO live VALUES (?)", [[k] for k in keys])
+            self.con.execute("DELETE FROM results WHERE key NOT IN (SELECT key FROM live)")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> BuildCache:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def digest(*parts: str | bytes) -> str:
+    """sha256 over parts kept apart (so ("ab", "c") and ("a", "bc") differ)."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """Digest of files' names and bytes; a missing file counts as absent, not as an error."""
+    parts: list[str | bytes] = []
+    for path in sorted(paths):
+        parts += [path.name, path.read_bytes() if path.exists() else b"\0absent"]
+    return digest(*parts)
+
+
+@cache
+def code_digest(module_name: str) -> str:
+    """Digest of a module's source, of every project module it imports (transitively), and of
+    the installed versions of the libraries they import: what a stage's result depends on."""
+    seen: set[str] = set()
+    libraries: set[str] = set()
+    pending = [module_name]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for imported in _imports(name):
+            top = imported.split(".")[0]
+            if _ours(imported):
+                pending.append(imported)
+            elif top not in sys.stdlib_module_names:
+                libraries.add(top)
+    versions = sorted(_library_version(library) for library in libraries)
+    sources = [part for name in sorted(seen) for part in (name, _source(name))]
+    return digest(*sources, *versions)
+
+
+def _library_version(library: str) -> str:
+    """`library==version` of an imported library, whose distribution may be named otherwise
+    ("docx" is python-docx); the full table of names is slow to read, so it comes last."""
+    for distribution in (library, f"python-{library}"):
+        try:
+            return f"{distribution}=={metadata.version(distribution)}"
+        except metadata.PackageNotFoundError:
+            continue
+    dists = metadata.packages_distributions().get(library, [])
+    return ",".join(f"{d}=={metadata.version(d)}" for d in dists) or f"{library}==?"
+
+
+def _ours(module_name: str) -> bool:
+    return module_name.split(".")[0] == __name__.split(".")[0]
+
+
+def _source(module_name: str) -> bytes:
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return b""
+    return Path(spec.origin).read_bytes()
+
+
+def _imports(module_name: str) -> list[str]:
+    """Absolute module names a module imports (`from etl.x import y` → `etl.x`, and `etl.x.y`
+    if that is a module too)."""
+    source = _source(module_name)
+    if not source:
+        return []
+    names: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+            spec = importlib.util.find_spec(node.module) if _ours(node.module) else None
+            if spec is not None and spec.submodule_search_locations is not None:
+                names += [
+                    f"{node.module}.{alias.name}"
+                    for alias in node.names
+                    if importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
+                ]
+    return names

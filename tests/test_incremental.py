@@ -1,0 +1,219 @@
+"""Incremental builds: what the build cache gives back is what a build from scratch would make.
+
+Each test changes the corpus the way a person does — an ingest, a taxonomy edit, a review
+decision, a build killed halfway, a damaged cache file — builds with the cache, and compares the
+database, table by table and row by row, with a build of the same data into a fresh folder with
+an empty cache. Which stages ran is recorded too: the point of the cache is that only the work
+that depends on the change is redone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import copy_data
+from test_ingest import SWEDISH
+
+from etl import pipeline
+from etl.cache import FILE_NAME, FORMAT_VERSION
+from etl.ingest import ingest_bytes
+from etl.overrides import Decision, record_decision
+from etl.paths import ROOT, Paths
+from etl.pipeline import STAGES, Stage, build, reapply_decisions
+
+DOCUMENT_STAGES = [s.name for s in STAGES if s.scope == "document"]
+MAPPING_STAGES = ["match", "stated", "map"]
+
+
+def quiet(_: str) -> None:
+    """Build progress is not what these tests look at."""
+
+
+def content(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows, in a fixed order: what two builds must agree on."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_type = 'BASE TABLE' ORDER BY table_name"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}  # noqa: S608
+
+
+def from_scratch(paths: Paths, folder: Path) -> dict[str, list[tuple[object, ...]]]:
+    """The same data built into `folder` with an empty cache."""
+    scratch = Paths(data=paths.data, db=folder / "atlas.duckdb", cache_dir=folder / "cache")
+    build(scratch, quiet)
+    return content(scratch.db)
+
+
+@pytest.fixture
+def ran(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the stages each build runs, in order (builds here run in-process)."""
+    names: list[str] = []
+
+    def recorded(stage: Stage) -> Stage:
+        def run(*args: object) -> object:
+            names.append(stage.name)
+            return stage.run(*args)
+
+        run.__module__ = stage.run.__module__  # the cache key names the stage's own code
+        return replace(stage, run=run)
+
+    monkeypatch.setattr(pipeline, "STAGES", tuple(recorded(s) for s in STAGES))
+    yield names
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Paths:
+    """A built private copy of the shipped data (its cache warm)."""
+    paths = copy_data(tmp_path / "data")
+    build(paths, quiet)
+    return paths
+
+
+def test_an_ingest_processes_one_document(corpus: Paths, ran: list[str], tmp_path: Path) -> None:
+    ran.clear()
+    result = ingest_bytes(
+        corpus,
+        "svar.txt",
+        SWEDISH.encode(),
+        city="Stockholm",
+        organ="Kulturnämnden",
+        doc_kind="response",
+        progress=quiet,
+    )
+    assert result.report.processed == 1
+    assert [n for n in ran if n in DOCUMENT_STAGES] == DOCUMENT_STAGES
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def test_a_taxonomy_change_reruns_only_the_mapping(
+    corpus: Paths, ran: list[str], tmp_path: Path
+) -> None:
+    taxonomy = corpus.taxonomy.read_text(encoding="utf-8")
+    edited = taxonomy.replace("aliases = [", 'aliases = [\n    "bibliotekens arbete",', 1)
+    assert edited != taxonomy
+    corpus.taxonomy.write_text(edited, encoding="utf-8")
+    ran.clear()
+    report = build(corpus, quiet)
+    assert report.processed == 4
+    assert {n for n in ran if n in DOCUMENT_STAGES} == set(MAPPING_STAGES)
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def test_a_review_decision_reruns_no_document_stage(
+    corpus: Paths, ran: list[str], tmp_path: Path
+) -> None:
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        item_id, concept_id = con.execute(
+            "SELECT item_id, concept_id FROM mappings ORDER BY ALL LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+    record_decision(corpus.review, Decision(item_id, "", concept_id, "reject", "anna"))
+    reapply_decisions(corpus)
+    reviewed = content(corpus.db)
+    ran.clear()
+    report = build(corpus, quiet)
+    assert report.processed == 0 and not set(ran) & set(DOCUMENT_STAGES)
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+    assert reviewed == content(corpus.db), "the Review page's update is what a build gives"
+
+
+def test_a_changed_manifest_row_or_language_file_reruns_what_it_shapes(corpus: Paths) -> None:
+    manifest = corpus.manifest.read_text(encoding="utf-8")
+    corpus.manifest.write_text(manifest.replace("svar från Socialnämnden", "svar"), "utf-8")
+    assert build(corpus, quiet).processed == 1
+    (corpus.language / "extra.toml").write_text("# a colleague's new rules\n", encoding="utf-8")
+    assert build(corpus, quiet).processed == 4
+    assert build(corpus, quiet).processed == 0
+
+
+def test_a_killed_build_leaves_a_cache_that_gives_the_same_database(
+    corpus: Paths, tmp_path: Path
+) -> None:
+    """Kill `python -m etl build` at a third, two thirds and near the end of its measured
+    duration (with a cold cache, so it is being written); the next build must be right."""
+    expected = from_scratch(corpus, tmp_path / "scratch")
+    env = {"ATLAS_DATA": str(corpus.data), "ATLAS_DB": str(corpus.db), "PATH": ""}
+    command = [sys.executable, "-m", "etl", "build"]
+    shutil.rmtree(corpus.cache)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)
+    duration = time.perf_counter() - started
+    for fraction in (0.3, 0.6, 0.9):
+        shutil.rmtree(corpus.cache)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(duration * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        build(corpus, quiet)
+        assert content(corpus.db) == expected, fraction
+
+
+def cache_file(paths: Paths) -> Path:
+    return paths.cache / FILE_NAME
+
+
+def test_a_cache_file_that_is_not_sqlite_is_replaced(corpus: Paths, tmp_path: Path) -> None:
+    cache_file(corpus).write_bytes(b"this is not a database" * 100)
+    messages: list[str] = []
+    report = build(corpus, messages.append)
+    assert report.processed == 4
+    assert any("build cache was unreadable" in m for m in messages)
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def test_a_half_written_cache_file_is_replaced(corpus: Paths, tmp_path: Path) -> None:
+    data = cache_file(corpus).read_bytes()
+    cache_file(corpus).write_bytes(data[: len(data) // 2])
+    messages: list[str] = []
+    build(corpus, messages.append)
+    assert any("build cache" in m for m in messages)
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+    assert build(corpus, quiet).processed == 0, "and the rebuilt cache is used again"
+
+
+def test_a_damaged_entry_is_detected_and_rebuilt(corpus: Paths, tmp_path: Path) -> None:
+    with sqlite3.connect(cache_file(corpus)) as con:
+        # The smallest entry: one document's result (the largest is the repair lexicon).
+        key = con.execute("SELECT key FROM results ORDER BY length(value), key LIMIT 1")
+        con.execute(
+            "UPDATE results SET value = CAST(upper(value) AS BLOB) WHERE key = ?", key.fetchone()
+        )
+    messages: list[str] = []
+    report = build(corpus, messages.append)
+    assert report.processed == 1
+    assert any("1 damaged build cache entries were rebuilt" in m for m in messages)
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def test_a_cache_of_another_format_version_is_discarded(corpus: Paths) -> None:
+    with sqlite3.connect(cache_file(corpus)) as con:
+        con.execute("UPDATE format SET version = ?", [FORMAT_VERSION - 1])
+    messages: list[str] = []
+    assert build(corpus, messages.append).processed == 4
+    assert any(f"format {FORMAT_VERSION - 1}" in m for m in messages)
+
+
+def test_the_cache_keeps_only_what_the_corpus_can_ask_for(corpus: Paths) -> None:
+    taxonomy = corpus.taxonomy.read_text(encoding="utf-8")
+    corpus.taxonomy.write_text(taxonomy + "\n# edited\n", encoding="utf-8")
+    build(corpus, quiet)
+    with sqlite3.connect(cache_file(corpus)) as con:
+        stored = con.execute("SELECT count(*) FROM results").fetchone()[0]
+    kept = sum(len(s.kept) for s in STAGES)
+    assert stored == 4 * kept + 1, "each document's kept results, and the repair lexicon"
