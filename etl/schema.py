@@ -18,7 +18,7 @@ tools and the evaluation read them, so they are never renamed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import polars as pl
@@ -89,6 +89,37 @@ class Table:
 
 
 CONCEPT_ID = "concept_id"
+
+# A link's columns, shared by `suggestions` (the matcher's proposals) and `mappings` (the same
+# links after review, which adds `status` between the two runs and marks the head as contract).
+LINK_HEAD: tuple[Column, ...] = (
+    Column("item_id", "the item", references="items"),
+    Column(CONCEPT_ID, "the concept", references="concepts"),
+    Column("score", "match strength, 0-100", NUMBER),
+    Column("method", "how the link was found", accepted=MAPPING_METHODS),
+    Column("matched_alias", "the alias that matched", nullable=True),
+)
+LINK_EVIDENCE: tuple[Column, ...] = (
+    Column(
+        "match_start",
+        "where the match starts in the item's text, -1 when none",
+        INTEGER,
+        nullable=True,
+    ),
+    Column(
+        "match_end",
+        "where the match ends in the item's text, -1 when none",
+        INTEGER,
+        nullable=True,
+    ),
+    Column(
+        "basis",
+        "how it was found, finer than method: the passage's words, its document's "
+        "subject, the learned model, an inference rule, the document's statement, a person",
+        accepted=MAPPING_BASES,
+    ),
+    Column("evidence", "why, in words a reviewer reads", nullable=True),
+)
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -223,68 +254,21 @@ TABLES: tuple[Table, ...] = (
     Table(
         "suggestions",
         "one row per item × concept the matcher proposed, before review",
-        (
-            Column("item_id", "the item", references="items"),
-            Column(CONCEPT_ID, "the concept", references="concepts"),
-            Column("score", "match strength, 0-100", NUMBER),
-            Column("method", "how the link was found", accepted=MAPPING_METHODS),
-            Column("matched_alias", "the alias that matched", nullable=True),
-            Column(
-                "match_start",
-                "where the match starts in the item's text, -1 when none",
-                INTEGER,
-                nullable=True,
-            ),
-            Column(
-                "match_end",
-                "where the match ends in the item's text, -1 when none",
-                INTEGER,
-                nullable=True,
-            ),
-            Column(
-                "basis",
-                "how it was found, finer than method: the passage's words, its document's "
-                "subject, the learned model, an inference rule, the document's statement, a person",
-                accepted=MAPPING_BASES,
-            ),
-            Column("evidence", "why, in words a reviewer reads", nullable=True),
-        ),
+        (*LINK_HEAD, *LINK_EVIDENCE),
         key=("item_id", CONCEPT_ID),
     ),
     Table(
         "mappings",
         "one row per item × concept, reviewed decisions applied",
         (
-            Column("item_id", "the item", references="items", contract=True),
-            Column(CONCEPT_ID, "the concept", references="concepts", contract=True),
-            Column("score", "match strength, 0-100", NUMBER, contract=True),
-            Column("method", "how the link was found", accepted=MAPPING_METHODS, contract=True),
-            Column("matched_alias", "the alias that matched", nullable=True, contract=True),
+            *(replace(c, contract=True) for c in LINK_HEAD),
             Column(
                 "status",
                 "the review state; rejected rows count nowhere",
                 accepted=MAPPING_STATUSES,
                 contract=True,
             ),
-            Column(
-                "match_start",
-                "where the match starts in the item's text, -1 when none",
-                INTEGER,
-                nullable=True,
-            ),
-            Column(
-                "match_end",
-                "where the match ends in the item's text, -1 when none",
-                INTEGER,
-                nullable=True,
-            ),
-            Column(
-                "basis",
-                "how it was found, finer than method: the passage's words, its document's "
-                "subject, the learned model, an inference rule, the document's statement, a person",
-                accepted=MAPPING_BASES,
-            ),
-            Column("evidence", "why, in words a reviewer reads", nullable=True),
+            *LINK_EVIDENCE,
         ),
         key=("item_id", CONCEPT_ID),
     ),
