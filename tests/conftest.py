@@ -4,6 +4,7 @@
 `atlas_env` (per test): points ATLAS_DATA / ATLAS_DB at that copy for code that reads the env,
 such as the Streamlit pages under AppTest.
 `app_pages` (session): app.py's PAGES, read without running the app.
+`first_queued_link`: the link a reviewer sees first, for tests that decide on it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from etl.paths import ROOT, Paths
@@ -73,3 +75,13 @@ def fresh_built(fresh_data: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
     monkeypatch.setenv("ATLAS_DATA", str(fresh_data.data))
     monkeypatch.setenv("ATLAS_DB", str(fresh_data.db))
     return fresh_data
+
+
+def first_queued_link(paths: Paths) -> tuple[str, str]:
+    """The item × concept a reviewer sees first (the queue starts at the lowest score)."""
+    with duckdb.connect(str(paths.db), read_only=True) as con:
+        row = con.execute(
+            "SELECT item_id, concept_id FROM mappings ORDER BY score, item_id, concept_id LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]

@@ -209,22 +209,18 @@ def test_killed_build_leaves_database_and_corpus_intact(
     assert contract.stdout.startswith("contract holds"), contract.stdout
 
 
-def test_killed_ingest_is_rolled_back_or_complete(built_corpus: Paths, tmp_path: Path) -> None:
-    source = tmp_path / "nytt_remissvar.txt"
-    source.write_text(SWEDISH, encoding="utf-8")
-    arguments = ingest_arguments(source)
-    before = relative(corpus_snapshot(built_corpus), built_corpus)
-    done = private_copy(built_corpus, tmp_path / "done")
+def killed_change_outcomes(base: Paths, tmp_path: Path, arguments: list[str]) -> list[str]:
+    """SIGKILL `python -m etl ARGUMENTS` at spread points; each must be undone or landed whole."""
+    before = relative(corpus_snapshot(base), base)
+    done = private_copy(base, tmp_path / "done")
     subprocess.run([*ETL, *arguments], cwd=ROOT, env=cli_env(done), check=True, capture_output=True)
     after_files = relative(files_of(corpus_snapshot(done), done), done)
     after_counts = table_counts(done.db)
-    trials = run_trials(built_corpus, tmp_path, arguments, INGEST_KILLS)
     outcomes = []
-    for trial in trials:
+    for trial in run_trials(base, tmp_path, arguments, INGEST_KILLS):
         with corpus_lock(trial.paths):
             recover(trial.paths)
-        now = relative(corpus_snapshot(trial.paths), trial.paths)
-        if now == before:
+        if relative(corpus_snapshot(trial.paths), trial.paths) == before:
             outcomes.append("rolled back")
         else:
             assert (
@@ -235,9 +231,16 @@ def test_killed_ingest_is_rolled_back_or_complete(built_corpus: Paths, tmp_path:
             outcomes.append("complete")
         assert not (trial.paths.data / ".ingest-journal").exists()
     print(
-        f"ingest: {describe(trials)}; {outcomes.count('rolled back')} rolled back, "
+        f"{arguments[0]}: {len(outcomes)} kills; {outcomes.count('rolled back')} rolled back, "
         f"{outcomes.count('complete')} complete"
     )
+    return outcomes
+
+
+def test_killed_ingest_is_rolled_back_or_complete(built_corpus: Paths, tmp_path: Path) -> None:
+    source = tmp_path / "nytt_remissvar.txt"
+    source.write_text(SWEDISH, encoding="utf-8")
+    outcomes = killed_change_outcomes(built_corpus, tmp_path, ingest_arguments(source))
     assert "rolled back" in outcomes
 
 

@@ -21,7 +21,7 @@ import polars as pl
 import pypdf
 import pytest
 import streamlit as st
-from conftest import corpus_snapshot
+from conftest import corpus_snapshot, first_queued_link
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
@@ -60,15 +60,6 @@ def review_page(concept_id: str) -> AppTest:
     return at
 
 
-def first_link(paths: Paths) -> tuple[str, str]:
-    with duckdb.connect(str(paths.db), read_only=True) as con:
-        row = con.execute(
-            "SELECT item_id, concept_id FROM mappings ORDER BY score, item_id, concept_id LIMIT 1"
-        ).fetchone()
-    assert row is not None
-    return row[0], row[1]
-
-
 @pytest.mark.parametrize(
     ("home", "project", "named"),
     [
@@ -93,7 +84,7 @@ def test_broken_secrets_lock_changes_and_say_why(
         project_file.write_bytes(project)
     else:
         project_file.write_text(project, encoding="utf-8")
-    item_id, concept_id = first_link(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     at = review_page(concept_id)
     problem = at.sidebar.error[0].value
     assert problem.startswith("Ändringar är spärrade tills åtkomstinställningarna är rättade:")
@@ -105,7 +96,7 @@ def test_broken_secrets_lock_changes_and_say_why(
 def test_no_secrets_file_leaves_changes_open(
     fresh_built: Paths, secrets_files: tuple[Path, Path]
 ) -> None:
-    item_id, concept_id = first_link(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     at = review_page(concept_id)
     assert not at.sidebar.error
     assert not at.button(key=f"accept|{item_id}|{concept_id}").disabled

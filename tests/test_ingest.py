@@ -535,17 +535,24 @@ def test_bad_review_file_fails_the_rebuild_and_restores_everything(corpus: Paths
     )
 
 
-def test_an_interrupted_ingest_is_rolled_back_by_the_next(
-    corpus: Paths, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A process that dies after copying the file leaves its journal; the next ingest undoes it."""
-    before = corpus_snapshot(corpus)
+def die_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the next ingest, removal or replacement die as a killed process would: after its
+    files are changed and before the build, leaving its journal for the next writer."""
 
     def die(paths: Paths, progress: Callable[[str], None]) -> None:
         raise SystemExit("killed")
 
     monkeypatch.setattr(etl.ingest, "build", die)
     monkeypatch.setattr(etl.ingest, "_roll_back", lambda paths, journal: None)
+
+
+def test_an_interrupted_ingest_is_rolled_back_by_the_next(
+    corpus: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that dies after copying the file leaves its journal; the next ingest undoes it."""
+    before = corpus_snapshot(corpus)
+
+    die_before_building(monkeypatch)
     with pytest.raises(SystemExit):
         add(corpus, "svar.txt", SWEDISH.encode())
     assert corpus_snapshot(corpus) != before

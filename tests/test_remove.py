@@ -9,7 +9,6 @@ and apply again when the passages come back.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,12 @@ import pytest
 from comparison_pages import open_page
 from conftest import corpus_snapshot
 from streamlit.testing.v1 import AppTest
-from test_crash_safety import (
-    INGEST_KILLS,
-    files_of,
-    private_copy,
-    relative,
-    run_trials,
-    table_counts,
-)
+from test_crash_safety import killed_change_outcomes, private_copy
 from test_ingest import (
     BAD_FILES,
     BAD_NAMES,
-    ETL,
     SWEDISH,
-    cli_env,
+    die_before_building,
     make_docx,
     quiet,
     refused,
@@ -45,7 +36,7 @@ from etl.errors import InputError
 from etl.ingest import corpus_lock, ingest_bytes, recover, remove, replace_document
 from etl.manifest import load_manifest
 from etl.overrides import Decision, record_decision
-from etl.paths import ROOT, Paths
+from etl.paths import Paths
 from etl.pipeline import build
 
 # The added concept used for decisions in these tests: any concept works for an "add".
@@ -300,11 +291,7 @@ def test_an_interrupted_change_is_rolled_back_by_the_next_writer(
 ) -> None:
     before = corpus_snapshot(corpus)
 
-    def die(paths: Paths, progress: Callable[[str], None]) -> None:
-        raise SystemExit("killed")
-
-    monkeypatch.setattr(etl.ingest, "build", die)
-    monkeypatch.setattr(etl.ingest, "_roll_back", lambda paths, journal: None)
+    die_before_building(monkeypatch)
     with pytest.raises(SystemExit):
         if change == "remove":
             remove(corpus, last_document(corpus), quiet)
@@ -326,38 +313,8 @@ def test_a_refused_change_raises_problems_for_the_app(corpus: Paths) -> None:
 # ---------------------------------------------------------------- killed at any moment
 
 
-def killed_change_is_rolled_back_or_complete(
-    base: Paths, tmp_path: Path, arguments: list[str]
-) -> list[str]:
-    """SIGKILL `python -m etl ARGUMENTS` at spread points; each must be undone or landed whole."""
-    before = relative(corpus_snapshot(base), base)
-    done = private_copy(base, tmp_path / "done")
-    subprocess.run([*ETL, *arguments], cwd=ROOT, env=cli_env(done), check=True, capture_output=True)
-    after_files = relative(files_of(corpus_snapshot(done), done), done)
-    after_counts = table_counts(done.db)
-    outcomes = []
-    for trial in run_trials(base, tmp_path, arguments, INGEST_KILLS):
-        with corpus_lock(trial.paths):
-            recover(trial.paths)
-        if relative(corpus_snapshot(trial.paths), trial.paths) == before:
-            outcomes.append("rolled back")
-        else:
-            assert (
-                relative(files_of(corpus_snapshot(trial.paths), trial.paths), trial.paths)
-                == after_files
-            )
-            assert table_counts(trial.paths.db) == after_counts
-            outcomes.append("complete")
-        assert not (trial.paths.data / ".ingest-journal").exists()
-    print(
-        f"{arguments[0]}: {len(outcomes)} kills; {outcomes.count('rolled back')} rolled back, "
-        f"{outcomes.count('complete')} complete"
-    )
-    return outcomes
-
-
 def test_killed_remove_is_rolled_back_or_complete(built_corpus: Paths, tmp_path: Path) -> None:
-    outcomes = killed_change_is_rolled_back_or_complete(
+    outcomes = killed_change_outcomes(
         built_corpus, tmp_path, ["remove", last_document(built_corpus)]
     )
     assert "rolled back" in outcomes
@@ -365,7 +322,7 @@ def test_killed_remove_is_rolled_back_or_complete(built_corpus: Paths, tmp_path:
 
 def test_killed_replace_is_rolled_back_or_complete(built_corpus: Paths, tmp_path: Path) -> None:
     (tmp_path / "ny_version.docx").write_bytes(make_docx())
-    outcomes = killed_change_is_rolled_back_or_complete(
+    outcomes = killed_change_outcomes(
         built_corpus,
         tmp_path,
         ["replace", last_document(built_corpus), str(tmp_path / "ny_version.docx")],

@@ -11,6 +11,7 @@ import math
 
 import duckdb
 import pytest
+from conftest import first_queued_link
 from streamlit.testing.v1 import AppTest
 
 from etl.errors import InputError
@@ -20,16 +21,6 @@ from etl.pipeline import build, reapply_decisions
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
 GONE = "000_c5242cab91dd5620:0000000000"
-
-
-def lowest(paths: Paths) -> tuple[str, str]:
-    """The item × concept a reviewer sees first."""
-    with duckdb.connect(str(paths.db), read_only=True) as con:
-        row = con.execute(
-            "SELECT item_id, concept_id FROM mappings ORDER BY score, item_id, concept_id LIMIT 1"
-        ).fetchone()
-    assert row is not None
-    return row[0], row[1]
 
 
 def status(paths: Paths, item_id: str, concept_id: str) -> str | None:
@@ -48,7 +39,7 @@ def stale(paths: Paths) -> list[str]:
 
 
 def test_a_decision_changes_the_published_status_and_survives_a_rebuild(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     assert status(fresh_built, item_id, concept_id) == "auto"
     record_decision(fresh_built.review, Decision(item_id, "", concept_id, "reject", "test"))
     assert reapply_decisions(fresh_built) == ()
@@ -58,7 +49,7 @@ def test_a_decision_changes_the_published_status_and_survives_a_rebuild(fresh_bu
 
 
 def test_added_concept_and_not_covered_cell_are_published(fresh_built: Paths) -> None:
-    item_id, _ = lowest(fresh_built)
+    item_id, _ = first_queued_link(fresh_built)
     record_decision(fresh_built.review, Decision(item_id, "", "arena.housing", "add", "test"))
     record_decision(fresh_built.review, Decision("", "Malmö", "eccar.07", "not_covered", "test"))
     reapply_decisions(fresh_built)
@@ -81,7 +72,7 @@ def test_a_decision_for_a_vanished_item_is_reported_not_dropped(fresh_built: Pat
 
 
 def test_a_refused_decision_leaves_the_review_file_byte_identical(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     record_decision(fresh_built.review, Decision(item_id, "", concept_id, "accept", "test"))
     before = fresh_built.review.read_bytes()
     with pytest.raises(InputError):
@@ -108,7 +99,7 @@ def test_review_page_restores_its_filters_from_the_url(fresh_built: Paths) -> No
 
 
 def test_review_page_accept_changes_the_rows_status(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     at = open_review(concepts=concept_id, status=["auto", "accepted", "rejected"], reviewer="Anna")
     key = f"accept|{item_id}|{concept_id}"
     assert not at.button(key=key).disabled
@@ -120,7 +111,7 @@ def test_review_page_accept_changes_the_rows_status(fresh_built: Paths) -> None:
 
 
 def test_review_page_writes_only_with_the_password(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TIMEOUT)
     at.secrets["access"] = {"password": "hemligt"}
     at.query_params.update({"concepts": concept_id, "reviewer": "Anna"})
@@ -235,7 +226,7 @@ def test_bulk_reject_asks_first_then_rejects_every_filtered_link(fresh_built: Pa
 
 
 def test_undo_restores_the_earlier_decisions_by_appending(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     record_decision(fresh_built.review, Decision(item_id, "", concept_id, "reject", "Bo"))
     reapply_decisions(fresh_built)
     at = open_review(concepts=concept_id, status=["auto", "rejected"], reviewer="Anna")
@@ -271,7 +262,7 @@ def test_undo_of_a_bulk_action_clears_every_link_it_set(fresh_built: Paths) -> N
 
 
 def test_undo_keeps_a_later_decision_by_someone_else(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     mine = record_decisions(
         fresh_built.review, [Decision(item_id, "", concept_id, "accept", "Anna")]
     )
@@ -281,7 +272,7 @@ def test_undo_keeps_a_later_decision_by_someone_else(fresh_built: Paths) -> None
 
 
 def test_a_bulk_action_with_one_bad_decision_writes_none(fresh_built: Paths) -> None:
-    item_id, concept_id = lowest(fresh_built)
+    item_id, concept_id = first_queued_link(fresh_built)
     with pytest.raises(InputError, match="new decision 2 of 2: item .* does not exist"):
         record_decisions(
             fresh_built.review,
