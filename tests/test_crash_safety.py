@@ -107,14 +107,21 @@ def relative(snapshot: dict[str, str], paths: Paths) -> dict[str, str]:
 
 
 def start(paths: Paths, arguments: Sequence[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*ETL, *arguments],
-        cwd=ROOT,
-        env={**cli_env(paths), "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    """The command on `paths`, its progress piped; its errors go to a file beside the copy (a
+    pipe nobody reads could fill and stall it), so a trial that went wrong can say why."""
+    with open(errors_file(paths), "w") as errors:
+        return subprocess.Popen(
+            [*ETL, *arguments],
+            cwd=ROOT,
+            env={**cli_env(paths), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+
+
+def errors_file(paths: Paths) -> Path:
+    return paths.data.parent / "stderr.txt"
 
 
 def wait_for(process: subprocess.Popen[str], mark: str) -> bool:
@@ -140,9 +147,10 @@ def timeline(base: Paths, folder: Path, arguments: Sequence[str]) -> tuple[float
     """(start to exit, publish mark to exit) in seconds, with PARALLEL_TRIALS runs at once."""
 
     def timed(n: int) -> tuple[float, float]:
-        process = start(private_copy(base, folder / str(n)), arguments)
+        copy = private_copy(base, folder / str(n))
+        process = start(copy, arguments)
         started = time.perf_counter()
-        assert wait_for(process, PUBLISH_MARK)
+        assert wait_for(process, PUBLISH_MARK), errors_file(copy).read_text()[-2000:]
         marked = time.perf_counter()
         assert process.wait() == 0
         return time.perf_counter() - started, time.perf_counter() - marked
@@ -174,7 +182,9 @@ def run_trials(base: Paths, folder: Path, arguments: Sequence[str], count: int) 
                 range(len(points)),
             )
         )
-    assert all(t.reached_mark for t in trials), "every publish-timed kill came after the mark"
+    for trial in trials:
+        errors = errors_file(trial.paths).read_text()[-2000:]
+        assert trial.reached_mark, f"the command ended before {trial.point.mark!r}: {errors}"
     return trials
 
 
