@@ -294,8 +294,8 @@ def _alias_record(
             if np.isnan(label):
                 continue
             for key in keys:
-                seen, right = record.get(f"{concept_id} {key}", (0, 0))
-                record[f"{concept_id} {key}"] = (seen + 1, right + int(label == 1))
+                seen, right = record.get(key, (0, 0))
+                record[key] = (seen + 1, right + int(label == 1))
     return record
 
 
@@ -313,7 +313,8 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
     """Log-odds that a concept is right given the best record among the aliases found for it.
 
     Each alias's record is smoothed towards its dimension's: an alias never labelled counts as
-    the dimension's average alias.
+    the dimension's average alias. The log-odds are worked out once per alias key, then the
+    best key of each item × concept is taken.
     """
     rate: dict[str, float] = {}
     totals: dict[str, list[int]] = {}
@@ -323,17 +324,30 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
         pair[0], pair[1] = pair[0] + seen, pair[1] + right
     for dimension, (seen, right) in totals.items():
         rate[dimension] = (right + 1.0) / (seen + 2.0)
-    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+    log_odds: dict[str, float] = {}
+
+    def odds(key: str) -> float:
+        known = log_odds.get(key)
+        if known is None:
+            prior = rate.get(key.split(".", 1)[0], 0.5)
+            seen, right = record.get(key, (0, 0))
+            share = min(
+                max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99
+            )
+            known = log_odds[key] = math.log(share / (1 - share))
+        return known
+
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
     for row, found in enumerate(signals.aliases):
         for concept_id, keys in found.items():
-            prior = rate.get(concept_id.split(".", 1)[0], 0.5)
-            best = 0.0
-            for key in keys:
-                seen, right = record.get(f"{concept_id} {key}", (0, 0))
-                best = max(best, (right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING))
-            best = min(max(best, 0.01), 0.99)
-            result[row, column[concept_id]] = math.log(best / (1 - best))
+            rows.append(row)
+            columns.append(column[concept_id])
+            values.append(max(odds(key) for key in keys))
+    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+    result[rows, columns] = values
     return result
 
 

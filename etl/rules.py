@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +58,19 @@ class Rules:
     steering_kinds: frozenset[str]
     compounds: CompoundRule
     rules: tuple[InferenceRule, ...]
+    # Each distinct stem's answer, worked out once: a passage is asked about every word.
+    _racism_stems: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def about_racism(self, stems: Iterable[str]) -> bool:
         """Do these word stems speak of racism or discrimination (a word beginning listed)?"""
-        return any(s.startswith(self.racism_words) for s in stems)
+        known = self._racism_stems
+        for word_stem in stems:
+            answer = known.get(word_stem)
+            if answer is None:
+                answer = known[word_stem] = word_stem.startswith(self.racism_words)
+            if answer:
+                return True
+        return False
 
 
 def load_rules(path: Path, taxonomy: Taxonomy) -> Rules:

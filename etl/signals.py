@@ -109,43 +109,38 @@ def compute_signals(
     aliases: list[dict[str, set[str]]] = []
     stems: list[list[str]] = []
     racism_here = np.zeros(len(items), dtype=np.float32)
+    # Where each concept's best hit is, gathered here and written into the arrays at once.
+    found_rows: list[int] = []
+    found_columns: list[int] = []
+    found_whole: list[bool] = []
+    found_late: list[float] = []
     for row, item in enumerate(items):
         if item.doc_id not in contexts:
             meta = documents.get(item.doc_id)
             contexts[item.doc_id] = document_context(meta, item.doc_id, vocabulary, rules)
         item_stems = stems_of(item.text)
-        best: dict[str, AliasHit] = {}
-        own: dict[str, set[str]] = {}
-        for found in vocabulary.find(item_stems):
-            own.setdefault(found.concept_id, set()).add(found.key)
-            known = best.get(found.concept_id)
-            if known is None or (known.how != WHOLE and found.how == WHOLE):
-                best[found.concept_id] = found
+        best, own = vocabulary.best(item_stems)
+        words = max(len(item_stems), 1)
         for concept_id, found in best.items():
-            name = "alias_word" if found.how == WHOLE else "alias_part"
-            pair[name][row, column[concept_id]] = 1.0
-            pair["late"][row, column[concept_id]] = found.first / max(len(item_stems), 1)
+            found_rows.append(row)
+            found_columns.append(column[concept_id])
+            found_whole.append(found.how == WHOLE)
+            found_late.append(found.first / words)
         hits.append(best)
         aliases.append(own)
         stems.append(item_stems)
         racism_here[row] = rules.about_racism(item_stems)
+    whole = np.array(found_whole, dtype=bool)
+    at = (np.array(found_rows, dtype=np.int64), np.array(found_columns, dtype=np.int64))
+    pair["alias_word"][at[0][whole], at[1][whole]] = 1.0
+    pair["alias_part"][at[0][~whole], at[1][~whole]] = 1.0
+    pair["late"][at] = np.array(found_late, dtype=np.float32)
     item_contexts = [contexts[item.doc_id] for item in items]
     _document_evidence(items, item_contexts, pair, column)
     _rivals(pair, dims)
     racism_doc = np.array([c.about_racism for c in item_contexts], dtype=np.float32)
     evident = (pair["alias_word"] + pair["alias_part"] + pair["subject"]) > 0
-    fired = [
-        _rule_evidence(
-            row,
-            stems[row],
-            {concept_ids[n] for n in np.flatnonzero(evident[row])},
-            racism_here[row] + racism_doc[row] > 0,
-            pair,
-            column,
-            rules,
-        )
-        for row in range(len(items))
-    ]
+    fired = _rule_evidence(stems, evident, (racism_here + racism_doc) > 0, pair, column, rules)
     return Signals(
         concept_ids=concept_ids,
         dimension_index=dims,
@@ -195,34 +190,53 @@ def _rivals(pair: dict[str, np.ndarray], dims: np.ndarray) -> None:
 
 
 def _rule_evidence(
-    row: int,
-    stems: Sequence[str],
-    evident: set[str],
-    about_racism: bool,
+    stems: Sequence[Sequence[str]],
+    evident: np.ndarray,
+    about_racism: np.ndarray,
     pair: dict[str, np.ndarray],
     column: dict[str, int],
     rules: Rules,
-) -> dict[str, InferenceRule]:
-    """Mark the concepts the guide's rules infer for this item; concept id → the rule.
+) -> list[dict[str, InferenceRule]]:
+    """Mark the concepts the guide's rules infer for each item; per item, concept id → rule.
 
     A rule's condition is met by evidence for its concepts in the passage or its document
     (an alias, the subject), or by its words in the passage; the link model then weighs the
-    inference like any other evidence.
+    inference like any other evidence. Computed for all items at once: which rules fire is a
+    matrix product, their words are looked up by first stem, and items on which the same rules
+    fire share one (read-only) concept → rule table.
     """
-    present = set(stems)
-    fired: dict[str, InferenceRule] = {}
-    for rule in rules.rules:
-        if rule.about_racism and not about_racism:
-            continue
-        if not any(c in evident for c in rule.when_concepts) and not any(
-            w[0] in present and _holds(stems, w) for w in rule.when_words
-        ):
-            continue
-        for concept_id in rule.then:
-            if concept_id in column:
-                fired.setdefault(concept_id, rule)
-                pair["rule"][row, column[concept_id]] = 1.0
-    return fired
+    n_rules = len(rules.rules)
+    when = np.zeros((n_rules, len(column)), dtype=bool)
+    then = np.zeros((n_rules, len(column)), dtype=bool)
+    phrases_from: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for r, rule in enumerate(rules.rules):
+        when[r, [column[c] for c in rule.when_concepts]] = True
+        then[r, [column[c] for c in rule.then if c in column]] = True
+        for words in rule.when_words:
+            phrases_from.setdefault(words[0], []).append((r, words))
+    fired = (evident.astype(np.int32) @ when.T.astype(np.int32)) > 0
+    firsts = set(phrases_from)
+    for row, passage in enumerate(stems):
+        for first in firsts.intersection(passage):
+            for r, words in phrases_from[first]:
+                if not fired[row, r] and _holds(passage, words):
+                    fired[row, r] = True
+    gated = np.array([rule.about_racism for rule in rules.rules], dtype=bool)
+    fired[:, gated] &= about_racism[:, None]
+    pair["rule"][(fired.astype(np.int32) @ then.astype(np.int32)) > 0] = 1.0
+    concept_ids = list(column)
+    tables: dict[bytes, dict[str, InferenceRule]] = {}
+    per_item = []
+    for row_fired in fired:
+        key = row_fired.tobytes()
+        table = tables.get(key)
+        if table is None:
+            table = tables[key] = {}
+            for fired_rule in np.flatnonzero(row_fired).tolist():
+                for c in np.flatnonzero(then[fired_rule]).tolist():
+                    table.setdefault(concept_ids[c], rules.rules[fired_rule])
+        per_item.append(table)
+    return per_item
 
 
 def _holds(stems: Sequence[str], phrase: tuple[str, ...]) -> bool:

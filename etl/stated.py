@@ -23,10 +23,12 @@ from etl.model import Item, Mapping
 from etl.taxonomy import Taxonomy
 from etl.text import SENTENCE_END
 
+# The words that name a focus area, which a stated link must be followed by.
+FOCUS_AREA = re.compile(r"fokusområde|området", re.IGNORECASE)
 # The words by which a passage says it answers to, or builds on, a named focus area.
 STATED_LINK = re.compile(
     r"\b(svarar mot|motsvarar|berör även|utgår från|knyter an till)\b"
-    r"(?=.*?(fokusområde|området))",
+    rf"(?=.*?({FOCUS_AREA.pattern}))",
     re.IGNORECASE,
 )
 # Focus areas and implementation components are ways of working: the `function` dimension.
@@ -60,8 +62,11 @@ def stated_links(
             hits_in.setdefault(hit.item_id, []).append(hit)
     links: dict[tuple[str, str], Mapping] = {}
     for item in items:
+        own_hits = hits_in.get(item.item_id)
+        if not own_hits:
+            continue
         for start, end in _stated_spans(item.text):
-            for hit in hits_in.get(item.item_id, ()):
+            for hit in own_hits:
                 if start <= hit.start and hit.end <= end:
                     own = Mapping(
                         item.item_id,
@@ -89,9 +94,15 @@ def stated_links(
     return tuple(links.values())
 
 
+def states_a_link(text: str) -> bool:
+    """Does `text` say it answers to a focus area? The focus-area word is looked for first:
+    it is rare, and finding it is much cheaper than the linking words."""
+    return FOCUS_AREA.search(text) is not None and STATED_LINK.search(text) is not None
+
+
 def _stated_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) in `text` of what follows the linking words, to the end of their sentence."""
-    if not STATED_LINK.search(text):
+    if not states_a_link(text):
         return []
     bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
     spans = []
