@@ -23,14 +23,15 @@ from etl.model import Item, Mapping
 from etl.taxonomy import Taxonomy
 from etl.text import SENTENCE_END
 
-# The words that name a focus area, which a stated link must be followed by.
-FOCUS_AREA = re.compile(r"fokusområde|området", re.IGNORECASE)
 # The words by which a passage says it answers to, or builds on, a named focus area.
 STATED_LINK = re.compile(
     r"\b(svarar mot|motsvarar|berör även|utgår från|knyter an till)\b"
-    rf"(?=.*?({FOCUS_AREA.pattern}))",
+    r"(?=.*?(fokusområde|området))",
     re.IGNORECASE,
 )
+# What both words for a focus area above hold: a passage without it states no link. Looking
+# for this one literal first is some five times cheaper than STATED_LINK on passages without.
+FOCUS_AREA_PART = re.compile("områd", re.IGNORECASE)
 # Focus areas and implementation components are ways of working: the `function` dimension.
 STATED_DIMENSION = "function"
 STATED_SCORE = 1.0
@@ -97,7 +98,7 @@ def stated_links(
 def states_a_link(text: str) -> bool:
     """Does `text` say it answers to a focus area? The focus-area word is looked for first:
     it is rare, and finding it is much cheaper than the linking words."""
-    return FOCUS_AREA.search(text) is not None and STATED_LINK.search(text) is not None
+    return FOCUS_AREA_PART.search(text) is not None and STATED_LINK.search(text) is not None
 
 
 def _stated_spans(text: str) -> list[tuple[int, int]]:
