@@ -246,7 +246,7 @@ def leave_one_document_out(
     corpus: Corpus, taxonomy: Taxonomy, rules: Rules
 ) -> list[set[str] | None]:
     """Predicted concepts per labelled passage, each from a model trained without its document."""
-    vocabulary = Vocabulary(taxonomy, rules.compounds)
+    vocabulary = Vocabulary(taxonomy, rules.compounds, rules.document_words)
     signals = compute_signals(corpus.items, taxonomy, vocabulary, rules, corpus.documents)
     predictions: list[set[str] | None] = [None] * len(corpus.items)
     scored = sorted(
@@ -279,7 +279,7 @@ def predict(
         found.append(own)
     items = [corpus.items[r] for r in rows]
     position = {item.item_id: n for n, item in enumerate(items)}
-    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds)
+    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds, knowledge.rules.document_words)
     for link in stated_links(items, stated_candidates(items, vocabulary), taxonomy):
         if link.item_id in position:
             found[position[link.item_id]].add(link.concept_id)
@@ -502,7 +502,7 @@ def main() -> None:
     predictions = leave_one_document_out(corpus, taxonomy, rules)
     scores = score(corpus, predictions, taxonomy)
     everything = [Labelled(n, item.doc_id, corpus.labels[n]) for n, item in enumerate(corpus.items)]
-    vocabulary = Vocabulary(taxonomy, rules.compounds)
+    vocabulary = Vocabulary(taxonomy, rules.compounds, rules.document_words)
     signals = compute_signals(corpus.items, taxonomy, vocabulary, rules, corpus.documents)
     trained_on = {
         "passages": len(everything),

@@ -35,7 +35,7 @@ FEATURES = (*PAIR_FEATURES, *LEARNED_FEATURES, *ITEM_FEATURES)
 # Smoothing of an alias's record (labelled hits, right hits) towards its dimension's record:
 # as if each alias had been seen this many more times at its dimension's rate.
 ALIAS_SMOOTHING = 2.0
-FORMAT = 3
+FORMAT = 4
 # Laplace smoothing of the stem counts; 0.5 and 2 gave the same out-of-document F1 within 0.005.
 SMOOTHING = 1.0
 # A stem must occur in this many labelled passages to get a weight: rarer ones are names.

@@ -92,7 +92,7 @@ def match_items(
     Every signal is a function of the item and its own document (`documents`: the manifest
     entries of the items' documents), so any set of whole documents can be matched at once.
     """
-    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds)
+    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds, knowledge.rules.document_words)
     by_id = {meta.doc_id: meta for meta in documents}
     signals = compute_signals(items, taxonomy, vocabulary, knowledge.rules, by_id)
     chosen, scores = decide(signals, taxonomy, knowledge)

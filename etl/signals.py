@@ -2,7 +2,8 @@
 
 Three kinds of evidence come from the text and the document (a fourth, the learned one, from
 etl/learn.py):
-- the passage's own words: a taxonomy alias found as whole words, or only inside a compound;
+- the passage's own words: a taxonomy alias found as whole words, or only inside a compound,
+  or only as the name of a kind of document (a mention: "… enligt handlingsplanen");
 - the document's subject: an alias found in the document's title or in the policy it concerns
   (`relates_to`), as the guide's ECCAR and focus rules read a passage "in the light of its
   document" — an item of a plan against antiziganism concerns Roma;
@@ -21,10 +22,26 @@ import numpy as np
 from etl.model import DocumentMeta, Item
 from etl.rules import InferenceRule, Rules
 from etl.taxonomy import DIMENSIONS, Taxonomy
-from etl.vocabulary import WHOLE, AliasHit, Vocabulary, stems_of
+from etl.vocabulary import HEAD, MENTION, MODIFIER, WHOLE, AliasHit, Vocabulary, stems_of
 
 # The per-pair evidence the link model weighs, in the order of its weights.
-PAIR_FEATURES = ("alias_word", "alias_part", "late", "rivals", "subject", "dominant", "rule")
+PAIR_FEATURES = (
+    "alias_word",
+    "alias_part",
+    "alias_mention",
+    "late",
+    "rivals",
+    "subject",
+    "dominant",
+    "rule",
+)
+# Which feature a concept's best hit sets, by how it was found.
+FEATURE_OF = {
+    WHOLE: "alias_word",
+    HEAD: "alias_part",
+    MODIFIER: "alias_part",
+    MENTION: "alias_mention",
+}
 # Beyond this many rivals in a dimension, more say nothing new (the combiner is linear).
 MAX_RIVALS = 3
 # The per-item evidence, the same for every concept of the item.
@@ -75,13 +92,16 @@ class Signals:
 def document_context(
     meta: DocumentMeta | None, doc_id: str, vocabulary: Vocabulary, rules: Rules
 ) -> DocumentContext:
-    """Subject concepts from the title and relates_to; racism and steering flags."""
+    """Subject concepts from the title and relates_to (of the dimensions data/rules.toml
+    names; a title naming its own kind of document is no subject); racism and steering flags."""
     if meta is None:
         return DocumentContext(doc_id, "", {}, False, False)
     stems = stems_of(f"{meta.title}. {meta.relates_to}")
     subject: dict[str, str] = {}
     for found in vocabulary.find(stems):
-        subject.setdefault(found.concept_id, found.alias)
+        dimension = found.concept_id.split(".", 1)[0]
+        if found.how != MENTION and dimension in rules.subject_dimensions:
+            subject.setdefault(found.concept_id, found.alias)
     return DocumentContext(
         doc_id=doc_id,
         title=meta.title,
@@ -112,7 +132,7 @@ def compute_signals(
     # Where each concept's best hit is, gathered here and written into the arrays at once.
     found_rows: list[int] = []
     found_columns: list[int] = []
-    found_whole: list[bool] = []
+    found_how: list[str] = []
     found_late: list[float] = []
     for row, item in enumerate(items):
         if item.doc_id not in contexts:
@@ -124,16 +144,17 @@ def compute_signals(
         for concept_id, found in best.items():
             found_rows.append(row)
             found_columns.append(column[concept_id])
-            found_whole.append(found.how == WHOLE)
+            found_how.append(found.how)
             found_late.append(found.first / words)
         hits.append(best)
         aliases.append(own)
         stems.append(item_stems)
         racism_here[row] = rules.about_racism(item_stems)
-    whole = np.array(found_whole, dtype=bool)
     at = (np.array(found_rows, dtype=np.int64), np.array(found_columns, dtype=np.int64))
-    pair["alias_word"][at[0][whole], at[1][whole]] = 1.0
-    pair["alias_part"][at[0][~whole], at[1][~whole]] = 1.0
+    how = np.array(found_how, dtype=object)
+    for kind, feature in FEATURE_OF.items():
+        this = how == kind
+        pair[feature][at[0][this], at[1][this]] = 1.0
     pair["late"][at] = np.array(found_late, dtype=np.float32)
     item_contexts = [contexts[item.doc_id] for item in items]
     _document_evidence(items, item_contexts, pair, column)

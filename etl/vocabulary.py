@@ -39,8 +39,11 @@ DERIVATIONAL = ("lig", "het", "els")
 WORD = re.compile(r"\w+(?::\w+)?")
 _STEMMER = stemmer("swedish")
 
-# How an alias was found: as the whole word(s), as a compound's head, or as its modifier.
-WHOLE, HEAD, MODIFIER = "word", "head", "modifier"
+# How an alias was found: as the whole word(s), as a compound's head, or as its modifier; or,
+# for a word that names a kind of document (data/rules.toml `document_words`), as a mention.
+WHOLE, HEAD, MODIFIER, MENTION = "word", "head", "modifier", "mention"
+# Which hit of a concept is its best: whole words before a compound's part before a mention.
+RANK = {WHOLE: 0, HEAD: 1, MODIFIER: 1, MENTION: 2}
 
 
 def stem(word: str) -> str:
@@ -128,18 +131,26 @@ class AliasHit(NamedTuple):
 
 # What a word starts, or () when it starts nothing: its one-word hits as (concept, alias, how,
 # key); the one-word exclude phrases it is; and the longer phrases beginning with it, by their
-# second stem, as (phrase, words after the first, key) — so a phrase is compared in full only
+# second stem, as (phrase, words after the first, key, how) — so a phrase is compared in full only
 # when its first two words are there.
 Single = tuple[str, str, str, str]
-Following = dict[str, tuple[tuple[Phrase, int, str], ...]]
+Following = dict[str, tuple[tuple[Phrase, int, str, str], ...]]
 Entry = tuple[tuple[Single, ...], tuple[Phrase, ...], Following] | tuple[()]
 
 
 class Vocabulary:
     """The taxonomy's aliases and excludes, indexed by stem for look-up."""
 
-    def __init__(self, taxonomy: Taxonomy, compounds: CompoundRule) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        compounds: CompoundRule,
+        document_words: frozenset[tuple[str, ...]] = frozenset(),
+    ) -> None:
+        """`document_words`: aliases (as stems) that name a kind of document; a hit of one,
+        however found, is a mention."""
         self.compounds = compounds
+        self.document_words = document_words
         self.by_first: dict[str, list[Phrase]] = {}
         self.single: dict[str, list[Phrase]] = {}
         for concept in taxonomy.concepts:
@@ -171,15 +182,18 @@ class Vocabulary:
         ]
         if len(word_stem) >= self._shortest_compound:
             found += [(p.concept_id, p.text, how) for p, how in self.parts(word_stem)]
+        mentions = self.document_words
+        found = [(c, a, MENTION if tuple(stems_of(a)) in mentions else h) for c, a, h in found]
         singles = tuple((c, a, h, _key(c, a, h)) for c, a, h in found)
         alone: list[Phrase] = []
-        by_next: dict[str, list[tuple[Phrase, int, str]]] = {}
+        by_next: dict[str, list[tuple[Phrase, int, str, str]]] = {}
         for p in self._phrases_at.get(word_stem, ()):
             if len(p.stems) == 1:
                 alone.append(p)
             else:
-                key = _key(p.concept_id, p.text, WHOLE)
-                by_next.setdefault(p.stems[1], []).append((p, len(p.stems) - 1, key))
+                how = MENTION if p.stems in mentions else WHOLE
+                key = _key(p.concept_id, p.text, how)
+                by_next.setdefault(p.stems[1], []).append((p, len(p.stems) - 1, key, how))
         following = {second: tuple(group) for second, group in by_next.items()}
         result: Entry = (singles, tuple(alone), following) if found or alone or by_next else ()
         self._entries[word_stem] = result
@@ -215,7 +229,7 @@ class Vocabulary:
 
     def best(self, stems: Sequence[str]) -> tuple[dict[str, AliasHit], dict[str, set[str]]]:
         """Per concept, its best hit among these stems (the first found as whole words, else
-        the first found inside a compound) and the keys of all its hits.
+        the first inside a compound, else the first mention) and the keys of all its hits.
 
         What the link model needs of a passage, without an object for every hit.
         """
@@ -229,7 +243,7 @@ class Vocabulary:
                 first[concept_id] = found
                 continue
             known.add(found[5])
-            if first[concept_id][4] != WHOLE and found[4] == WHOLE:
+            if RANK[found[4]] < RANK[first[concept_id][4]]:
                 first[concept_id] = found
         return {c: AliasHit(*found) for c, found in first.items()}, keys
 
@@ -253,14 +267,14 @@ class Vocabulary:
                 excluded.setdefault(phrase.concept_id, []).append((index, index))
             if not following or index + 1 >= words:
                 continue
-            for phrase, more, key in following.get(stems[index + 1], ()):
+            for phrase, more, key, how in following.get(stems[index + 1], ()):
                 last = index + more
                 if more > 1 and tuple(stems[index : last + 1]) != phrase.stems:
                     continue
                 if phrase.excludes:
                     excluded.setdefault(phrase.concept_id, []).append((index, last))
                 else:
-                    hits.append((phrase.concept_id, phrase.text, index, last, WHOLE, key))
+                    hits.append((phrase.concept_id, phrase.text, index, last, how, key))
         if not excluded:
             return hits
         return [h for h in hits if not _covered(h[2], h[3], excluded.get(h[0], ()))]
