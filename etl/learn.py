@@ -125,9 +125,13 @@ def train(
         out_of_doc["learned"][rows] = _ratio_sums(w, row_ids, row_lengths) + p
         without = _subtract(record, _alias_record(sub, labels, rows))
         out_of_doc["alias_reliability"][rows] = _reliability(sub.take(rows), without)
-    combiner = _fit_combiner(sub, out_of_doc, labels)
+    # The combiner and the thresholds learn from the pairs the guide lets be linked at all
+    # (Signals.may_link): an ECCAR pair outside work against racism is never linked, so it
+    # says nothing about where to draw the line.
+    decidable = np.where(sub.may_link(), labels, np.nan)
+    combiner = _fit_combiner(sub, out_of_doc, decidable)
     probabilities = _sigmoid(_logits(combiner, sub, out_of_doc))
-    thresholds = _choose_thresholds(probabilities, labels, sub.dimension_index)
+    thresholds = _choose_thresholds(probabilities, decidable, sub.dimension_index)
     return LinkModel(
         concept_ids=signals.concept_ids,
         vocabulary=vocabulary,

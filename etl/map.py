@@ -145,9 +145,7 @@ def decide(
     else:
         scores = model.probabilities(signals, model.learned(signals))
         chosen = scores >= model.threshold_for(signals)
-    eccar = np.array([c.dimension == ECCAR_DIMENSION for c in taxonomy.concepts])
-    about_racism = (signals.item["racism_here"] + signals.item["racism_doc"]) > 0
-    chosen[:, eccar] &= about_racism[:, None]
+    chosen &= signals.may_link()
     return chosen, scores
 
 

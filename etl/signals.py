@@ -21,7 +21,7 @@ import numpy as np
 
 from etl.model import DocumentMeta, Item
 from etl.rules import InferenceRule, Rules
-from etl.taxonomy import DIMENSIONS, Taxonomy
+from etl.taxonomy import DIMENSIONS, ECCAR_DIMENSION, Taxonomy
 from etl.vocabulary import HEAD, MENTION, MODIFIER, WHOLE, AliasHit, Vocabulary, stems_of
 
 # The per-pair evidence the link model weighs, in the order of its weights.
@@ -72,6 +72,22 @@ class Signals:
     rules: list[dict[str, InferenceRule]]
     contexts: list[DocumentContext]
     stems: list[list[str]]
+
+    def may_link(self) -> np.ndarray:
+        """items × concepts: False where the guide forbids a link whatever the score.
+
+        A direct ECCAR link needs both of the guide's conditions: the passage, or its
+        document, is about racism or discrimination, and the passage itself does what the
+        commitment describes — its words name the commitment, or a guide rule infers it from
+        what the passage does. A document's subject or the learned words alone are not enough.
+        """
+        allowed = np.ones((len(self.stems), len(self.concept_ids)), dtype=bool)
+        eccar = self.dimension_index == DIMENSIONS.index(ECCAR_DIMENSION)
+        about_racism = (self.item["racism_here"] + self.item["racism_doc"]) > 0
+        pair = self.pair
+        does_it = (pair["alias_word"] + pair["alias_part"] + pair["rule"])[:, eccar] > 0
+        allowed[:, eccar] = about_racism[:, None] & does_it
+        return allowed
 
     def take(self, rows: Sequence[int] | np.ndarray) -> Signals:
         """The evidence of these items only (rows in this order)."""
