@@ -44,6 +44,8 @@ FEATURE_OF = {
 }
 # Beyond this many rivals in a dimension, more say nothing new (the combiner is linear).
 MAX_RIVALS = 3
+# A passage that names a kind of document within its first words is about that document.
+OPENING_WORDS = 3
 # The per-item evidence, the same for every concept of the item.
 ITEM_FEATURES = ("racism_here", "racism_doc", "steering_doc")
 
@@ -87,6 +89,14 @@ class Signals:
         pair = self.pair
         does_it = (pair["alias_word"] + pair["alias_part"] + pair["rule"])[:, eccar] > 0
         allowed[:, eccar] = about_racism[:, None] & does_it
+        # A mention of a kind of document is evidence, never a link alone (guide §2: "… i
+        # enlighet med MR-programmet" is a passing mention) — unless the passage opens with it,
+        # when the document is what the passage is about ("Handlingsplanen ska revideras").
+        named = (pair["alias_word"] + pair["alias_part"] + pair["rule"]) > 0
+        rows, columns = np.nonzero((pair["alias_mention"] > 0) & ~named)
+        for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+            if self.hits[row][self.concept_ids[column]].first >= OPENING_WORDS:
+                allowed[row, column] = False
         return allowed
 
     def take(self, rows: Sequence[int] | np.ndarray) -> Signals:
