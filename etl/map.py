@@ -38,7 +38,7 @@ from etl.paths import Paths
 from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
 from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
-from etl.taxonomy import ECCAR_DIMENSION, Taxonomy
+from etl.taxonomy import Taxonomy
 from etl.vocabulary import WHOLE, Vocabulary, normalise, spans_of, stems_of
 
 __all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
