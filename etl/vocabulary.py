@@ -37,6 +37,9 @@ DERIVATIONAL = ("lig", "het", "els")
 # A word: letters and digits, with "FN:s"-style genitives kept whole. Hyphens separate words, so
 # "hbtqi-personer" holds the alias "hbtqi" and "budget- och uppföljningsprocessen" splits cleanly.
 WORD = re.compile(r"\w+(?::\w+)?")
+# snowballstemmer runs the C stemmer of PyStemmer when it is installed (a dependency): the same
+# Snowball algorithm and stems (checked on every word of the shipped and development documents),
+# six times faster on a corpus's new words.
 _STEMMER = stemmer("swedish")
 
 # How an alias was found: as the whole word(s), as a compound's head, or as its modifier; or,
