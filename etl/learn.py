@@ -40,7 +40,7 @@ FORMAT = 4
 SMOOTHING = 1.0
 # A stem must occur in this many labelled passages to get a weight: rarer ones are names.
 MIN_PASSAGES = 2
-# L2 penalty of the logistic combiner (36 weights over some 12,000 labelled pairs).
+# L2 penalty of the logistic combiner (14 weights per dimension over some 12,000 labelled pairs).
 PENALTY = 1.0
 THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 19))
 

@@ -10,9 +10,12 @@ Order of work:
    The guide's inference rules (data/rules.toml) are evidence too: "dialogue with residents in
    a plan against racism" marks eccar.04, and the model weighs that mark by how often such
    inferences were right in the labelled passages;
-3. the guide's gate: an ECCAR commitment is linked directly only where the passage or its
-   document is about racism or discrimination (data/rules.toml); elsewhere the crosswalk gives
-   ECCAR *derived* coverage instead;
+3. the guide's gate (`Signals.may_link`): an ECCAR commitment is linked directly only where
+   the passage or its document is about racism or discrimination (data/rules.toml) and the
+   passage itself does what the commitment describes (its words, or a rule); elsewhere the
+   crosswalk gives ECCAR *derived* coverage instead. A word naming a kind of document
+   ("… enligt handlingsplanen") is a mention: evidence, never a link alone, unless the passage
+   opens with it;
 4. links the document states itself (etl/stated.py) replace the others for the same pair.
 
 Steps 1-3 are the pipeline's match stage (`match_items`), step 4 its stated and map stages
