@@ -35,12 +35,12 @@ FEATURES = (*PAIR_FEATURES, *LEARNED_FEATURES, *ITEM_FEATURES)
 # Smoothing of an alias's record (labelled hits, right hits) towards its dimension's record:
 # as if each alias had been seen this many more times at its dimension's rate.
 ALIAS_SMOOTHING = 2.0
-FORMAT = 3
+FORMAT = 4
 # Laplace smoothing of the stem counts; 0.5 and 2 gave the same out-of-document F1 within 0.005.
 SMOOTHING = 1.0
 # A stem must occur in this many labelled passages to get a weight: rarer ones are names.
 MIN_PASSAGES = 2
-# L2 penalty of the logistic combiner (36 weights over some 12,000 labelled pairs).
+# L2 penalty of the logistic combiner (14 weights per dimension over some 12,000 labelled pairs).
 PENALTY = 1.0
 THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 19))
 
@@ -125,9 +125,13 @@ def train(
         out_of_doc["learned"][rows] = _ratio_sums(w, row_ids, row_lengths) + p
         without = _subtract(record, _alias_record(sub, labels, rows))
         out_of_doc["alias_reliability"][rows] = _reliability(sub.take(rows), without)
-    combiner = _fit_combiner(sub, out_of_doc, labels)
+    # The combiner and the thresholds learn from the pairs the guide lets be linked at all
+    # (Signals.may_link): an ECCAR pair outside work against racism is never linked, so it
+    # says nothing about where to draw the line.
+    decidable = np.where(sub.may_link(), labels, np.nan)
+    combiner = _fit_combiner(sub, out_of_doc, decidable)
     probabilities = _sigmoid(_logits(combiner, sub, out_of_doc))
-    thresholds = _choose_thresholds(probabilities, labels, sub.dimension_index)
+    thresholds = _choose_thresholds(probabilities, decidable, sub.dimension_index)
     return LinkModel(
         concept_ids=signals.concept_ids,
         vocabulary=vocabulary,
@@ -294,8 +298,8 @@ def _alias_record(
             if np.isnan(label):
                 continue
             for key in keys:
-                seen, right = record.get(f"{concept_id} {key}", (0, 0))
-                record[f"{concept_id} {key}"] = (seen + 1, right + int(label == 1))
+                seen, right = record.get(key, (0, 0))
+                record[key] = (seen + 1, right + int(label == 1))
     return record
 
 
@@ -313,7 +317,8 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
     """Log-odds that a concept is right given the best record among the aliases found for it.
 
     Each alias's record is smoothed towards its dimension's: an alias never labelled counts as
-    the dimension's average alias.
+    the dimension's average alias. The log-odds are worked out once per alias key, then the
+    best key of each item × concept is taken.
     """
     rate: dict[str, float] = {}
     totals: dict[str, list[int]] = {}
@@ -323,17 +328,30 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
         pair[0], pair[1] = pair[0] + seen, pair[1] + right
     for dimension, (seen, right) in totals.items():
         rate[dimension] = (right + 1.0) / (seen + 2.0)
-    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+    log_odds: dict[str, float] = {}
+
+    def odds(key: str) -> float:
+        known = log_odds.get(key)
+        if known is None:
+            prior = rate.get(key.split(".", 1)[0], 0.5)
+            seen, right = record.get(key, (0, 0))
+            share = min(
+                max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99
+            )
+            known = log_odds[key] = math.log(share / (1 - share))
+        return known
+
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
     for row, found in enumerate(signals.aliases):
         for concept_id, keys in found.items():
-            prior = rate.get(concept_id.split(".", 1)[0], 0.5)
-            best = 0.0
-            for key in keys:
-                seen, right = record.get(f"{concept_id} {key}", (0, 0))
-                best = max(best, (right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING))
-            best = min(max(best, 0.01), 0.99)
-            result[row, column[concept_id]] = math.log(best / (1 - best))
+            rows.append(row)
+            columns.append(column[concept_id])
+            values.append(max(odds(key) for key in keys))
+    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+    result[rows, columns] = values
     return result
 
 

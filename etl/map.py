@@ -10,9 +10,12 @@ Order of work:
    The guide's inference rules (data/rules.toml) are evidence too: "dialogue with residents in
    a plan against racism" marks eccar.04, and the model weighs that mark by how often such
    inferences were right in the labelled passages;
-3. the guide's gate: an ECCAR commitment is linked directly only where the passage or its
-   document is about racism or discrimination (data/rules.toml); elsewhere the crosswalk gives
-   ECCAR *derived* coverage instead;
+3. the guide's gate (`Signals.may_link`): an ECCAR commitment is linked directly only where
+   the passage or its document is about racism or discrimination (data/rules.toml) and the
+   passage itself does what the commitment describes (its words, or a rule); elsewhere the
+   crosswalk gives ECCAR *derived* coverage instead. A word naming a kind of document
+   ("… enligt handlingsplanen") is a mention: evidence, never a link alone, unless the passage
+   opens with it;
 4. links the document states itself (etl/stated.py) replace the others for the same pair.
 
 Steps 1-3 are the pipeline's match stage (`match_items`), step 4 its stated and map stages
@@ -37,9 +40,9 @@ from etl.model import DocumentMeta, Item, Mapping
 from etl.paths import Paths
 from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
-from etl.stated import STATED_DIMENSION, STATED_LINK, Hit, stated_links
-from etl.taxonomy import ECCAR_DIMENSION, Taxonomy
-from etl.vocabulary import Vocabulary, normalise, spans_of, stems_of
+from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
+from etl.taxonomy import Taxonomy
+from etl.vocabulary import WHOLE, Vocabulary, normalise, spans_of, stems_of
 
 __all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
 
@@ -92,16 +95,26 @@ def match_items(
     Every signal is a function of the item and its own document (`documents`: the manifest
     entries of the items' documents), so any set of whole documents can be matched at once.
     """
-    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds)
+    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds, knowledge.rules.document_words)
     by_id = {meta.doc_id: meta for meta in documents}
     signals = compute_signals(items, taxonomy, vocabulary, knowledge.rules, by_id)
     chosen, scores = decide(signals, taxonomy, knowledge)
     links: dict[tuple[str, str], Mapping] = {}
-    for row, item in enumerate(items):
-        found = signals.hits[row]
-        spans = spans_of(item.text, max(f.last for f in found.values()) + 1) if found else []
-        for column in np.flatnonzero(chosen[row]):
-            link = _evidence(item, row, int(column), signals, float(scores[row, column]), spans)
+    rows, columns = np.nonzero(chosen)
+    chosen_of: dict[int, list[tuple[int, float]]] = {}
+    for row, column, score in zip(
+        rows.tolist(), columns.tolist(), scores[rows, columns].tolist(), strict=True
+    ):
+        chosen_of.setdefault(row, []).append((column, score))
+    for row, chosen_here in chosen_of.items():
+        item, found = items[row], signals.hits[row]
+        # Word positions only as far as the last alias hit of a chosen concept.
+        ends = [
+            found[c].last for c in (signals.concept_ids[n] for n, _ in chosen_here) if c in found
+        ]
+        spans = spans_of(item.text, max(ends) + 1) if ends else []
+        for column, score in chosen_here:
+            link = _evidence(item, row, column, signals, score, spans)
             links[(item.item_id, link.concept_id)] = link
     if knowledge.model is not None:
         links = _name_learned_words(links, items, signals, knowledge.model)
@@ -135,9 +148,7 @@ def decide(
     else:
         scores = model.probabilities(signals, model.learned(signals))
         chosen = scores >= model.threshold_for(signals)
-    eccar = np.array([c.dimension == ECCAR_DIMENSION for c in taxonomy.concepts])
-    about_racism = (signals.item["racism_here"] + signals.item["racism_doc"]) > 0
-    chosen[:, eccar] &= about_racism[:, None]
+    chosen &= signals.may_link()
     return chosen, scores
 
 
@@ -150,7 +161,7 @@ def stated_candidates(items: Sequence[Item], vocabulary: Vocabulary) -> list[Hit
     prefix = f"{STATED_DIMENSION}."
     located = []
     for item in items:
-        if not STATED_LINK.search(item.text):
+        if not states_a_link(item.text):
             continue
         own = [f for f in vocabulary.find(stems_of(item.text)) if f.concept_id.startswith(prefix)]
         spans = spans_of(item.text)
@@ -171,17 +182,16 @@ def _evidence(
     found = signals.hits[row].get(concept_id)
     score = round(score, 3)
     if found is not None:
-        hit = found.hit(item.item_id, spans)
         return Mapping(
             item.item_id,
             concept_id,
             score,
             "fuzzy",
-            hit.alias,
-            match_start=hit.start,
-            match_end=hit.end,
+            found.alias,
+            match_start=spans[found.first][0],
+            match_end=spans[found.last][1],
             basis="alias",
-            evidence=hit.alias if found.how == "word" else f"{hit.alias} ({found.how})",
+            evidence=found.alias if found.how == WHOLE else f"{found.alias} ({found.how})",
         )
     context = signals.contexts[row]
     if concept_id in context.subject:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from etl.taxonomy import DIMENSIONS, Taxonomy
 from etl.vocabulary import CompoundRule, stem, stems_of
 
 TOP_LEVEL_KEYS = ("context", "compounds", "rule")
-CONTEXT_KEYS = ("racism_words", "steering_kinds")
+CONTEXT_KEYS = ("racism_words", "steering_kinds", "subject_dimensions", "document_words")
 COMPOUND_KEYS = ("min_alias", "min_rest", "linking", "not_after_modifier")
 RULE_KEYS = ("id", "why", "when_concepts", "when_words", "about_racism", "then", "example")
 EXAMPLE_KEYS = ("text", "title", "kind")
@@ -58,10 +58,23 @@ class Rules:
     steering_kinds: frozenset[str]
     compounds: CompoundRule
     rules: tuple[InferenceRule, ...]
+    # Aliases, as stems, that name a kind of steering document: their hits are mentions.
+    document_words: frozenset[tuple[str, ...]]
+    # The dimensions whose concepts a document's title and subject give to its items.
+    subject_dimensions: frozenset[str]
+    # Each distinct stem's answer, worked out once: a passage is asked about every word.
+    _racism_stems: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def about_racism(self, stems: Iterable[str]) -> bool:
         """Do these word stems speak of racism or discrimination (a word beginning listed)?"""
-        return any(s.startswith(self.racism_words) for s in stems)
+        known = self._racism_stems
+        for word_stem in stems:
+            answer = known.get(word_stem)
+            if answer is None:
+                answer = known[word_stem] = word_stem.startswith(self.racism_words)
+            if answer:
+                return True
+        return False
 
 
 def load_rules(path: Path, taxonomy: Taxonomy) -> Rules:
@@ -117,6 +130,10 @@ def parse_rules(document: dict[str, Any], taxonomy: Taxonomy, source: str) -> Ru
                 for s in stems_of(w)
             ),
         ),
+        subject_dimensions=_dimensions(context, source),
+        document_words=frozenset(
+            tuple(stems_of(w)) for w in _texts(context, "document_words", f"{source} [context]")
+        ),
         rules=rules,
     )
 
@@ -169,6 +186,17 @@ def _parse_rule(entry: Any, number: int, known: set[str], source: str) -> Infere
             kind=str(example.get("kind", "other")),
         ),
     )
+
+
+def _dimensions(context: dict[str, Any], source: str) -> frozenset[str]:
+    named = _texts(context, "subject_dimensions", f"{source} [context]")
+    for dimension in named:
+        if dimension not in DIMENSIONS:
+            raise InputError(
+                f"{source} [context]: subject_dimensions names {dimension!r}; "
+                f"dimensions are {', '.join(DIMENSIONS)}"
+            )
+    return frozenset(named)
 
 
 def _known_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:

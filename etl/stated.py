@@ -29,6 +29,9 @@ STATED_LINK = re.compile(
     r"(?=.*?(fokusområde|området))",
     re.IGNORECASE,
 )
+# What both words for a focus area above hold: a passage without it states no link. Looking
+# for this one literal first is some five times cheaper than STATED_LINK on passages without.
+FOCUS_AREA_PART = re.compile("områd", re.IGNORECASE)
 # Focus areas and implementation components are ways of working: the `function` dimension.
 STATED_DIMENSION = "function"
 STATED_SCORE = 1.0
@@ -60,8 +63,11 @@ def stated_links(
             hits_in.setdefault(hit.item_id, []).append(hit)
     links: dict[tuple[str, str], Mapping] = {}
     for item in items:
+        own_hits = hits_in.get(item.item_id)
+        if not own_hits:
+            continue
         for start, end in _stated_spans(item.text):
-            for hit in hits_in.get(item.item_id, ()):
+            for hit in own_hits:
                 if start <= hit.start and hit.end <= end:
                     own = Mapping(
                         item.item_id,
@@ -89,9 +95,15 @@ def stated_links(
     return tuple(links.values())
 
 
+def states_a_link(text: str) -> bool:
+    """Does `text` say it answers to a focus area? The focus-area word is looked for first:
+    it is rare, and finding it is much cheaper than the linking words."""
+    return FOCUS_AREA_PART.search(text) is not None and STATED_LINK.search(text) is not None
+
+
 def _stated_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) in `text` of what follows the linking words, to the end of their sentence."""
-    if not STATED_LINK.search(text):
+    if not states_a_link(text):
         return []
     bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
     spans = []

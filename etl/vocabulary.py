@@ -37,10 +37,16 @@ DERIVATIONAL = ("lig", "het", "els")
 # A word: letters and digits, with "FN:s"-style genitives kept whole. Hyphens separate words, so
 # "hbtqi-personer" holds the alias "hbtqi" and "budget- och uppföljningsprocessen" splits cleanly.
 WORD = re.compile(r"\w+(?::\w+)?")
+# snowballstemmer runs the C stemmer of PyStemmer when it is installed (a dependency): the same
+# Snowball algorithm and stems (checked on every word of the shipped and development documents),
+# six times faster on a corpus's new words.
 _STEMMER = stemmer("swedish")
 
-# How an alias was found: as the whole word(s), as a compound's head, or as its modifier.
-WHOLE, HEAD, MODIFIER = "word", "head", "modifier"
+# How an alias was found: as the whole word(s), as a compound's head, or as its modifier; or,
+# for a word that names a kind of document (data/rules.toml `document_words`), as a mention.
+WHOLE, HEAD, MODIFIER, MENTION = "word", "head", "modifier", "mention"
+# Which hit of a concept is its best: whole words before a compound's part before a mention.
+RANK = {WHOLE: 0, HEAD: 1, MODIFIER: 1, MENTION: 2}
 
 
 def stem(word: str) -> str:
@@ -69,7 +75,8 @@ _STEMS: dict[str, str] = {}
 
 def stems_of(text: str) -> list[str]:
     """The stem of every word of `text`, in order."""
-    return [stem(w) for w in WORD.findall(text)]
+    known = _STEMS.get
+    return [known(w) or stem(w) for w in WORD.findall(text)]
 
 
 def spans_of(text: str, words: int | None = None) -> list[tuple[int, int]]:
@@ -114,11 +121,9 @@ class AliasHit(NamedTuple):
     first: int
     last: int
     how: str
-
-    @property
-    def key(self) -> str:
-        """The alias and how it was found, as the learned model counts it: "samråd|head"."""
-        return self.alias if self.how == WHOLE else f"{self.alias}|{self.how}"
+    # The concept, the alias and how it was found, as the learned model counts its record:
+    # "function.participation samråd|head".
+    key: str
 
     def hit(self, item_id: str, spans: Sequence[tuple[int, int]]) -> Hit:
         """The hit located in the passage's text, given the passage's word spans."""
@@ -127,11 +132,28 @@ class AliasHit(NamedTuple):
         )
 
 
+# What a word starts, or () when it starts nothing: its one-word hits as (concept, alias, how,
+# key); the one-word exclude phrases it is; and the longer phrases beginning with it, by their
+# second stem, as (phrase, words after the first, key, how) — so a phrase is compared in full only
+# when its first two words are there.
+Single = tuple[str, str, str, str]
+Following = dict[str, tuple[tuple[Phrase, int, str, str], ...]]
+Entry = tuple[tuple[Single, ...], tuple[Phrase, ...], Following] | tuple[()]
+
+
 class Vocabulary:
     """The taxonomy's aliases and excludes, indexed by stem for look-up."""
 
-    def __init__(self, taxonomy: Taxonomy, compounds: CompoundRule) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        compounds: CompoundRule,
+        document_words: frozenset[tuple[str, ...]] = frozenset(),
+    ) -> None:
+        """`document_words`: aliases (as stems) that name a kind of document; a hit of one,
+        however found, is a mention."""
         self.compounds = compounds
+        self.document_words = document_words
         self.by_first: dict[str, list[Phrase]] = {}
         self.single: dict[str, list[Phrase]] = {}
         for concept in taxonomy.concepts:
@@ -151,13 +173,11 @@ class Vocabulary:
             first: [p for p in phrases if len(p.stems) > 1 or p.excludes]
             for first, phrases in self.by_first.items()
         }
-        self._singles: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        self._entries: dict[str, Entry] = {}
 
-    def singles(self, word_stem: str) -> tuple[tuple[str, str, str], ...]:
-        """(concept, alias, how) of the one-word aliases this word is, or holds (cached)."""
-        cached = self._singles.get(word_stem)
-        if cached is not None:
-            return cached
+    def entry(self, word_stem: str) -> Entry:
+        """What a passage's word with this stem starts (cached): the one-word aliases it is or
+        holds, as hits to place, and the phrases beginning with it; () if nothing."""
         found = [
             (p.concept_id, p.text, WHOLE)
             for p in self.by_first.get(word_stem, ())
@@ -165,8 +185,21 @@ class Vocabulary:
         ]
         if len(word_stem) >= self._shortest_compound:
             found += [(p.concept_id, p.text, how) for p, how in self.parts(word_stem)]
-        result = tuple(found)
-        self._singles[word_stem] = result
+        mentions = self.document_words
+        found = [(c, a, MENTION if tuple(stems_of(a)) in mentions else h) for c, a, h in found]
+        singles = tuple((c, a, h, _key(c, a, h)) for c, a, h in found)
+        alone: list[Phrase] = []
+        by_next: dict[str, list[tuple[Phrase, int, str, str]]] = {}
+        for p in self._phrases_at.get(word_stem, ()):
+            if len(p.stems) == 1:
+                alone.append(p)
+            else:
+                how = MENTION if p.stems in mentions else WHOLE
+                key = _key(p.concept_id, p.text, how)
+                by_next.setdefault(p.stems[1], []).append((p, len(p.stems) - 1, key, how))
+        following = {second: tuple(group) for second, group in by_next.items()}
+        result: Entry = (singles, tuple(alone), following) if found or alone or by_next else ()
+        self._entries[word_stem] = result
         return result
 
     def parts(self, word_stem: str) -> tuple[tuple[Phrase, str], ...]:
@@ -195,27 +228,64 @@ class Vocabulary:
 
     def find(self, stems: Sequence[str]) -> list[AliasHit]:
         """Every alias hit among these stems that no exclude phrase of its concept covers."""
-        hits: list[AliasHit] = []
+        return [AliasHit(*found) for found in self._hits(stems)]
+
+    def best(self, stems: Sequence[str]) -> tuple[dict[str, AliasHit], dict[str, set[str]]]:
+        """Per concept, its best hit among these stems (the first found as whole words, else
+        the first inside a compound, else the first mention) and the keys of all its hits.
+
+        What the link model needs of a passage, without an object for every hit.
+        """
+        first: dict[str, tuple[str, str, int, int, str, str]] = {}
+        keys: dict[str, set[str]] = {}
+        for found in self._hits(stems):
+            concept_id = found[0]
+            known = keys.get(concept_id)
+            if known is None:
+                keys[concept_id] = {found[5]}
+                first[concept_id] = found
+                continue
+            known.add(found[5])
+            if RANK[found[4]] < RANK[first[concept_id][4]]:
+                first[concept_id] = found
+        return {c: AliasHit(*found) for c, found in first.items()}, keys
+
+    def _hits(self, stems: Sequence[str]) -> list[tuple[str, str, int, int, str, str]]:
+        """The hits as plain tuples in AliasHit's field order (cheap to make: a long passage
+        has dozens). One dictionary look-up per word; most words start nothing."""
+        hits: list[tuple[str, str, int, int, str, str]] = []
         excluded: dict[str, list[tuple[int, int]]] = {}
-        singles_of, known, phrases_at = self._singles.get, self.singles, self._phrases_at
+        cached, compute = self._entries.get, self.entry
+        words = len(stems)
         for index, word_stem in enumerate(stems):
-            singles = singles_of(word_stem)
-            if singles is None:
-                singles = known(word_stem)
-            for concept_id, alias, how in singles:
-                hits.append(AliasHit(concept_id, alias, index, index, how))
-            for phrase in phrases_at.get(word_stem, ()):
-                last = index + len(phrase.stems) - 1
-                if last > index and tuple(stems[index : last + 1]) != phrase.stems:
+            entry = cached(word_stem)
+            if entry is None:
+                entry = compute(word_stem)
+            if not entry:
+                continue
+            singles, alone, following = entry
+            for concept_id, alias, how, key in singles:
+                hits.append((concept_id, alias, index, index, how, key))
+            for phrase in alone:
+                excluded.setdefault(phrase.concept_id, []).append((index, index))
+            if not following or index + 1 >= words:
+                continue
+            for phrase, more, key, how in following.get(stems[index + 1], ()):
+                last = index + more
+                if more > 1 and tuple(stems[index : last + 1]) != phrase.stems:
                     continue
                 if phrase.excludes:
                     excluded.setdefault(phrase.concept_id, []).append((index, last))
                 else:
-                    hits.append(AliasHit(phrase.concept_id, phrase.text, index, last, WHOLE))
+                    hits.append((phrase.concept_id, phrase.text, index, last, how, key))
         if not excluded:
             return hits
-        return [h for h in hits if not _covered(h, excluded.get(h.concept_id, ()))]
+        return [h for h in hits if not _covered(h[2], h[3], excluded.get(h[0], ()))]
 
 
-def _covered(hit: AliasHit, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(first <= hit.first and hit.last <= last for first, last in spans)
+def _key(concept_id: str, alias: str, how: str) -> str:
+    return f"{concept_id} {alias}" if how == WHOLE else f"{concept_id} {alias}|{how}"
+
+
+def _covered(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(first <= start and end <= last for first, last in spans)

@@ -24,7 +24,7 @@ from etl.map import MODEL_FILE, RULES_FILE, Knowledge, load_knowledge, map_items
 from etl.model import MAPPING_BASES, DocumentMeta, Item
 from etl.paths import ROOT, Paths
 from etl.rules import InferenceRule, Rules, parse_rules
-from etl.signals import compute_signals
+from etl.signals import Signals, compute_signals
 from etl.taxonomy import Concept, Taxonomy, load_taxonomy
 from etl.vocabulary import Vocabulary, stems_of
 
@@ -125,6 +125,52 @@ def test_the_document_subject_is_evidence_for_its_items() -> None:
     assert signals.pair["subject"][0, 0] == 1.0
     assert signals.pair["dominant"][0, 0] == 0.5
     assert signals.pair["alias_word"][0, 0] == 0.0
+
+
+def signals_for(text: str, *concepts: Concept, title: str = "") -> Signals:
+    """The evidence for one passage of a document with this title, under rules.toml's
+    language settings (document words included)."""
+    taxonomy = Taxonomy(concepts, ())
+    rules = language_rules(taxonomy)
+    documents = {"d": DocumentMeta("d", "d.txt", "Malmö", "O", "plan", title)}
+    vocabulary = Vocabulary(taxonomy, rules.compounds, rules.document_words)
+    return compute_signals([item(text)], taxonomy, vocabulary, rules, documents)
+
+
+GOVERNANCE = concept("function.governance", ["handlingsplan", "programmet", "revidera"])
+
+
+def test_naming_a_kind_of_document_in_passing_is_a_mention_and_no_link() -> None:
+    passing = signals_for("Cheferna utbildas i enlighet med handlingsplanen.", GOVERNANCE)
+    assert passing.pair["alias_mention"][0, 0] == 1.0
+    assert passing.pair["alias_word"][0, 0] == 0.0
+    assert not passing.may_link()[0, 0]
+    revised = signals_for("Handlingsplanen ska revideras vart fjärde år.", GOVERNANCE)
+    assert revised.pair["alias_word"][0, 0] == 1.0
+    assert revised.hits[0]["function.governance"].alias == "revidera"
+    opening = signals_for("Programmet gäller alla nämnder och bolag.", GOVERNANCE)
+    assert opening.pair["alias_word"][0, 0] == 0.0
+    assert opening.may_link()[0, 0], "a passage opening with the document is about it"
+
+
+def test_a_documents_subject_gives_whom_and_eccar_but_not_how_or_where() -> None:
+    followup = concept("function.followup", ["uppföljning"])
+    roma = concept("focus.antiziganism", ["romsk"])
+    found = signals_for(
+        "Rådet möts.", followup, roma, GOVERNANCE, title="Uppföljning av romsk plan"
+    )
+    assert found.contexts[0].subject == {"focus.antiziganism": "romsk"}
+    own_kind = signals_for("Rådet möts.", GOVERNANCE, title="Handlingsplan mot rasism")
+    assert own_kind.contexts[0].subject == {}
+
+
+def test_a_direct_eccar_link_needs_the_passage_to_do_what_the_commitment_says() -> None:
+    housing = concept("eccar.07", ["bostadsmarknaden"])
+    title = "Plan mot diskriminering på bostadsmarknaden"
+    elsewhere = signals_for("Rådet sammanträder fyra gånger om året.", housing, title=title)
+    assert elsewhere.pair["subject"][0, 0] == 1.0
+    assert not elsewhere.may_link()[0, 0]
+    assert signals_for("Bostadsmarknaden granskas.", housing, title=title).may_link()[0, 0]
 
 
 @pytest.mark.parametrize("rule", SHIPPED_RULES.rules, ids=lambda r: r.rule_id)
