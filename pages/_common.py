@@ -5,6 +5,7 @@ Not a page (the leading underscore keeps it out of navigation and of the page sm
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,36 @@ if PagesManager.uses_pages_directory:
 MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 # The longest reviewer name kept: a name or an e-mail address.
 REVIEWER_CHARS = 80
+
+# Words Streamlit 1.67 writes in English in the browser, with no parameter to change them (read
+# in its FileUploader, Multiselect and Selectbox modules), each found by markup that module
+# gives it: CSS selector → text key of ours shown in its place.
+# - the drop zone's "Upload" button: its label is the button's markdown block;
+# - the drop zone's "Drag and drop a file here", drawn only while a file is dragged over it: the
+#   one <div> that follows the hidden file input;
+# - "No results" when a typed filter matches no option: the only entry of an empty list box.
+UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
+DRAG_OVER_TEXT = '[data-testid="stFileUploaderDropzone"] > input + div > span'
+NO_OPTIONS_TEXT = ", ".join(
+    f'[data-testid="{dropdown}"] [role="listbox"][data-empty="true"] [role="option"] > span'
+    for dropdown in ("stMultiSelectDropdown", "stSelectboxVirtualDropdown")
+)
+# A table is laid out to fit this width: at 1440 px (a laptop, where the app is mostly used) a
+# table beside the sidebar is 980 px wide, at 1280 px 820 px (measured in Chromium, layout
+# "wide"); a wider window shares the rest out over the columns.
+TABLE_PX = 960
+# Streamlit's tables write 14 px text: 7.5 px per character on average over the shipped
+# documents' titles and passages, plus 28 px of padding and sort arrow per cell.
+CHAR_PX = 7.5
+CELL_PADDING_PX = 28
+# No column is laid out wider than Streamlit's "large" column: a longer text wraps.
+MAX_COLUMN_PX = 400
+# A table of up to this many rows is shown whole, with no scroll bar of its own (twenty rows:
+# the ECCAR commitments of two cities).
+WHOLE_TABLE_ROWS = 20
+# Streamlit 1.67 wraps a cell's text only when rows are taller than 4rem (64 px; read in its
+# DataFrame module); 76 px holds three lines.
+WRAPPING_ROW_PX = 76
 
 
 def lang() -> str:
@@ -177,6 +208,109 @@ def _shown(name: str, value: object) -> str:
     if isinstance(value, float):
         return number(value, 1)
     return escape(str(value))
+
+
+def framework_texts() -> None:
+    """Streamlit's own English words in the browser replaced by ours, in the user's language.
+
+    The last resort for words no parameter reaches (see UPLOAD_BUTTON): CSS only, so it runs
+    nothing, and it carries only our own texts, never user text. Also drawn here: the evidence
+    highlight without the padding Streamlit gives a coloured background, which reads as spaces
+    added inside a word's sentence.
+    """
+
+    def ours(key: str) -> str:
+        return json.dumps(t(key), ensure_ascii=False)  # a CSS string: our text, quoted
+
+    def replaced(selector: str, key: str, size: str) -> str:
+        hidden = f"{selector} {{font-size: 0}}"
+        return f"{hidden} {selector}::after {{content: {ours(key)}; font-size: {size}}}"
+
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
+        f'{UPLOAD_BUTTON} [data-testid="stMarkdownContainer"] {{display: none}}'
+        f"{UPLOAD_BUTTON} > div::after {{content: {ours('upload.browse')}}}"
+        + replaced(DRAG_OVER_TEXT, "upload.drop_here", "0.875rem")
+        + replaced(NO_OPTIONS_TEXT, "app.no_options", "0.875rem")
+        + ".stMarkdownColoredBackground {padding-left: 0; padding-right: 0}"
+        "</style>"
+    )
+
+
+def table(frame: pl.DataFrame, **options: Any) -> Any:
+    """`st.dataframe` with every column in view: when the columns would not fit TABLE_PX side by
+    side, each keeps room for its heading and the long texts share the rest, wrapped.
+
+    `options` go to `st.dataframe`; a `column_config` given there keeps its settings (a
+    label, or a column config without a width).
+    """
+    config: dict[str, Any] = dict(options.pop("column_config", None) or {})
+    headings = {c: _config_value(config.get(c), "label") or c for c in frame.columns}
+    shown = {
+        c: _shown_text(frame[c], _config_value(config.get(c), "display_text")) for c in headings
+    }
+    longest = {c: _most_chars(text) for c, text in shown.items()}
+    word = {c: _most_chars(text.str.extract_all(r"\S+").explode()) for c, text in shown.items()}
+    widths = column_widths(headings, longest, word)
+    for name, width in widths.items():
+        given = config.get(name)
+        if given is None or isinstance(given, str):
+            config[name] = st.column_config.Column(given, width=width)
+        elif given.get("width") is None:
+            config[name] = {**given, "width": width}
+    if widths:
+        options.setdefault("row_height", WRAPPING_ROW_PX)
+    if frame.height <= WHOLE_TABLE_ROWS:
+        options.setdefault("height", "content")
+    options.setdefault("hide_index", True)
+    return st.dataframe(frame, column_config=config or None, **options)
+
+
+def _config_value(given: str | Mapping[str, Any] | None, name: str) -> str | None:
+    """A column config's label or link text (a plain string config is a label)."""
+    if isinstance(given, str):
+        return given if name == "label" else None
+    if given is None:
+        return None
+    return given.get(name) or (given.get("type_config") or {}).get(name)
+
+
+def column_widths(
+    headings: Mapping[str, str], longest: Mapping[str, int], longest_word: Mapping[str, int]
+) -> dict[str, int]:
+    """Pixel widths that fit the columns into TABLE_PX, or {} when they fit as they are.
+
+    Every column is at least as wide as its heading (headings do not wrap) and its longest
+    word (wrapping breaks lines between words); columns whose longest value (in characters)
+    needs more share what is left in proportion to what they lack.
+    """
+    least = {
+        c: max(len(h), longest_word[c]) * CHAR_PX + CELL_PADDING_PX for c, h in headings.items()
+    }
+    whole = {c: max(least[c], longest[c] * CHAR_PX + CELL_PADDING_PX) for c in headings}
+    if sum(whole.values()) <= TABLE_PX:
+        return {}
+    needed = {c: min(whole[c], max(least[c], MAX_COLUMN_PX)) for c in headings}
+    spare = max(TABLE_PX - sum(least.values()), 0)
+    lacking = {c: needed[c] - least[c] for c in headings}
+    total = sum(lacking.values()) or 1
+    return {c: int(least[c] + spare * lacking[c] / total) for c in headings}
+
+
+def _shown_text(column: pl.Series, link_text: str | None) -> pl.Series:
+    """A column's values as the table writes them: a list's items joined by ", ", a link as
+    its link text."""
+    if link_text:
+        return pl.Series([link_text])
+    if isinstance(column.dtype, pl.List):
+        column = column.cast(pl.List(pl.String)).list.join(", ")
+    return column.cast(pl.String)
+
+
+def _most_chars(text: pl.Series) -> int:
+    longest = text.str.len_chars().max()
+    return longest if isinstance(longest, int) else 0
 
 
 def highlighted(text: str, start: int | None, end: int | None) -> str:
