@@ -406,8 +406,8 @@ def secrets() -> tuple[Mapping[str, Any], str | None]:
             return {}, None
         return {}, str(error)
     except UnicodeDecodeError as error:
-        files = " or ".join(st.get_option("secrets.files"))
-        return {}, f"{files} is not UTF-8 text ({error.reason} at byte {error.start})"
+        files = ", ".join(st.get_option("secrets.files"))
+        return {}, t("access.not_utf8").format(files=files, reason=error.reason, byte=error.start)
 
 
 def user() -> Mapping[str, Any] | None:
@@ -434,7 +434,7 @@ def access_controls() -> bool:
     """
     settings, read_error = secrets()
     with st.sidebar:
-        problem = access_problem(settings, read_error)
+        problem = access_problem(settings, read_error, lang())
         if problem:
             st.error(f"{t('access.settings_problem')}\n\n{escape(problem)}")
         if needs_password(settings):
