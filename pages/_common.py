@@ -48,15 +48,17 @@ REVIEWER_CHARS = 80
 #   one <div> that follows the hidden file input;
 # - "No results" when a typed filter matches no option: the only entry of an empty list box.
 UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
-DRAG_OVER_TEXT = '[data-testid="stFileUploaderDropzone"] > input + div > span'
-NO_OPTIONS_TEXT = ", ".join(
+DRAG_OVER_TEXT = ('[data-testid="stFileUploaderDropzone"] > input + div > span',)
+NO_OPTIONS_TEXT = tuple(
     f'[data-testid="{dropdown}"] [role="listbox"][data-empty="true"] [role="option"] > span'
     for dropdown in ("stMultiSelectDropdown", "stSelectboxVirtualDropdown")
 )
 # A table is laid out to fit this width: at 1440 px (a laptop, where the app is mostly used) a
 # table beside the sidebar is 980 px wide, at 1280 px 820 px (measured in Chromium, layout
-# "wide"); a wider window shares the rest out over the columns.
-TABLE_PX = 960
+# "wide"); a wider window shares the rest out over the columns. 80 px are kept back for the
+# error of the width estimate below.
+TABLE_PX = 900
+SELECT_COLUMN_PX = 40  # the check box column of a table whose rows can be chosen
 # Streamlit's tables write 14 px text: 7.5 px per character on average over the shipped
 # documents' titles and passages, plus 28 px of padding and sort arrow per cell.
 CHAR_PX = 7.5
@@ -216,24 +218,25 @@ def framework_texts() -> None:
     The last resort for words no parameter reaches (see UPLOAD_BUTTON): CSS only, so it runs
     nothing, and it carries only our own texts, never user text. Also drawn here: the evidence
     highlight without the padding Streamlit gives a coloured background, which reads as spaces
-    added inside a word's sentence.
+    added inside a word's sentence (`!important`: Streamlit's own rule is more specific).
     """
 
     def ours(key: str) -> str:
         return json.dumps(t(key), ensure_ascii=False)  # a CSS string: our text, quoted
 
-    def replaced(selector: str, key: str, size: str) -> str:
-        hidden = f"{selector} {{font-size: 0}}"
-        return f"{hidden} {selector}::after {{content: {ours(key)}; font-size: {size}}}"
+    def replaced(selectors: Sequence[str], key: str, size: str) -> str:
+        # One rule per selector: in "a, b::after" the ::after belongs to b alone.
+        after = f"content: {ours(key)}; font-size: {size}"
+        return "".join(f"{s} {{font-size: 0}} {s}::after {{{after}}}" for s in selectors)
 
     st.html(
         "<style>"
         '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
         f'{UPLOAD_BUTTON} [data-testid="stMarkdownContainer"] {{display: none}}'
-        f"{UPLOAD_BUTTON} > div::after {{content: {ours('upload.browse')}}}"
+        f"{UPLOAD_BUTTON} > div::after {{content: {ours('upload.browse')}; margin-left: 0.5rem}}"
         + replaced(DRAG_OVER_TEXT, "upload.drop_here", "0.875rem")
         + replaced(NO_OPTIONS_TEXT, "app.no_options", "0.875rem")
-        + ".stMarkdownColoredBackground {padding-left: 0; padding-right: 0}"
+        + ".stMarkdownColoredBackground {padding-left: 0 !important; padding-right: 0 !important}"
         "</style>"
     )
 
@@ -252,7 +255,8 @@ def table(frame: pl.DataFrame, **options: Any) -> Any:
     }
     longest = {c: _most_chars(text) for c, text in shown.items()}
     word = {c: _most_chars(text.str.extract_all(r"\S+").explode()) for c, text in shown.items()}
-    widths = column_widths(headings, longest, word)
+    room = TABLE_PX - (SELECT_COLUMN_PX if "selection_mode" in options else 0)
+    widths = column_widths(headings, longest, word, room)
     for name, width in widths.items():
         given = config.get(name)
         if given is None or isinstance(given, str):
@@ -277,9 +281,12 @@ def _config_value(given: str | Mapping[str, Any] | None, name: str) -> str | Non
 
 
 def column_widths(
-    headings: Mapping[str, str], longest: Mapping[str, int], longest_word: Mapping[str, int]
+    headings: Mapping[str, str],
+    longest: Mapping[str, int],
+    longest_word: Mapping[str, int],
+    room: int = TABLE_PX,
 ) -> dict[str, int]:
-    """Pixel widths that fit the columns into TABLE_PX, or {} when they fit as they are.
+    """Pixel widths that fit the columns into `room`, or {} when they fit as they are.
 
     Every column is at least as wide as its heading (headings do not wrap) and its longest
     word (wrapping breaks lines between words); columns whose longest value (in characters)
@@ -289,10 +296,10 @@ def column_widths(
         c: max(len(h), longest_word[c]) * CHAR_PX + CELL_PADDING_PX for c, h in headings.items()
     }
     whole = {c: max(least[c], longest[c] * CHAR_PX + CELL_PADDING_PX) for c in headings}
-    if sum(whole.values()) <= TABLE_PX:
+    if sum(whole.values()) <= room:
         return {}
     needed = {c: min(whole[c], max(least[c], MAX_COLUMN_PX)) for c in headings}
-    spare = max(TABLE_PX - sum(least.values()), 0)
+    spare = max(room - sum(least.values()), 0)
     lacking = {c: needed[c] - least[c] for c in headings}
     total = sum(lacking.values()) or 1
     return {c: int(least[c] + spare * lacking[c] / total) for c in headings}
