@@ -213,23 +213,29 @@ def _shown(name: str, value: object) -> str:
 
 
 def framework_texts() -> None:
-    """Streamlit's own English words in the browser replaced by ours, in the user's language.
+    """Streamlit's own English words in the browser replaced by ours, in the user's language
+    (see `framework_style`)."""
+    st.html(framework_style(lang()))
+
+
+def framework_style(lang: str) -> str:
+    """The style sheet that puts our words in place of Streamlit's, in `lang`.
 
     The last resort for words no parameter reaches (see UPLOAD_BUTTON): CSS only, so it runs
-    nothing, and it carries only our own texts, never user text. Also drawn here: the evidence
+    nothing, and it carries only our own texts, never user text. Also set here: the evidence
     highlight without the padding Streamlit gives a coloured background, which reads as spaces
     added inside a word's sentence (`!important`: Streamlit's own rule is more specific).
     """
 
     def ours(key: str) -> str:
-        return json.dumps(t(key), ensure_ascii=False)  # a CSS string: our text, quoted
+        return json.dumps(i18n.t(key, lang), ensure_ascii=False)  # a CSS string: our text
 
     def replaced(selectors: Sequence[str], key: str, size: str) -> str:
         # One rule per selector: in "a, b::after" the ::after belongs to b alone.
         after = f"content: {ours(key)}; font-size: {size}"
         return "".join(f"{s} {{font-size: 0}} {s}::after {{{after}}}" for s in selectors)
 
-    st.html(
+    return (
         "<style>"
         '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
         f'{UPLOAD_BUTTON} [data-testid="stMarkdownContainer"] {{display: none}}'
