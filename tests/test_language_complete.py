@@ -6,9 +6,11 @@ checked for what Streamlit would otherwise show in English (the defaults of its 
 error texts, and for document, passage and concept ids or character offsets anywhere a user
 reads (texts, labels, the options of drop-downs, table headers and cells).
 
-What Streamlit 1.67 draws in the browser alone (the uploader's "Upload" button and "per file"
-line, "No results" in a drop-down) never reaches AppTest; pages/sources.py replaces the first
-two with CSS, which tests/test_browser.py can see, and the last has no parameter at all.
+What Streamlit 1.67 draws in the browser alone (the uploader's "Upload" button, "per file"
+line and drag-over text, "No results" in a drop-down) never reaches AppTest; app.py's style
+sheet (`framework_style`) puts our words there, checked here as text and drawn in
+tests/test_browser.py. Left in English: the aria-labels "Clear all" and "Open" of a drop-down,
+which screen readers read and CSS cannot change.
 """
 
 from __future__ import annotations
