@@ -53,6 +53,11 @@ INTERNAL_ID = re.compile(
     r"\b\d{3}_[0-9a-f]{16}\b|:[0-9a-f]{10}\b"
     r"|\b(?:eccar\.\d\d|function\.[a-z_]+|focus\.[a-z_]+|arena\.[a-z_]+)\b"
 )
+# What no page shows a reader: an empty quotation (a matched term that is not there), a path of
+# the project's files, a basis id in brackets.
+EMPTY_QUOTES = ("“”", "””", '""')
+PROJECT_PATH = re.compile(r"\b(?:data|benchmarks|etl|tests)/[\w./-]+")
+BASIS_ID = re.compile(r"\(\*?(?:alias|subject|rule|learned|fuzzy)\*?\)")
 TEXT_ELEMENTS = {"markdown", "caption", "title", "header", "subheader", "alert", "text", "metric"}
 TEXT_ELEMENTS |= {"error", "warning", "info", "success"}
 # A link column's cells are addresses (the page and its ?item=…); the user reads its label.
@@ -112,6 +117,8 @@ def test_no_english_default_and_no_internal_id(atlas_env: Paths, name: str, lang
     for uploader in at.get("file_uploader"):
         assert uploader.proto.max_upload_size_mb == MAX_FILE_BYTES // 2**20, "as the label says"
     assert [t for t in texts if INTERNAL_ID.search(t)] == []
+    assert [t for t in texts if any(q in t for q in EMPTY_QUOTES)] == []
+    assert [t for t in texts if PROJECT_PATH.search(t) or BASIS_ID.search(t)] == []
     for table in tables(at):
         assert set(table.columns) & ID_COLUMNS == set()
         cells = [str(v) for column in table.columns for v in table[column].to_list()]

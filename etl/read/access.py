@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from etl.errors import Problem
 from etl.read.i18n import t
 
 ACCESS_KEYS = ("password", "require_login", "allowed_emails")
@@ -35,6 +35,15 @@ ACCESS_KEYS = ("password", "require_login", "allowed_emails")
 # score far lower ("auth" 20, "connections" 35, "accessibility" 63).
 SECTION_TYPO_SCORE = 75
 SETTINGS = ".streamlit/secrets.toml"
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One thing wrong with the access settings: the key of its text
+    (`access.problem.<key>` in the locale files) and the values in it."""
+
+    key: str
+    values: Mapping[str, str] = field(default_factory=dict)
 
 
 def access_problem(
@@ -51,54 +60,56 @@ def access_problem(
     )
 
 
-def access_problems(secrets: Mapping[str, Any], read_error: str | None = None) -> list[Problem]:
+def access_problems(
+    secrets: Mapping[str, Any], read_error: str | None = None
+) -> list[SettingProblem]:
     """Each thing wrong with the access settings: a text key (`access.problem.<key>`) and the
     values in it."""
     if read_error is not None:
-        return [Problem("unreadable", {"detail": read_error})]
+        return [SettingProblem("unreadable", {"detail": read_error})]
     problems = _section_problems(secrets)
     access = secrets.get("access")
     if access is None:
         return problems
     if not isinstance(access, Mapping):
-        return [Problem("not_a_section")]
+        return [SettingProblem("not_a_section")]
     problems += _key_problems(access)
     if isinstance(access.get("password"), str) and not access["password"]:
-        problems.append(Problem("empty_password"))
+        problems.append(SettingProblem("empty_password"))
     if _login_required(access) and not secrets.get("auth"):
-        problems.append(Problem("login_without_auth"))
+        problems.append(SettingProblem("login_without_auth"))
     if "allowed_emails" in access and not _login_required(access):
-        problems.append(Problem("emails_without_login"))
+        problems.append(SettingProblem("emails_without_login"))
     return problems
 
 
-def _section_problems(secrets: Mapping[str, Any]) -> list[Problem]:
+def _section_problems(secrets: Mapping[str, Any]) -> list[SettingProblem]:
     """Access settings outside [access], or a section that is a misspelling of it."""
     problems = []
     for key in secrets:
         if key in ACCESS_KEYS:
-            problems.append(Problem("outside_section", {"key": key}))
+            problems.append(SettingProblem("outside_section", {"key": key}))
         elif key != "access" and fuzz.ratio(key.casefold(), "access") >= SECTION_TYPO_SCORE:
-            problems.append(Problem("section_typo", {"key": key}))
+            problems.append(SettingProblem("section_typo", {"key": key}))
     return problems
 
 
-def _key_problems(access: Mapping[str, Any]) -> list[Problem]:
+def _key_problems(access: Mapping[str, Any]) -> list[SettingProblem]:
     """Unknown keys and values of the wrong type in [access]."""
     problems = [
-        Problem("unknown_key", {"key": key, "keys": ", ".join(ACCESS_KEYS)})
+        SettingProblem("unknown_key", {"key": key, "keys": ", ".join(ACCESS_KEYS)})
         for key in access
         if key not in ACCESS_KEYS
     ]
     if "password" in access and not isinstance(access["password"], str):
-        problems.append(Problem("password_type"))
+        problems.append(SettingProblem("password_type"))
     if "require_login" in access and not isinstance(access["require_login"], bool):
-        problems.append(Problem("require_login_type"))
+        problems.append(SettingProblem("require_login_type"))
     emails = access.get("allowed_emails", [])
     if not isinstance(emails, str) and not (
         isinstance(emails, list) and all(isinstance(e, str) for e in emails)
     ):
-        problems.append(Problem("emails_type"))
+        problems.append(SettingProblem("emails_type"))
     return problems
 
 
