@@ -8,7 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._common import t
+# The helpers the pages share, imported here, once, before any page runs: pages run on many
+# sessions' threads at once, and on a cold server seven sessions importing them together once
+# found a half-imported module ("cannot import name 'show_chart'").
+import pages._charts  # noqa: F401
+import pages._comparison  # noqa: F401
+from pages._common import framework_texts, t
 
 # A shipped file: a `:material/…:` page icon makes the browser fetch it from fonts.gstatic.com.
 ICON = Path(__file__).with_name("assets") / "icon.svg"
@@ -24,6 +29,8 @@ with st.sidebar:
         required=True,
         bind="query-params",
     )
+
+framework_texts()
 
 # The first page is the landing page (also served at the root).
 PAGES = [

@@ -5,6 +5,7 @@ Not a page (the leading underscore keeps it out of navigation and of the page sm
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,38 @@ if PagesManager.uses_pages_directory:
 MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 # The longest reviewer name kept: a name or an e-mail address.
 REVIEWER_CHARS = 80
+
+# Words Streamlit 1.67 writes in English in the browser, with no parameter to change them (read
+# in its FileUploader, Multiselect and Selectbox modules), each found by markup that module
+# gives it: CSS selector → text key of ours shown in its place.
+# - the drop zone's "Upload" button: its label is the button's markdown block;
+# - the drop zone's "Drag and drop a file here", drawn only while a file is dragged over it: the
+#   one <div> that follows the hidden file input;
+# - "No results" when a typed filter matches no option: the only entry of an empty list box.
+UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
+DRAG_OVER_TEXT = ('[data-testid="stFileUploaderDropzone"] > input + div > span',)
+NO_OPTIONS_TEXT = tuple(
+    f'[data-testid="{dropdown}"] [role="listbox"][data-empty="true"] [role="option"] > span'
+    for dropdown in ("stMultiSelectDropdown", "stSelectboxVirtualDropdown")
+)
+# A table is laid out to fit this width: at 1440 px (a laptop, where the app is mostly used) a
+# table beside the sidebar is 980 px wide, at 1280 px 820 px (measured in Chromium, layout
+# "wide"); a wider window shares the rest out over the columns. 80 px are kept back for the
+# error of the width estimate below.
+TABLE_PX = 900
+SELECT_COLUMN_PX = 40  # the check box column of a table whose rows can be chosen
+# Streamlit's tables write 14 px text: 7.5 px per character on average over the shipped
+# documents' titles and passages, plus 28 px of padding and sort arrow per cell.
+CHAR_PX = 7.5
+CELL_PADDING_PX = 28
+# No column is laid out wider than Streamlit's "large" column: a longer text wraps.
+MAX_COLUMN_PX = 400
+# A table of up to this many rows is shown whole, with no scroll bar of its own (twenty rows:
+# the ECCAR commitments of two cities).
+WHOLE_TABLE_ROWS = 20
+# Streamlit 1.67 wraps a cell's text only when rows are taller than 4rem (64 px; read in its
+# DataFrame module); 76 px holds three lines.
+WRAPPING_ROW_PX = 76
 
 
 def lang() -> str:
@@ -179,6 +212,120 @@ def _shown(name: str, value: object) -> str:
     return escape(str(value))
 
 
+def framework_texts() -> None:
+    """Streamlit's own English words in the browser replaced by ours, in the user's language
+    (see `framework_style`)."""
+    st.html(framework_style(lang()))
+
+
+def framework_style(lang: str) -> str:
+    """The style sheet that puts our words in place of Streamlit's, in `lang`.
+
+    The last resort for words no parameter reaches (see UPLOAD_BUTTON): CSS only, so it runs
+    nothing, and it carries only our own texts, never user text. Also set here: the evidence
+    highlight without the padding Streamlit gives a coloured background, which reads as spaces
+    added inside a word's sentence (`!important`: Streamlit's own rule is more specific).
+    """
+
+    def ours(key: str) -> str:
+        return json.dumps(i18n.t(key, lang), ensure_ascii=False)  # a CSS string: our text
+
+    def replaced(selectors: Sequence[str], key: str, size: str) -> str:
+        # One rule per selector: in "a, b::after" the ::after belongs to b alone.
+        after = f"content: {ours(key)}; font-size: {size}"
+        return "".join(f"{s} {{font-size: 0}} {s}::after {{{after}}}" for s in selectors)
+
+    return (
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
+        f'{UPLOAD_BUTTON} [data-testid="stMarkdownContainer"] {{display: none}}'
+        f"{UPLOAD_BUTTON} > div::after {{content: {ours('upload.browse')}; margin-left: 0.5rem}}"
+        + replaced(DRAG_OVER_TEXT, "upload.drop_here", "0.875rem")
+        + replaced(NO_OPTIONS_TEXT, "app.no_options", "0.875rem")
+        + ".stMarkdownColoredBackground {padding-left: 0 !important; padding-right: 0 !important}"
+        "</style>"
+    )
+
+
+def table(frame: pl.DataFrame, **options: Any) -> Any:
+    """`st.dataframe` with every column in view: when the columns would not fit TABLE_PX side by
+    side, each keeps room for its heading and the long texts share the rest, wrapped.
+
+    `options` go to `st.dataframe`; a `column_config` given there keeps its settings (a
+    label, or a column config without a width).
+    """
+    config: dict[str, Any] = dict(options.pop("column_config", None) or {})
+    headings = {c: _config_value(config.get(c), "label") or c for c in frame.columns}
+    shown = {
+        c: _shown_text(frame[c], _config_value(config.get(c), "display_text")) for c in headings
+    }
+    longest = {c: _most_chars(text) for c, text in shown.items()}
+    word = {c: _most_chars(text.str.extract_all(r"\S+").explode()) for c, text in shown.items()}
+    room = TABLE_PX - (SELECT_COLUMN_PX if "selection_mode" in options else 0)
+    widths = column_widths(headings, longest, word, room)
+    for name, width in widths.items():
+        given = config.get(name)
+        if given is None or isinstance(given, str):
+            config[name] = st.column_config.Column(given, width=width)
+        elif given.get("width") is None:
+            config[name] = {**given, "width": width}
+    if widths:
+        options.setdefault("row_height", WRAPPING_ROW_PX)
+    if frame.height <= WHOLE_TABLE_ROWS:
+        options.setdefault("height", "content")
+    options.setdefault("hide_index", True)
+    return st.dataframe(frame, column_config=config or None, **options)
+
+
+def _config_value(given: str | Mapping[str, Any] | None, name: str) -> str | None:
+    """A column config's label or link text (a plain string config is a label)."""
+    if isinstance(given, str):
+        return given if name == "label" else None
+    if given is None:
+        return None
+    return given.get(name) or (given.get("type_config") or {}).get(name)
+
+
+def column_widths(
+    headings: Mapping[str, str],
+    longest: Mapping[str, int],
+    longest_word: Mapping[str, int],
+    room: int = TABLE_PX,
+) -> dict[str, int]:
+    """Pixel widths that fit the columns into `room`, or {} when they fit as they are.
+
+    Every column is at least as wide as its heading (headings do not wrap) and its longest
+    word (wrapping breaks lines between words); columns whose longest value (in characters)
+    needs more share what is left in proportion to what they lack.
+    """
+    least = {
+        c: max(len(h), longest_word[c]) * CHAR_PX + CELL_PADDING_PX for c, h in headings.items()
+    }
+    whole = {c: max(least[c], longest[c] * CHAR_PX + CELL_PADDING_PX) for c in headings}
+    if sum(whole.values()) <= room:
+        return {}
+    needed = {c: min(whole[c], max(least[c], MAX_COLUMN_PX)) for c in headings}
+    spare = max(room - sum(least.values()), 0)
+    lacking = {c: needed[c] - least[c] for c in headings}
+    total = sum(lacking.values()) or 1
+    return {c: int(least[c] + spare * lacking[c] / total) for c in headings}
+
+
+def _shown_text(column: pl.Series, link_text: str | None) -> pl.Series:
+    """A column's values as the table writes them: a list's items joined by ", ", a link as
+    its link text."""
+    if link_text:
+        return pl.Series([link_text])
+    if isinstance(column.dtype, pl.List):
+        column = column.cast(pl.List(pl.String)).list.join(", ")
+    return column.cast(pl.String)
+
+
+def _most_chars(text: pl.Series) -> int:
+    longest = text.str.len_chars().max()
+    return longest if isinstance(longest, int) else 0
+
+
 def highlighted(text: str, start: int | None, end: int | None) -> str:
     """Escaped markdown with text[start:end] marked, to show the evidence of a match."""
     if start is None or end is None or not 0 <= start < end <= len(text):
@@ -272,8 +419,8 @@ def secrets() -> tuple[Mapping[str, Any], str | None]:
             return {}, None
         return {}, str(error)
     except UnicodeDecodeError as error:
-        files = " or ".join(st.get_option("secrets.files"))
-        return {}, f"{files} is not UTF-8 text ({error.reason} at byte {error.start})"
+        files = ", ".join(st.get_option("secrets.files"))
+        return {}, t("access.not_utf8").format(files=files, reason=error.reason, byte=error.start)
 
 
 def user() -> Mapping[str, Any] | None:
@@ -300,7 +447,7 @@ def access_controls() -> bool:
     """
     settings, read_error = secrets()
     with st.sidebar:
-        problem = access_problem(settings, read_error)
+        problem = access_problem(settings, read_error, lang())
         if problem:
             st.error(f"{t('access.settings_problem')}\n\n{escape(problem)}")
         if needs_password(settings):

@@ -11,7 +11,7 @@ language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -31,6 +31,7 @@ from pages._common import (
     localised_columns,
     number,
     t,
+    table,
     to_url,
 )
 
@@ -170,14 +171,21 @@ def basis_name(basis: str | None) -> str:
     return charts.basis_name(basis, lang())
 
 
-def evidence_line(cell: dict[str, Any]) -> str:
+def evidence_count(cell: Mapping[str, Any]) -> str:
+    """How much direct evidence a cell has, in words: '3 passages in 2 documents'."""
+    if not cell["items"]:
+        return strength_name("none")
+    return t(f"compare.evidence.{cell['strength']}").format(
+        items=number(cell["items"]), documents=number(cell["sources"])
+    )
+
+
+def evidence_line(cell: Mapping[str, Any]) -> str:
     """One cell's evidence in words: '3 passages in 2 documents · best score 0,92 · stated'."""
     if not cell["items"]:
         return strength_name("none")
     parts = [
-        t(f"compare.evidence.{cell['strength']}").format(
-            items=number(cell["items"]), documents=number(cell["sources"])
-        ),
+        evidence_count(cell),
         t("compare.best_score").format(score=number(cell["best_score"], 2)),
     ]
     if cell["best_basis"]:
@@ -277,7 +285,7 @@ def gap_table(gaps: pl.DataFrame) -> pl.DataFrame:
 
 
 def pick_from_table(
-    table: pl.DataFrame, chosen_row: int | None, pick: Callable[[int], None], key: str
+    frame: pl.DataFrame, chosen_row: int | None, pick: Callable[[int], None], key: str
 ) -> None:
     """A table where clicking a row calls `pick(row)`; it opens with `chosen_row` marked.
 
@@ -291,13 +299,12 @@ def pick_from_table(
         if rows:
             pick(rows[0])
 
-    st.dataframe(
-        table,
+    table(
+        frame,
         key=table_key,
         on_select=picked,
         selection_mode="single-row",
         selection_default=None if chosen_row is None else {"selection": {"rows": [chosen_row]}},
-        hide_index=True,
     )
 
 
@@ -328,9 +335,7 @@ def eccar_table(cells: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
             t("col.city"): cells["city"],
             t("eccar.col.direct_state"): [t(f"state.{s}") for s in cells["state"]],
             t("eccar.col.direct_units"): cells["units"],
-            t("compare.strength_direct"): [strength_name(s) for s in cells["strength"]],
-            t("overview.items"): cells["items"],
-            t("overview.documents"): cells["sources"],
+            t("compare.strength_direct"): [evidence_count(c) for c in cells.iter_rows(named=True)],
             t("eccar.col.derived_units"): cells["derived_units"],
             t("eccar.col.derived_from"): [
                 ", ".join(names[c] for c in (via or [])) for via in cells["derived_from"].to_list()

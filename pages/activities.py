@@ -9,7 +9,7 @@ import streamlit as st
 
 from etl.read import charts
 from pages._charts import show_chart
-from pages._common import atlas, database_ready, escape, escape_list, lang, number, t
+from pages._common import atlas, database_ready, escape, escape_list, lang, number, t, table
 from pages._comparison import choose_cities
 
 EVIDENCE_URL = "evidence?item="  # relative link to the passage on the Evidence page
@@ -44,24 +44,23 @@ if database_ready():
             st.markdown("\n".join(f"- {escape(label)}" for label in undated["label"]))
 
         st.subheader(t("activities.table"))
-        st.dataframe(
+        table(
             activities.select(
                 "number",
                 "city",
-                "text",
+                "shown_text",
                 "years",
-                f"concepts_{lang()}",
+                pl.col(f"concepts_{lang()}").list.join(", "),
                 "organ",
                 (EVIDENCE_URL + pl.col("item_id")).alias("source"),
             ),
-            hide_index=True,
             height="content",
             column_config={
-                "number": st.column_config.NumberColumn(t("activities.col.number"), width=50),
+                "number": st.column_config.NumberColumn(t("activities.col.number")),
                 "city": t("col.city"),
-                "text": st.column_config.TextColumn(t("activities.col.text"), width="large"),
-                "years": st.column_config.ListColumn(t("activities.col.years"), width=110),
-                f"concepts_{lang()}": st.column_config.ListColumn(t("activities.col.concepts")),
+                "shown_text": t("activities.col.text"),
+                "years": st.column_config.ListColumn(t("activities.col.years")),
+                f"concepts_{lang()}": t("activities.col.concepts"),
                 "organ": t("activities.col.organ"),
                 "source": st.column_config.LinkColumn(
                     t("activities.col.source"), display_text=t("activities.open_source")

@@ -18,19 +18,37 @@ from pages._common import (
     localised_columns,
     number,
     t,
+    table,
     to_url,
 )
 from pages._comparison import (
-    basis_name,
     corpus_note,
     covered_details,
     dimension_name,
+    evidence_line,
     explain_strength,
     kind_absence,
     label_column,
     remember,
-    strength_name,
 )
+
+
+def coverage_table(cells: pl.DataFrame, *, derived: bool) -> pl.DataFrame:
+    """One row per concept: its coverage, units, and the direct evidence in words; for ECCAR
+    the derived units apart, named as such, so they never read as part of the evidence."""
+    columns = {
+        t("overview.axis.concept"): cells[label_column()],
+        t("overview.axis.state"): [t(f"state.{s}") for s in cells["state"]],
+        t("overview.units"): cells["units"],
+        t("city.col.direct_evidence"): [evidence_line(c) for c in cells.iter_rows(named=True)],
+    }
+    if derived:
+        columns[t("city.col.derived")] = [
+            t("city.derived_units").format(n=number(n)) if n else t("city.derived_none")
+            for n in cells["derived_units"]
+        ]
+    return pl.DataFrame(columns)
+
 
 st.title(t("page.city"))
 st.caption(t("city.intro"))
@@ -51,7 +69,7 @@ if database_ready():
     st.subheader(t("city.documents"))
     corpus_note([city])
     loaded = atlas().documents().filter(city=city)
-    st.dataframe(
+    table(
         localised_columns(
             loaded.with_columns(
                 in_words(loaded, "doc_kind", lambda k: t(f"doc_kind.{k}")),
@@ -64,8 +82,7 @@ if database_ready():
                 "organ": "col.organ",
                 "item_count": "col.items",
             },
-        ),
-        hide_index=True,
+        )
     )
 
     st.subheader(t("city.coverage"))
@@ -85,29 +102,7 @@ if database_ready():
                 )
             )
             of_dimension = cells.filter(dimension=dimension)
-            derived = {"derived_units": "eccar.col.derived_units"} if dimension == "eccar" else {}
-            columns = (
-                {label_column(): "overview.axis.concept", "state": "overview.axis.state"}
-                | derived
-                | {
-                    "strength": "compare.strength",
-                    "units": "overview.units",
-                    "items": "overview.items",
-                    "sources": "overview.documents",
-                    "best_basis": "compare.basis",
-                }
-            )
-            st.dataframe(
-                localised_columns(
-                    of_dimension.with_columns(
-                        in_words(of_dimension, "state", lambda s: t(f"state.{s}")),
-                        in_words(of_dimension, "strength", strength_name),
-                        in_words(of_dimension, "best_basis", basis_name),
-                    ),
-                    columns,
-                ),
-                hide_index=True,
-            )
+            table(coverage_table(of_dimension, derived=dimension == "eccar"))
     explain_strength()
 
     st.subheader(t("page.activities"))
@@ -116,17 +111,16 @@ if database_ready():
         absent = atlas().kind_presence([city]).filter(kind="activity").row(0, named=True)
         st.info(kind_absence(absent))
     else:
-        st.dataframe(
+        table(
             localised_columns(
                 activities.with_columns(pl.col(f"concepts_{lang()}").list.join(", ")),
                 {
-                    "text": "activities.col.text",
+                    "shown_text": "activities.col.text",
                     "years": "activities.col.years",
                     f"concepts_{lang()}": "activities.col.concepts",
                     "organ": "activities.col.organ",
                 },
-            ),
-            hide_index=True,
+            )
         )
 
     st.subheader(t("city.silences"))
@@ -138,7 +132,7 @@ if database_ready():
         if silent.is_empty():
             st.info(t("city.no_silences"))
         else:
-            st.dataframe(
+            table(
                 localised_columns(
                     silent.with_columns(
                         in_words(silent, "dimension", dimension_name),
@@ -152,6 +146,5 @@ if database_ready():
                         "state": "city.col.own_state",
                         "derived_units": "eccar.col.derived_units",
                     },
-                ),
-                hide_index=True,
+                )
             )

@@ -4,16 +4,17 @@ The deck and the report are made by etl/read/deck.py and etl/read/report.py (the
 makes the same files), only when their button is clicked.
 """
 
+from collections import Counter
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
 from etl.paths import Paths
+from etl.read import i18n
 from etl.read.charts import built_on
 from etl.read.deck import forum_deck, forum_slides
 from etl.read.export import EXPORT_TABLES, FORMATS, export_bytes
-from etl.read.query import Atlas, connect, version
+from etl.read.query import version
 from etl.read.report import eccar_report
 from pages._common import atlas, database_ready, escape, lang, t
 from pages._comparison import choose_cities, choose_dimension
@@ -29,25 +30,36 @@ MIME = {
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def slide_titles(
-    db: str, db_version: float, language: str, cities: tuple[str, ...], dimension: str
+    db_version: float, language: str, cities: tuple[str, ...], dimension: str
 ) -> list[str]:
-    """The deck's slide titles, to list its contents (nothing is rendered); `db_version`
+    """The deck's slide titles, to list its contents (nothing is rendered); a slide title the
+    deck repeats over several slides (a chart in parts) is numbered "part 1 of 2". `db_version`
     renews the list after a rebuild."""
-    with connect(Path(db)) as con:
-        forum = forum_slides(Atlas(con), language, cities, dimension, built_on(Path(db)))
-    return [s.title for s in forum.slides]
+    forum = forum_slides(atlas(), language, cities, dimension, built_on(Paths.from_env().db))
+    titles = [s.title for s in forum.slides]
+    total = Counter(titles)
+    seen: Counter[str] = Counter()
+    numbered = []
+    for title in titles:
+        seen[title] += 1
+        numbered.append(
+            i18n.t("export.deck.part", language).format(
+                title=title,
+                n=i18n.fmt_number(seen[title], language),
+                total=i18n.fmt_number(total[title], language),
+            )
+            if total[title] > 1
+            else title
+        )
+    return numbered
 
 
 def deck(language: str, cities: list[str], dimension: str) -> bytes:
-    db = Paths.from_env().db
-    with connect(db) as con:
-        return forum_deck(Atlas(con), language, cities, dimension, built_on(db))
+    return forum_deck(atlas(), language, cities, dimension, built_on(Paths.from_env().db))
 
 
 def report(language: str, city: str) -> bytes:
-    db = Paths.from_env().db
-    with connect(db) as con:
-        return eccar_report(Atlas(con), city, language, built_on(db))
+    return eccar_report(atlas(), city, language, built_on(Paths.from_env().db))
 
 
 st.title(t("page.export"))
@@ -55,7 +67,13 @@ st.caption(t("export.intro"))
 
 if database_ready():
     st.subheader(t("export.tables"))
-    st.markdown("\n".join(f"- **{name}**: {t(f'export.table.{name}')}" for name in EXPORT_TABLES))
+    st.markdown(
+        "\n".join(
+            f"- **{t(f'export.table_name.{name}')}**: {t(f'export.table.{name}')}"
+            for name in EXPORT_TABLES
+        )
+    )
+    st.caption(t("export.tables_note"))
     db = Paths.from_env().db
     for column, fmt in zip(st.columns(len(FORMATS), width=560), FORMATS, strict=True):
         column.download_button(
@@ -73,7 +91,7 @@ if database_ready():
     cities = choose_cities()
     dimension = choose_dimension()
     language = lang()
-    titles = slide_titles(str(db), version(db), language, tuple(cities), dimension)
+    titles = slide_titles(version(db), language, tuple(cities), dimension)
     contents = [t("export.deck.title_slide"), *titles]
     st.markdown("\n".join(f"{n}. {escape(name)}" for n, name in enumerate(contents, start=1)))
     st.download_button(

@@ -13,7 +13,7 @@ import streamlit as st
 from etl.model import MAPPING_BASES, QUALITY_ALL, TOO_FEW_PAIRS
 from etl.read.i18n import fmt_share
 from etl.read.query import DIMENSIONS
-from pages._common import atlas, database_ready, escape, label, lang, number, t
+from pages._common import atlas, database_ready, escape, label, lang, number, t, table
 from pages._comparison import choose_dimension, dimension_name
 
 
@@ -61,25 +61,27 @@ if database_ready():
             for dimension in DIMENSIONS
             for row in quality.filter(pl.col("concept_id") == dimension).iter_rows(named=True)
         ]
-        st.dataframe(
-            {
-                t("method.dimension"): [dimension_name(r["concept_id"]) for r in by_dimension],
-                t("method.precision"): [with_interval(r, "precision") for r in by_dimension],
-                t("method.recall"): [with_interval(r, "recall") for r in by_dimension],
-                t("method.support"): [r["support"] for r in by_dimension],
-            },
-            hide_index=True,
+        table(
+            pl.DataFrame(
+                {
+                    t("method.dimension"): [dimension_name(r["concept_id"]) for r in by_dimension],
+                    t("method.precision"): [with_interval(r, "precision") for r in by_dimension],
+                    t("method.recall"): [with_interval(r, "recall") for r in by_dimension],
+                    t("method.support"): [r["support"] for r in by_dimension],
+                }
+            )
         )
         st.markdown(f"**{t('method.by_concept')}**")
         per_concept = [r for r in quality.iter_rows(named=True) if r["dimension"] is not None]
-        st.dataframe(
-            {
-                t("method.concept"): [label(r) for r in per_concept],
-                t("method.precision"): [with_interval(r, "precision") for r in per_concept],
-                t("method.recall"): [with_interval(r, "recall") for r in per_concept],
-                t("method.support"): [r["support"] for r in per_concept],
-            },
-            hide_index=True,
+        table(
+            pl.DataFrame(
+                {
+                    t("method.concept"): [label(r) for r in per_concept],
+                    t("method.precision"): [with_interval(r, "precision") for r in per_concept],
+                    t("method.recall"): [with_interval(r, "recall") for r in per_concept],
+                    t("method.support"): [r["support"] for r in per_concept],
+                }
+            )
         )
         st.subheader(t("method.trust_title"))
         st.markdown(t("method.trust_body"))

@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from etl.read import charts
+from etl.read.charts import in_words
 from pages._charts import show_chart
 from pages._common import (
     atlas,
@@ -21,6 +22,7 @@ from pages._common import (
     localised_columns,
     number,
     t,
+    table,
 )
 from pages._comparison import choose_cities, label_column
 
@@ -61,9 +63,9 @@ if database_ready():
             st.caption(t("responses.none_from").format(cities=escape_list(silent)))
 
         st.subheader(t("responses.who"))
-        st.dataframe(
+        table(
             localised_columns(
-                responses.with_columns(pl.col("date").map_elements(date, return_dtype=pl.String)),
+                responses.with_columns(in_words(responses, "date", date)),
                 {
                     "committee": "responses.col.committee",
                     "city": "col.city",
@@ -72,8 +74,7 @@ if database_ready():
                     "statements": "responses.col.statements",
                     "recommendations": "responses.col.recommendations",
                 },
-            ),
-            hide_index=True,
+            )
         )
 
         st.subheader(t("responses.positions"))

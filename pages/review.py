@@ -43,6 +43,7 @@ from pages._common import (
     t,
     to_url,
 )
+from pages._comparison import basis_name
 
 PAGE_SIZE = 30  # links shown at once: a sitting's work, and quick to draw
 EXCERPT_CHARS = 90  # a passage in a drop-down: its first line
@@ -120,6 +121,19 @@ def mark_not_covered() -> None:
     decide("", state["cell_city"], state["cell_concept"], "not_covered", state["cell_note"])
 
 
+def evidence_words(row: Mapping[str, Any]) -> str:
+    """Score, method and the words matched; where no words were matched (a rule, the
+    document's subject), how the link was made instead."""
+    score, method = number(row["score"], 2), t(f"review.method.{row['method']}")
+    if not row["matched_alias"]:
+        return t("review.evidence_basis").format(
+            score=score, method=method, basis=basis_name(row["basis"])
+        )
+    return t("review.evidence").format(
+        score=score, method=method, alias=escape(row["matched_alias"])
+    )
+
+
 def show_link(row: Mapping[str, Any], may_write: bool) -> None:
     """One suggested link: what, where, the evidence highlighted, and the two decisions."""
     with st.container(border=True):
@@ -130,16 +144,14 @@ def show_link(row: Mapping[str, Any], may_write: bool) -> None:
             f"**{escape(label(row))}** · {escape(row['city'])} · {kind}"
             f" · :{STATUS_BADGE[row['status']]}-badge[{status}]"
         )
-        text.caption(
-            t("review.evidence").format(
-                score=number(row["score"], 2),
-                method=t(f"review.method.{row['method']}"),
-                alias=escape(row["matched_alias"] or ""),
-            )
-        )
+        text.caption(evidence_words(row))
         text.markdown(highlighted(row["text"], row["match_start"], row["match_end"]))
         if row["match_start"] is None or row["match_start"] < 0:
-            text.caption(t("review.no_span"))
+            text.caption(
+                t("review.no_span")
+                if row["method"] == "stated"
+                else t("review.no_span_basis").format(basis=basis_name(row["basis"]))
+            )
         for column, (decision, outcome) in zip(buttons, DECISIONS, strict=True):
             column.button(
                 t(f"review.{decision}"),

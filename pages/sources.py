@@ -1,7 +1,5 @@
 """Sources: the documents, their metadata, and for a chosen document its passages by kind."""
 
-import json
-
 import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -11,6 +9,7 @@ from etl.ingest import MAX_FILE_BYTES, ingest_bytes, ingest_messages, remove, re
 from etl.model import DOC_KINDS, ITEM_KINDS, SKIP_REASONS
 from etl.paths import Paths
 from etl.read import i18n
+from etl.read.charts import in_words
 from pages._common import (
     access_controls,
     atlas,
@@ -25,15 +24,13 @@ from pages._common import (
     localised_columns,
     number,
     t,
+    table,
     to_url,
 )
 
 EXCERPT_CHARS = 110
 FILE_TYPES = ("txt", "pdf", "docx")
 MAX_UPLOAD_MB = MAX_FILE_BYTES // 2**20  # the browser refuses what ingest would refuse
-# The drop zone's "Upload" button in Streamlit 1.67's markup: BaseButton's test id for the
-# "secondary" kind, the only button of that kind in its FileUploader module (read in its JS).
-UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
 
 
 def share(value: float) -> str:
@@ -44,30 +41,11 @@ def kind_label(doc_kind: str) -> str:
     return t(f"doc_kind.{doc_kind}")
 
 
-def upload_area_text() -> None:
-    """The file uploader's own texts in the user's language.
-
-    Streamlit 1.67 writes its drop zone in English in the browser ("Upload", "20MB per file •
-    TXT, PDF, DOCX", "Drag and drop a file here") and offers no parameter for them; the label
-    says the same in the user's language, so the English line is hidden and the button's text
-    replaced by ours (CSS only: it cannot run anything, and carries no user text).
-    """
-    button = json.dumps(t("upload.browse"), ensure_ascii=False)
-    st.html(
-        "<style>"
-        '[data-testid="stFileUploaderDropzoneInstructions"] {display: none}'
-        f"{UPLOAD_BUTTON} {{font-size: 0}}"
-        f"{UPLOAD_BUTTON}::after {{content: {button}; font-size: 1rem}}"
-        "</style>"
-    )
-
-
 def show_upload(may_upload: bool) -> None:
     """The form that adds one document, and what became of the last upload."""
     st.subheader(t("upload.title"))
     if not may_upload:
         st.info(t("upload.locked"))
-    upload_area_text()
     with st.form("upload", clear_on_submit=False):
         upload = st.file_uploader(
             t("upload.file").format(limit=number(MAX_UPLOAD_MB)),
@@ -199,13 +177,11 @@ if database_ready():
     documents: pl.DataFrame = atlas().documents()
 
     st.subheader(t("sources.documents"))
-    table = documents.with_columns(
-        pl.col("date").map_elements(date, return_dtype=pl.String),
-        pl.col("doc_kind").map_elements(kind_label, return_dtype=pl.String),
-    )
-    st.dataframe(
+    table(
         localised_columns(
-            table,
+            documents.with_columns(
+                in_words(documents, "date", date), in_words(documents, "doc_kind", kind_label)
+            ),
             {
                 "city": "col.city",
                 "organ": "col.organ",
@@ -216,8 +192,7 @@ if database_ready():
                 "relates_to": "col.relates_to",
                 "item_count": "col.items",
             },
-        ),
-        hide_index=True,
+        )
     )
 
     from_url("doc", list(documents["doc_id"]))
@@ -260,7 +235,7 @@ if database_ready():
         if skipped.is_empty():
             st.info(t("sources.nothing_skipped"))
         else:
-            st.dataframe(
+            table(
                 localised_columns(
                     skipped.select(
                         pl.col("reason").replace_strict(
@@ -270,8 +245,7 @@ if database_ready():
                         pl.col("text_raw"),
                     ),
                     {"reason": "col.skip_reason", "text_raw": "col.skipped_text"},
-                ),
-                hide_index=True,
+                )
             )
 
     with st.expander(t("sources.full_text")):

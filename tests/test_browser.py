@@ -175,3 +175,53 @@ def screenshot(page, path: Path) -> None:
     page.set_viewport_size({**VIEWPORT, "height": max(VIEWPORT["height"], height)})
     page.screenshot(path=path, full_page=True)
     page.set_viewport_size(VIEWPORT)
+
+
+# Where Streamlit writes its own English in the browser (see pages/_common.py).
+UPLOAD_BUTTON = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
+DROP_ZONE = '[data-testid="stFileUploaderDropzone"]'
+EMPTY_OPTIONS = '[role="listbox"][data-empty="true"] [role="option"] > span'
+DRAGGED_FILE = """() => {
+    const dragged = new DataTransfer();
+    dragged.items.add(new File(["x"], "a.txt", {type: "text/plain"}));
+    return dragged;
+}"""
+
+
+def drawn_text(element) -> str:
+    """What a person sees in an element: its visible text and the text its style adds."""
+    return element.evaluate(
+        """e => [e, ...e.querySelectorAll('*')]
+            .map(n => {
+                const after = getComputedStyle(n, '::after').content;
+                const visible = getComputedStyle(n).fontSize !== '0px'
+                    && getComputedStyle(n).display !== 'none' && n.checkVisibility()
+                    && !n.closest('[data-testid="stIconMaterial"]');  // an icon, not a word
+                const own = [...n.childNodes].filter(c => c.nodeType === 3)
+                    .map(c => c.textContent).join('');
+                return (visible ? own : '') + (after.startsWith('"') ? after.slice(1, -1) : '');
+            }).join('')"""
+    )
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_framework_words_are_drawn_in_the_users_language(app_url: str, browser, lang: str) -> None:
+    """The upload button, the drag-over text and a drop-down's "No results" show our words."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        open_page(page, app_url, "page.sources", "sources", lang)
+        button = page.locator(UPLOAD_BUTTON).first
+        assert drawn_text(button) == i18n.t("upload.browse", lang)
+        zone = page.locator(DROP_ZONE).first
+        zone.dispatch_event("dragenter", {"dataTransfer": page.evaluate_handle(DRAGGED_FILE)})
+        overlay = page.locator(f"{DROP_ZONE} > input + div").first
+        overlay.wait_for(timeout=PAGE_LOAD_MS)
+        assert drawn_text(overlay) == i18n.t("upload.drop_here", lang)
+        open_page(page, app_url, "page.coverage", "coverage", lang)
+        page.locator('[data-testid="stMultiSelect"] input').first.click()
+        page.keyboard.type("zzzz")
+        empty = page.locator(EMPTY_OPTIONS).first
+        empty.wait_for(timeout=PAGE_LOAD_MS)
+        assert drawn_text(empty) == i18n.t("app.no_options", lang)
+    finally:
+        page.close()

@@ -64,10 +64,10 @@ def review_page(concept_id: str) -> AppTest:
     ("home", "project", "named"),
     [
         (None, "[access]\npassword = x\n", "Error parsing secrets file at"),
-        (None, "[acess]\npassword = 'x'\n", "did you mean [access]?"),
+        (None, "[acess]\npassword = 'x'\n", "menade du [access]?"),  # in the page's language
         (None, "[access]\nPassword = 'x'\n", "Password"),
         ("[access\n", "[access]\npassword = 'x'\n", "Error parsing secrets file at"),
-        (None, "[access]\npassword = 'l\xf6sen'\n".encode("cp1252"), "is not UTF-8 text"),
+        (None, "[access]\npassword = 'l\xf6sen'\n".encode("cp1252"), "är inte UTF-8-text"),
     ],
 )
 def test_broken_secrets_lock_changes_and_say_why(

@@ -6,14 +6,17 @@ checked for what Streamlit would otherwise show in English (the defaults of its 
 error texts, and for document, passage and concept ids or character offsets anywhere a user
 reads (texts, labels, the options of drop-downs, table headers and cells).
 
-What Streamlit 1.67 draws in the browser alone (the uploader's "Upload" button and "per file"
-line, "No results" in a drop-down) never reaches AppTest; pages/sources.py replaces the first
-two with CSS, which tests/test_browser.py can see, and the last has no parameter at all.
+What Streamlit 1.67 draws in the browser alone (the uploader's "Upload" button, "per file"
+line and drag-over text, "No results" in a drop-down) never reaches AppTest; app.py's style
+sheet (`framework_style`) puts our words there, checked here as text and drawn in
+tests/test_browser.py. Left in English: the aria-labels "Clear all" and "Open" of a drop-down,
+which screen readers read and CSS cannot change.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +30,10 @@ from etl.errors import InputError, Problem
 from etl.ingest import MAX_FILE_BYTES
 from etl.paths import ROOT, Paths
 from etl.read import i18n
+from etl.read.access import access_problem
+from etl.read.charts import basis_name
+from etl.read.query import Atlas, connect
+from pages._common import DRAG_OVER_TEXT, NO_OPTIONS_TEXT, framework_style
 
 # Streamlit's English texts that a page can send: the drop-down placeholders it fills in when a
 # page gives none, and the texts the issue found on screen.
@@ -46,6 +53,11 @@ INTERNAL_ID = re.compile(
     r"\b\d{3}_[0-9a-f]{16}\b|:[0-9a-f]{10}\b"
     r"|\b(?:eccar\.\d\d|function\.[a-z_]+|focus\.[a-z_]+|arena\.[a-z_]+)\b"
 )
+# What no page shows a reader: an empty quotation (a matched term that is not there), a path of
+# the project's files, a basis id in brackets.
+EMPTY_QUOTES = ("“”", "””", '""')
+PROJECT_PATH = re.compile(r"\b(?:data|benchmarks|etl|tests)/[\w./-]+")
+BASIS_ID = re.compile(r"\(\*?(?:alias|subject|rule|learned|fuzzy)\*?\)")
 TEXT_ELEMENTS = {"markdown", "caption", "title", "header", "subheader", "alert", "text", "metric"}
 TEXT_ELEMENTS |= {"error", "warning", "info", "success"}
 # A link column's cells are addresses (the page and its ?item=…); the user reads its label.
@@ -105,6 +117,8 @@ def test_no_english_default_and_no_internal_id(atlas_env: Paths, name: str, lang
     for uploader in at.get("file_uploader"):
         assert uploader.proto.max_upload_size_mb == MAX_FILE_BYTES // 2**20, "as the label says"
     assert [t for t in texts if INTERNAL_ID.search(t)] == []
+    assert [t for t in texts if any(q in t for q in EMPTY_QUOTES)] == []
+    assert [t for t in texts if PROJECT_PATH.search(t) or BASIS_ID.search(t)] == []
     for table in tables(at):
         assert set(table.columns) & ID_COLUMNS == set()
         cells = [str(v) for column in table.columns for v in table[column].to_list()]
@@ -213,3 +227,50 @@ def test_an_untranslated_error_says_so() -> None:
     at.session_state["error"] = InputError("review.csv line 3: unknown decision 'maybe'")
     at.run()
     assert at.error[0].value.startswith("Det gick inte. Felet finns bara på engelska än: review")
+
+
+# ---------------------------------------------------------------- the browser's own words
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_framework_words_are_replaced_by_ours(lang: str) -> None:
+    """app.py's style sheet puts our words where Streamlit writes English in the browser alone
+    (tests/test_browser.py checks that they are drawn), one ::after per selector."""
+    style = framework_style(lang)
+    for key in ("upload.browse", "upload.drop_here", "app.no_options"):
+        assert f"content: {json.dumps(i18n.t(key, lang), ensure_ascii=False)}" in style
+    for selector in NO_OPTIONS_TEXT + DRAG_OVER_TEXT:
+        assert f"{selector}::after" in style
+    shown = re.findall(r'content: ("[^"]*")', style)
+    assert len(shown) == 1 + len(DRAG_OVER_TEXT) + len(NO_OPTIONS_TEXT)
+    assert [w for w in shown if re.search("Upload|Drag and drop|No results", w)] == []
+
+
+def test_access_setting_problems_are_worded_in_the_users_language() -> None:
+    """The sidebar names a broken access setting in the page's language, not in English under
+    a Swedish heading."""
+    typo = {"acess": {"password": "x"}}
+    assert access_problem(typo, lang="sv") == (
+        "[acess] i .streamlit/secrets.toml är inget känt avsnitt; menade du [access]?"
+    )
+    assert access_problem(typo, lang="en") == (
+        "[acess] in .streamlit/secrets.toml is not a known section; did you mean [access]?"
+    )
+    keys = [k for k in i18n.TEXT if k.startswith("access.problem.")]
+    assert len(keys) > 5
+    assert [k for k in keys if i18n.t(k, "sv") == i18n.t(k, "en")] == []
+
+
+def test_review_names_the_basis_where_no_words_were_matched(atlas_env: Paths) -> None:
+    """A link found without matched words (a rule, the document's subject) shows how it was
+    made, not an empty matched “”."""
+    at = open_page("review", lang="en", reviewer="Anna")
+    evidence = [c.value for c in at.caption if c.value.startswith("Score ")]
+    assert evidence and [e for e in evidence if "“”" in e] == []
+    shown = Atlas(connect(atlas_env.db)).review_queue().head(len(evidence))
+    unmatched = shown.filter(pl.col("matched_alias").fill_null("") == "")
+    assert unmatched.height > 0, "the shipped corpus has a rule-made link on the first page"
+    by_basis = [e for e in evidence if "· basis: " in e]
+    assert len(by_basis) == unmatched.height
+    words = {f"· basis: {basis_name(b, 'en')}" for b in unmatched["basis"]}
+    assert all(any(e.endswith(w) for w in words) for e in by_basis)

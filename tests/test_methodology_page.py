@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -52,3 +53,20 @@ def test_methodology_lists_the_concepts_of_the_dimension_in_the_url(atlas_env: P
     titles = [expander.label for expander in at.expander]
     assert "Housing" in titles and "Digital environments" in titles
     assert not any(title.startswith("7. Fair access") for title in titles)
+
+
+@pytest.mark.parametrize(("lang", "interval"), [("sv", "95 %-intervall"), ("en", "95% interval")])
+def test_methodology_names_no_basis_id_nor_file_and_writes_percent_the_locale_way(
+    atlas_env: Paths, lang: str, interval: str
+) -> None:
+    """The matching is explained in words: no basis ids such as "(alias)", no project paths,
+    and the interval written as the language writes a percentage."""
+    at = open_methodology(lang=lang)
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert re.findall(r"\(\*?(?:alias|subject|rule|learned)\*?\)", text) == []
+    assert re.findall(r"\b(?:data|benchmarks)/\S+|\b\w+\.(?:toml|py)\b", text) == []
+    assert any(c.value.startswith(f"{interval}: ") for c in at.caption)
+    if lang == "en":
+        assert "95 %" not in text
+    for basis in ("alias", "subject", "rule", "learned"):  # the words the how-to names
+        assert t(f"method.basis.{basis}", lang) in " ".join(m.value for m in at.markdown)

@@ -60,3 +60,24 @@ def test_url_restores_cities_and_language(atlas_env: Paths) -> None:
 def test_hostile_url_values_are_ignored(atlas_env: Paths, hostile: str) -> None:
     at = open_page("activities", cities=hostile).run()
     assert len(at.dataframe[0].value) == MALMO_ACTIVITIES
+
+
+def test_a_heading_is_set_off_from_the_activity_text(atlas_env: Paths) -> None:
+    """Where an activity opens with a heading on a line of its own, the table does not run it
+    into the next sentence; a first sentence that ends in a full stop is left as it is."""
+    at = open_page("activities", lang="en")
+    texts = list(at.dataframe[0].value["shown_text"])  # shown under the heading "Activity"
+    headed = [t for t in texts if t.startswith("Förstärkning av rättighetsperspektivet")]
+    assert (
+        headed
+        == [
+            t
+            for t in headed
+            if t.startswith(
+                "Förstärkning av rättighetsperspektivet i analys och uppföljning – Under 2023 "
+            )
+        ]
+        != []
+    )
+    plain = [t for t in texts if t.startswith("Kunskapshöjning och påbörjan")]
+    assert plain and " – " not in plain[0][:100]

@@ -24,13 +24,18 @@ def test_the_url_opens_one_city_with_its_documents_and_coverage(atlas_env: Paths
     assert [m.value for m in at.metric] == expected
     documents, eccar, _, _, _, activities, _ = frames(at)
     assert documents["Typ"].to_list() == ["Rapport / återrapportering"]
-    assert eccar.height == 10 and "Härledda enheter" in eccar.columns
-    assert set(eccar["Underlag"]) <= {
-        "Ingen passage",
-        "Bara en passage",
-        "Flera passager, ett dokument",
-        "Passager i flera dokument",
-    }
+    assert eccar.columns == [
+        "Begrepp",
+        "Täckning",
+        "Enheter",
+        "Direkt underlag",
+        "Härlett, räknas inte",
+    ]
+    assert eccar.height == 10
+    assert all(
+        e == "Ingen passage" or e.startswith("Bara en passage ·") or " passager i " in e
+        for e in eccar["Direkt underlag"]
+    )
     assert [t.label for t in at.tabs] == [
         "ECCAR:s tiopunktsprogram",
         "Arbetssätt",
@@ -67,3 +72,25 @@ def test_silences_name_who_covers_what_this_city_does_not(atlas_env: Paths) -> N
     education = silences.filter(pl.col("Concept").str.starts_with("8. "))
     assert education["Derived units"][0] > 0  # shown beside the silence, not counted
     assert education["Here"][0] == "Nothing found (not reviewed)"
+
+
+def test_derived_units_are_named_apart_from_the_direct_evidence(atlas_env: Paths) -> None:
+    """Each ECCAR row says plainly what each number is: the derived units through the
+    crosswalk in a column of their own, the direct evidence in words beside it."""
+    at = open_page("city", lang="en", city="Malmö")
+    eccar = frames(at)[1]
+    assert eccar.columns == [
+        "Concept",
+        "Coverage",
+        "Units",
+        "Direct evidence",
+        "Derived, not counted",
+    ]
+    cells = Atlas(connect(atlas_env.db)).coverage("eccar", ["Malmö"])
+    expected = [f"{n} units via the crosswalk" if n else "none" for n in cells["derived_units"]]
+    assert eccar["Derived, not counted"].to_list() == expected
+    assert eccar["Units"].to_list() == cells["units"].to_list()
+    vigilance = eccar.filter(pl.col("Concept").str.starts_with("1. ")).row(0, named=True)
+    assert vigilance["Derived, not counted"].endswith("units via the crosswalk")
+    assert vigilance["Direct evidence"].startswith("One passage only · best score ")
+    assert "crosswalk" not in " ".join(eccar["Direct evidence"])

@@ -14,7 +14,7 @@ from pptx import Presentation
 
 from etl.__main__ import main
 from etl.paths import Paths
-from etl.read import charts
+from etl.read import charts, i18n
 from etl.read.export import EXPORT_TABLES, export_bytes
 from etl.read.i18n import fmt_date
 from etl.read.query import Atlas, connect
@@ -123,3 +123,20 @@ def test_a_bad_export_says_why_and_writes_nothing(
     assert run(args[0], args[1], str(out), *args[2:]) == 2
     assert capsys.readouterr().err == message
     assert not out.parent.exists()
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_contents_name_tables_in_words_and_each_slide_once(atlas_env: Paths, lang: str) -> None:
+    """The table list shows the reader's words, not the database's table names, and a slide
+    title the deck repeats (a chart in parts) is numbered."""
+    at = open_page("export", lang=lang)
+    text = "\n".join(m.value for m in at.markdown)
+    for name in EXPORT_TABLES:
+        assert f"**{i18n.t(f'export.table_name.{name}', lang)}**:" in text
+        if i18n.t(f"export.table_name.{name}", lang).casefold() != name:
+            assert f"**{name}**" not in text
+    contents = next(m.value for m in at.markdown if m.value.startswith("1. ")).replace("\\", "")
+    titles = [line.split(". ", 1)[1] for line in contents.splitlines()]
+    assert len(titles) == len(set(titles)) > 5
+    part = i18n.t("export.deck.part", lang).split("{title}")[1].split("{n}")[0]  # " (part "
+    assert any(part in title for title in titles)

@@ -106,3 +106,18 @@ def test_headline_names_thin_and_derived_coverage_and_what_was_loaded(atlas_env:
     corpus = next(c.value for c in at.caption if c.value.startswith("**What each city's corpus"))
     assert "**Stockholm**: 3 documents – 3 × Consultation response" in corpus
     assert "No activities: no document of a kind that holds them (Report) is loaded." in corpus
+
+
+def test_single_passage_outlines_sit_inside_their_cells(atlas_env: Paths) -> None:
+    """The dashed "one passage only" outline is drawn inset in its cell, so two such cells side
+    by side keep two outlines instead of one dashed line; the subtitle says what it means."""
+    at = open_page(None, dimension="eccar")
+    (heatmap,) = charts(at)
+    spec = json.loads(heatmap.proto.spec)
+    outlines = [layer for layer in spec["layer"] if layer["mark"].get("strokeDash")]
+    assert len(outlines) == 1
+    mark = outlines[0]["mark"]
+    assert mark["filled"] is False
+    assert 0 < mark["width"]["band"] < 1 and 0 < mark["height"]["band"] < 1
+    assert "streckad ram = bara en passage" in " ".join(spec["title"]["subtitle"])
+    assert (chart_data(heatmap)["strength_id"] == "single").any()

@@ -59,8 +59,7 @@ def test_document_text_with_html_is_shown_as_text(
     monkeypatch.setenv("ATLAS_DB", str(fresh_data.db))
     at = open_page("sources", doc="hostile")
     assert not at.exception
-    # The one HTML element is the upload area's own CSS (pages/sources.py); no document text.
-    assert [h.proto.body.startswith("<style>") for h in at.get("html")] == [True]
+    # No document text in HTML (app.py's style sheet with our own words is not in this tree).
     assert not any("Titel" in h.proto.body or "rasism" in h.proto.body for h in at.get("html"))
     shown = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
     assert "<script>" not in shown and "![" not in shown
@@ -177,3 +176,15 @@ def test_coverage_and_skipped_blocks_with_their_reasons(atlas_env: Paths) -> Non
     assert "Rubrik eller titel" in set(skipped["Varför"])
     english = open_page("sources", doc="004_42a1907bf947dec8", lang="en", skipped="true")
     assert "Heading or title" in set(english.dataframe[1].value["Why"])
+
+
+def test_english_page_shows_kinds_and_dates_in_english(atlas_env: Paths) -> None:
+    """The document table's kinds and dates come from the English locale (they were made in
+    Polars' own threads, where the page's language is unknown, and came out Swedish)."""
+    at = open_page("sources", lang="en")
+    documents = at.dataframe[0].value
+    assert sorted(set(documents["Kind"])) == ["Consultation response", "Report"]
+    assert "23 April 2024" in set(documents["Date"])
+    swedish = open_page("sources").dataframe[0].value
+    assert sorted(set(swedish["Typ"])) == ["Rapport / återrapportering", "Remissvar"]
+    assert "23 april 2024" in set(swedish["Datum"])

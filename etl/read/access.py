@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
+
+from etl.read.i18n import t
 
 ACCESS_KEYS = ("password", "require_login", "allowed_emails")
 # A top-level section this close to "access" is a typo of it (rapidfuzz ratio, case folded:
@@ -34,71 +37,79 @@ SECTION_TYPO_SCORE = 75
 SETTINGS = ".streamlit/secrets.toml"
 
 
-def access_problem(secrets: Mapping[str, Any], read_error: str | None = None) -> str | None:
-    """What is wrong with the access settings, said so a person can fix it; None if nothing.
+@dataclass(frozen=True)
+class SettingProblem:
+    """One thing wrong with the access settings: the key of its text
+    (`access.problem.<key>` in the locale files) and the values in it."""
 
-    `read_error` is why the secrets could not be read at all (then `secrets` is empty).
-    """
+    key: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def access_problem(
+    secrets: Mapping[str, Any], read_error: str | None = None, lang: str = "en"
+) -> str | None:
+    """What is wrong with the access settings, said in `lang` so a person can fix it; None if
+    nothing. `read_error` is why the secrets could not be read at all (then `secrets` is
+    empty); it is the reader's own message and stays as it is."""
+    problems = access_problems(secrets, read_error)
+    if not problems:
+        return None
+    return "; ".join(
+        t(f"access.problem.{p.key}", lang).format(settings=SETTINGS, **p.values) for p in problems
+    )
+
+
+def access_problems(
+    secrets: Mapping[str, Any], read_error: str | None = None
+) -> list[SettingProblem]:
+    """Each thing wrong with the access settings: a text key (`access.problem.<key>`) and the
+    values in it."""
     if read_error is not None:
-        return (
-            f"the secrets file cannot be read: {read_error}; "
-            "fix the file (or remove it to leave changes open)"
-        )
+        return [SettingProblem("unreadable", {"detail": read_error})]
     problems = _section_problems(secrets)
     access = secrets.get("access")
     if access is None:
-        return "; ".join(problems) or None
+        return problems
     if not isinstance(access, Mapping):
-        return f"access in {SETTINGS} must be a section: write [access] on a line of its own"
+        return [SettingProblem("not_a_section")]
     problems += _key_problems(access)
     if isinstance(access.get("password"), str) and not access["password"]:
-        problems.append(
-            f"[access] password in {SETTINGS} is empty; "
-            "set a password, or remove the line to leave changes open"
-        )
+        problems.append(SettingProblem("empty_password"))
     if _login_required(access) and not secrets.get("auth"):
-        problems.append(
-            f"[access] require_login is set but no [auth] provider is configured in "
-            f"{SETTINGS}; add the [auth] section (see Streamlit's st.login) "
-            "or remove require_login"
-        )
+        problems.append(SettingProblem("login_without_auth"))
     if "allowed_emails" in access and not _login_required(access):
-        problems.append(
-            "[access] allowed_emails has no effect without require_login = true; "
-            "add require_login = true (and an [auth] provider), or remove allowed_emails"
-        )
-    return "; ".join(problems) or None
+        problems.append(SettingProblem("emails_without_login"))
+    return problems
 
 
-def _section_problems(secrets: Mapping[str, Any]) -> list[str]:
+def _section_problems(secrets: Mapping[str, Any]) -> list[SettingProblem]:
     """Access settings outside [access], or a section that is a misspelling of it."""
     problems = []
     for key in secrets:
         if key in ACCESS_KEYS:
-            problems.append(f"{key} in {SETTINGS} must be under [access], not above it")
+            problems.append(SettingProblem("outside_section", {"key": key}))
         elif key != "access" and fuzz.ratio(key.casefold(), "access") >= SECTION_TYPO_SCORE:
-            problems.append(f"[{key}] in {SETTINGS} is not a known section; did you mean [access]?")
+            problems.append(SettingProblem("section_typo", {"key": key}))
     return problems
 
 
-def _key_problems(access: Mapping[str, Any]) -> list[str]:
+def _key_problems(access: Mapping[str, Any]) -> list[SettingProblem]:
     """Unknown keys and values of the wrong type in [access]."""
     problems = [
-        f"[access] {key} in {SETTINGS} is not a known setting; use {', '.join(ACCESS_KEYS)}"
+        SettingProblem("unknown_key", {"key": key, "keys": ", ".join(ACCESS_KEYS)})
         for key in access
         if key not in ACCESS_KEYS
     ]
     if "password" in access and not isinstance(access["password"], str):
-        problems.append(f'[access] password in {SETTINGS} must be text in quotes: password = "…"')
+        problems.append(SettingProblem("password_type"))
     if "require_login" in access and not isinstance(access["require_login"], bool):
-        problems.append(f"[access] require_login in {SETTINGS} must be true or false")
+        problems.append(SettingProblem("require_login_type"))
     emails = access.get("allowed_emails", [])
     if not isinstance(emails, str) and not (
         isinstance(emails, list) and all(isinstance(e, str) for e in emails)
     ):
-        problems.append(
-            f'[access] allowed_emails in {SETTINGS} must be a list of addresses: ["a@b.se"]'
-        )
+        problems.append(SettingProblem("emails_type"))
     return problems
 
 
@@ -119,7 +130,7 @@ def may_change_data(
     read_error: str | None = None,
 ) -> bool:
     """Whether this person may upload documents or record review decisions."""
-    if access_problem(secrets, read_error) is not None:
+    if access_problems(secrets, read_error):
         return False
     access = _access(secrets)
     if needs_password(secrets) and not _password_matches(str(access["password"]), password_given):

@@ -43,8 +43,11 @@ STATE_SHAPES = {
     "not_found": "square",
 }
 # A cell whose direct coverage rests on one passage gets a dashed outline: visibly thinner than
-# coverage that recurs, whatever its colour says.
+# coverage that recurs, whatever its colour says. The outline is drawn inside the cell (this
+# share of its width and height), so two such cells side by side keep two outlines; drawn on
+# the cell's edge they merged into one dashed line along the row.
 THIN_DASH = [4, 3]
+THIN_INSET = 0.8
 THIN_OPACITY = 0.35  # ... and a faded dot in the dot plot, still clearly the city's colour
 DERIVED_TEXT = "#555555"  # a derived-only figure: readable on the lightest grey, yet quieter
 # d3-format locales: Swedish groups thousands with a space and writes a decimal comma.
@@ -286,7 +289,14 @@ def heatmap(
     )
     thin = (
         base.transform_filter(alt.datum.strength_id == "single")
-        .mark_rect(filled=False, stroke="black", strokeWidth=1.5, strokeDash=THIN_DASH)
+        .mark_rect(
+            filled=False,
+            stroke="black",
+            strokeWidth=1.5,
+            strokeDash=THIN_DASH,
+            width=alt.RelativeBandSize(THIN_INSET),
+            height=alt.RelativeBandSize(THIN_INSET),
+        )
         .encode(tooltip=_tooltips(lang, measure))
     )
     counts = base.mark_text().encode(

@@ -270,9 +270,10 @@ class Atlas:
         return self._frame(
             """
             SELECT m.item_id, m.concept_id, c.label_sv, c.label_en, c.dimension, m.score,
-                   m.method, m.matched_alias, m.status, m.match_start, m.match_end,
+                   m.method, b.basis, m.matched_alias, m.status, m.match_start, m.match_end,
                    i.city, i.doc_id, i.kind, i.text
             FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
+                 JOIN mapping_bases b USING (item_id, concept_id)
             WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
               AND chosen(m.concept_id, $concept_ids)
             ORDER BY m.score, i.item_id, c.position
@@ -623,7 +624,12 @@ class Atlas:
         )
 
     def activities(self, cities: Sequence[str] = ()) -> pl.DataFrame:
-        """One row per activity, numbered, with a short label, its years and its concepts."""
+        """One row per activity, numbered, with a short label, its years and its concepts.
+
+        `shown_text` is the text as a reader sees it: where the passage opens with a heading on
+        a line of its own (which the repaired `text` runs into the next sentence), the heading
+        is set off by a dash.
+        """
         return self._frame(
             """
             WITH linked AS (
@@ -633,18 +639,31 @@ class Atlas:
                 WHERE m.status <> 'rejected' GROUP BY m.item_id
             ), chosen AS (
                 SELECT i.*, d.organ, d.title AS doc_title,
-                       row_number() OVER (ORDER BY i.city COLLATE sv, i.position) AS number
+                       row_number() OVER (ORDER BY i.city COLLATE sv, i.position) AS number,
+                       trim(regexp_replace(regexp_replace(
+                           regexp_extract(i.text_raw, '^([^\\n]+)\\n\\s*\\n', 1),
+                           '[*_#]+', '', 'g'), '\\s+', ' ', 'g')) AS first_line
                 FROM items i JOIN documents d USING (doc_id)
                 WHERE i.kind = 'activity' AND chosen(i.city, $cities)
+            ), headed AS (
+                -- A first line of its own, ending in no sentence mark, that the repaired text
+                -- runs on from is the activity's heading (see `shown_text`).
+                SELECT *, CASE WHEN first_line <> '' AND NOT regexp_matches(first_line, '[.!?:;…]$')
+                                    AND starts_with(text, first_line || ' ')
+                               THEN first_line END AS heading
+                FROM chosen
             )
             SELECT a.number, a.item_id, a.doc_id, a.city, a.organ, a.doc_title, a.section,
+                   CASE WHEN a.heading IS NULL THEN a.text
+                        ELSE a.heading || ' – ' || substr(a.text, length(a.heading) + 2)
+                        END AS shown_text,
                    a.number || ' · ' || CASE WHEN length(a.text) <= $label_chars THEN a.text
                        ELSE regexp_replace(left(a.text, $label_chars), '\\s+\\S*$', '') || ' …'
                        END AS label,
                    a.text, a.years,
                    coalesce(l.concepts_sv, []::VARCHAR[]) AS concepts_sv,
                    coalesce(l.concepts_en, []::VARCHAR[]) AS concepts_en
-            FROM chosen a LEFT JOIN linked l USING (item_id)
+            FROM headed a LEFT JOIN linked l USING (item_id)
             ORDER BY a.number
             """,
             cities=cities,
