@@ -7,7 +7,9 @@ same form of the text, and so that every stage cuts sentences at the same places
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import lru_cache
 
 # A sentence ends at . ! ? (possibly closed by a quote or bracket) followed by space and a
 # capital, a digit, a quote or a dash that opens the next sentence. "t.ex. att", "s.k. klausul"
@@ -15,10 +17,17 @@ import unicodedata
 SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[A-ZÅÄÖÉÜ0-9\"“”–-])")
 
 
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """Every combining character, for str.translate to delete: one C-level pass over a text
+    instead of a Python test per character (fold ran 30-40 % of the parse stage that way)."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics or markup: the form headings and furniture are matched on."""
     decomposed = unicodedata.normalize("NFKD", text.replace("**", "").lower())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    return " ".join(decomposed.translate(_combining_marks()).split())
 
 
 def fold_each(text: str) -> str:
