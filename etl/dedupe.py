@@ -56,7 +56,11 @@ def assign_units(items: Sequence[Item], policy_of: Mapping[str, str]) -> tuple[I
     for left, right in same_unit_pairs(items, policy_of):
         a, b = sorted((root(left.item_id), root(right.item_id)))
         parent[b] = a
-    return tuple(replace(item, unit_id=root(item.item_id)) for item in items)
+    # Most items are their own unit, as extract made them: those are kept, not copied.
+    return tuple(
+        item if item.unit_id == (unit := root(item.item_id)) else replace(item, unit_id=unit)
+        for item in items
+    )
 
 
 def same_unit_pairs(items: Sequence[Item], policy_of: Mapping[str, str]) -> list[tuple[Item, Item]]:

@@ -64,12 +64,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def covered_share(text: str, spans: list[tuple[int, int]]) -> float:
-    """The share of `text`'s non-space characters that lie inside one of `spans` (0 for empty)."""
-    total = sum(not c.isspace() for c in text)
+    """The share of `text`'s non-space characters that lie inside one of `spans` (0 for empty).
+
+    Counted over the spans merged, with `str.split` (which splits at exactly the characters
+    `str.isspace` names): a per-character loop took a quarter of publish at 1,000 documents.
+    """
+    total = _non_space(text)
     if total == 0:
         return 0.0
-    inside = bytearray(len(text))
-    for start, end in spans:
-        inside[max(start, 0) : max(end, 0)] = b"\x01" * (max(end, 0) - max(start, 0))
-    covered = sum(1 for c, flag in zip(text, inside, strict=False) if flag and not c.isspace())
+    covered, reached = 0, 0
+    for start, end in sorted((max(s, 0), min(max(e, 0), len(text))) for s, e in spans):
+        start = max(start, reached)
+        if end > start:
+            covered += _non_space(text[start:end])
+            reached = end
     return covered / total
+
+
+def _non_space(text: str) -> int:
+    return sum(map(len, text.split()))
