@@ -14,7 +14,7 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -284,7 +284,7 @@ def _flat_row(record: Mapping | SkippedBlock | Decision) -> dict[str, object]:
     return {name: getattr(record, name) for name in _field_names(type(record))}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(kind))
 
