@@ -14,7 +14,6 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -281,12 +280,12 @@ def _row_with_basis(link: Mapping) -> dict[str, object]:
 def _flat_row(record: Mapping | SkippedBlock | Decision) -> dict[str, object]:
     """A record of plain values as a dict: `asdict` without its deep copy, which took half of
     publish at 1,000 documents (170,000 links)."""
-    return {name: getattr(record, name) for name in _field_names(type(record))}
+    return {name: getattr(record, name) for name in _FIELD_NAMES[type(record)]}
 
 
-@cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(kind))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in fields(kind)) for kind in (Mapping, SkippedBlock, Decision)
+}
 
 
 def _cell_review_frame(not_covered: Sequence[Decision]) -> pl.DataFrame:
