@@ -175,7 +175,10 @@ def generate(out: Path, documents: int, seed: int) -> None:
     if out.exists():
         shutil.rmtree(out)
     (out / "raw").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "taxonomy.toml", out / "taxonomy.toml")
+    # The data a build reads besides the documents: taxonomy, the matcher's rules and model.
+    for name in ("taxonomy.toml", "rules.toml", "mapping_model.json"):
+        if (ROOT / "data" / name).exists():
+            shutil.copy(ROOT / "data" / name, out / name)
     if (ROOT / "data" / "language").is_dir():
         shutil.copytree(ROOT / "data" / "language", out / "language")
     with open(out / "cities.csv", "w", encoding="utf-8", newline="") as handle:

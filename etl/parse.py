@@ -81,10 +81,14 @@ class _Draft:
     section: str
     subsection: str
     level: int = 0
+    # `text` for the first n lines: the rules ask for it many times while lines only grow.
+    _text: tuple[int, str] = (0, "")
 
     @property
     def text(self) -> str:
-        return clean_lines([ln.text for ln in self.lines])
+        if self._text[0] != len(self.lines):
+            self._text = (len(self.lines), clean_lines([ln.text for ln in self.lines]))
+        return self._text[1]
 
     @property
     def last_text(self) -> str:

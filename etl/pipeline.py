@@ -3,8 +3,8 @@
 `STAGES` is the build. `build()` runs exactly these records, in this order, each a function of
 the inputs it names and nothing else:
 
-    load → parse → repair → extract → account → match → stated → map   once per document
-    dedupe → overrides → log → publish                         once, over the whole corpus
+    load → parse → repair → extract → compare → account → match → stated → map   per document
+    dedupe → overrides → log → publish                       once, over the whole corpus
 
 A document stage's inputs are the document's own values (`meta`, `data`, earlier outputs) and
 the build's shared data (`lexicon`, `taxonomy`, `knowledge`); a corpus stage sees each document
@@ -38,7 +38,7 @@ from typing import Any, Literal
 import duckdb
 
 from etl.cache import BuildCache, code_digest, digest, files_digest
-from etl.dedupe import assign_units
+from etl.dedupe import assign_units, comparison_texts
 from etl.extract import extract_items, skipped_blocks
 from etl.load import load_source
 from etl.manifest import load_manifest, undescribed_files
@@ -88,10 +88,18 @@ class Stage:
     batched: bool = False
 
 
-def dedupe_corpus(items: Sequence[tuple[Item, ...]], sources: Sequence[SourceText]) -> list[Item]:
+def dedupe_corpus(
+    items: Sequence[tuple[Item, ...]],
+    compared: Sequence[tuple[str, ...]],
+    sources: Sequence[SourceText],
+) -> list[Item]:
     """The dedupe stage over every document's items: `unit_id` joins the same component."""
     policies = {s.meta.doc_id: s.meta.relates_to for s in sources}
-    return list(assign_units(list(chain.from_iterable(items)), policies))
+    return list(
+        assign_units(
+            list(chain.from_iterable(items)), policies, list(chain.from_iterable(compared))
+        )
+    )
 
 
 def review_corpus(
@@ -177,6 +185,14 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage("extract", extract_items, ("repaired",), ("items",), "document", kept=("items",)),
     Stage(
+        "compare",
+        comparison_texts,
+        ("items",),
+        ("compared",),
+        "document",
+        kept=("compared",),
+    ),
+    Stage(
         "account",
         account_for,
         ("repaired",),
@@ -209,7 +225,7 @@ STAGES: tuple[Stage, ...] = (
         kept=("suggestions",),
         batched=True,
     ),
-    Stage("dedupe", dedupe_corpus, ("items", "source"), ("units",), "corpus"),
+    Stage("dedupe", dedupe_corpus, ("items", "compared", "source"), ("units",), "corpus"),
     Stage(
         "overrides",
         review_corpus,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import duckdb
@@ -242,7 +242,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                 for n, item in enumerate(build.items)
             ),
         ),
-        "skipped_blocks": frame("skipped_blocks", map(asdict, build.skipped)),
+        "skipped_blocks": frame("skipped_blocks", map(_flat_row, build.skipped)),
         "concepts": frame(
             "concepts", ({**asdict(c), "position": n} for n, c in enumerate(concepts))
         ),
@@ -274,11 +274,22 @@ def _mapping_frame(mappings: Sequence[Mapping]) -> pl.DataFrame:
 
 def _row_with_basis(link: Mapping) -> dict[str, object]:
     """A link's row; one that came without a basis (a reviewer's addition) takes its method's."""
-    return {**asdict(link), "basis": link.basis or METHOD_BASIS[link.method]}
+    return {**_flat_row(link), "basis": link.basis or METHOD_BASIS[link.method]}
+
+
+def _flat_row(record: Mapping | SkippedBlock | Decision) -> dict[str, object]:
+    """A record of plain values as a dict: `asdict` without its deep copy, which took half of
+    publish at 1,000 documents (170,000 links)."""
+    return {name: getattr(record, name) for name in _FIELD_NAMES[type(record)]}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in fields(kind)) for kind in (Mapping, SkippedBlock, Decision)
+}
 
 
 def _cell_review_frame(not_covered: Sequence[Decision]) -> pl.DataFrame:
-    return frame("cell_reviews", map(asdict, not_covered))
+    return frame("cell_reviews", map(_flat_row, not_covered))
 
 
 def _log_frame(log: Sequence[tuple[str, str]]) -> pl.DataFrame:

@@ -7,7 +7,9 @@ same form of the text, and so that every stage cuts sentences at the same places
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import lru_cache
 
 # A sentence ends at . ! ? (possibly closed by a quote or bracket) followed by space and a
 # capital, a digit, a quote or a dash that opens the next sentence. "t.ex. att", "s.k. klausul"
@@ -15,10 +17,17 @@ import unicodedata
 SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[A-ZÅÄÖÉÜ0-9\"“”–-])")
 
 
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """Every combining character, for str.translate to delete: one C-level pass over a text
+    instead of a Python test per character (fold ran 30-40 % of the parse stage that way)."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics or markup: the form headings and furniture are matched on."""
     decomposed = unicodedata.normalize("NFKD", text.replace("**", "").lower())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    return " ".join(decomposed.translate(_combining_marks()).split())
 
 
 def fold_each(text: str) -> str:
@@ -55,12 +64,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def covered_share(text: str, spans: list[tuple[int, int]]) -> float:
-    """The share of `text`'s non-space characters that lie inside one of `spans` (0 for empty)."""
-    total = sum(not c.isspace() for c in text)
+    """The share of `text`'s non-space characters that lie inside one of `spans` (0 for empty).
+
+    Counted over the spans merged, with `str.split` (which splits at exactly the characters
+    `str.isspace` names): a per-character loop took a quarter of publish at 1,000 documents.
+    """
+    total = _non_space(text)
     if total == 0:
         return 0.0
-    inside = bytearray(len(text))
-    for start, end in spans:
-        inside[max(start, 0) : max(end, 0)] = b"\x01" * (max(end, 0) - max(start, 0))
-    covered = sum(1 for c, flag in zip(text, inside, strict=False) if flag and not c.isspace())
+    covered, reached = 0, 0
+    for start, end in sorted((max(s, 0), min(max(e, 0), len(text))) for s, e in spans):
+        start = max(start, reached)
+        if end > start:
+            covered += _non_space(text[start:end])
+            reached = end
     return covered / total
+
+
+def _non_space(text: str) -> int:
+    return sum(map(len, text.split()))

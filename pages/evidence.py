@@ -142,7 +142,13 @@ if database_ready():
 
     with viewer:
         st.subheader(t("evidence.viewer"))
-        texts = dict(zip(results["item_id"], results["text"], strict=True))
+        # The passages listed and one opened by a link or a button: every result would make
+        # thousands of options (31,682 at 1,000 documents, a rerun of about a second).
+        opened = [i for i in (st.session_state.get("item"), st.query_params.get("item")) if i]
+        offered = results.filter(
+            (pl.int_range(pl.len()) < RESULTS_SHOWN) | pl.col("item_id").is_in(opened)
+        )
+        texts = dict(zip(offered["item_id"], offered["text"], strict=True))
         from_url("item", list(texts))
         item_id = st.selectbox(
             t("evidence.item"),

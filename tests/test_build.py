@@ -109,7 +109,17 @@ def test_the_stage_list_is_what_runs(fresh_data: Paths, monkeypatch: pytest.Monk
         for s in STAGES
     ]
     assert ran == [name for stage_calls in calls for name in stage_calls]
-    assert document == ["load", "parse", "repair", "extract", "account", "match", "stated", "map"]
+    assert document == [
+        "load",
+        "parse",
+        "repair",
+        "extract",
+        "compare",
+        "account",
+        "match",
+        "stated",
+        "map",
+    ]
     assert corpus == ["dedupe", "overrides", "log", "publish"]
     with duckdb.connect(str(fresh_data.db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM items").fetchone() == (report.documents,)

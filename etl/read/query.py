@@ -711,7 +711,8 @@ class Atlas:
                        list(c.label_sv ORDER BY c.position) AS concepts_sv,
                        list(c.label_en ORDER BY c.position) AS concepts_en
                 FROM mappings m JOIN concepts c USING (concept_id)
-                WHERE m.status <> 'rejected' AND list_contains($item_ids::VARCHAR[], m.item_id)
+                WHERE m.status <> 'rejected'
+                  AND m.item_id IN (SELECT unnest($item_ids::VARCHAR[]))  -- a hash semi-join
                 GROUP BY m.item_id
             )
             """,
