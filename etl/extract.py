@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -160,7 +161,7 @@ def _response_passages(
         if role == "summary":
             continue  # read by _novel_summary_passages
         if role == "policy":
-            parts = _lead_in_parts(doc.source.text, block, blocks[index + 1 : index + 2])
+            parts = _lead_in_parts(doc.source.text, block, blocks[index + 1 : index + 2], lang)
             if parts is not None:
                 yield _joined("component", block, parts[0])
                 yield _Skip(*parts[1], "lead_in")
@@ -215,6 +216,7 @@ def _general_passages(
 ) -> Iterator[_Passage | _Skip]:
     """Web pages, plans, policies, reports, minutes: one item per list item, goal or paragraph."""
     doc_kind = doc.source.meta.doc_kind
+    listed_sections = Counter(b.section for b in blocks if _is_list_item(b, lang))
     summary_blocks = [b for b in blocks if lang.role(b.section) == "summary"]
     body_words = _content_words(" ".join(b.text for b in blocks if b not in summary_blocks))
     index = 0
@@ -229,7 +231,7 @@ def _general_passages(
         if role == "decision":
             yield from _decision_passages(block, lang)
             continue
-        parts = _lead_in_parts(doc.source.text, block, following)
+        parts = _lead_in_parts(doc.source.text, block, following, lang)
         if parts is not None:
             head = _joined("", block, parts[0])
             yield replace(head, kind=_kind(head.text, doc_kind, lang, False, DEFAULT_KIND))
@@ -248,7 +250,8 @@ def _general_passages(
         conclusion = lang.marker("conclusion_heading", fold(section_label(block.section)))
         if block.form == "bullet":
             explained = block
-            while index < len(blocks) and _explains(blocks[index], block):
+            in_list = _is_list_item(block, lang) and listed_sections[block.section] > 1
+            while in_list and index < len(blocks) and _explains(blocks[index], block):
                 explained = blocks[index]
                 index += 1
             text = " ".join(
@@ -350,8 +353,19 @@ def _skip(block: Block, reason: str) -> _Skip:
 
 
 def _explains(candidate: Block, bullet: Block) -> bool:
-    """Paragraphs after a bullet, before the next bullet or heading, explain that bullet."""
+    """Paragraphs after a bullet of a list, before the next bullet or heading, explain it.
+
+    A lone bullet is no list: the paragraphs after it say their own piece.
+    """
     return candidate.form == "paragraph" and candidate.section == bullet.section
+
+
+def _is_list_item(block: Block, lang: Language) -> bool:
+    """A bullet or numbered point of a list. A dash before a quote ("– Vi bygger upp …, säger
+    Heidi.") opens speech, as Swedish and English articles mark it: one item, but no list."""
+    if block.form == "numbered":
+        return True
+    return block.form == "bullet" and not lang.marker("quote_attribution", fold(block.text))
 
 
 def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
@@ -421,7 +435,7 @@ def _whole(block: Block, kind: str) -> _Passage:
 
 def _is_signpost(block: Block, following: Sequence[Block], lang: Language) -> bool:
     """A lead-in to a list, or a paragraph announcing what follows, says nothing of its own."""
-    leads_list = bool(following) and following[0].form in ("bullet", "numbered")
+    leads_list = bool(following) and _is_list_item(following[0], lang)
     folded = fold(block.text)
     announces = len(block.text) <= SIGNPOST_MAX_CHARS and lang.marker("announcement", folded)
     lead_in = block.form == "paragraph" or block.text.endswith(":")
@@ -429,11 +443,11 @@ def _is_signpost(block: Block, following: Sequence[Block], lang: Language) -> bo
 
 
 def _lead_in_parts(
-    source: str, block: Block, following: Sequence[Block]
+    source: str, block: Block, following: Sequence[Block], lang: Language
 ) -> tuple[list[tuple[int, int, str]], tuple[int, int]] | None:
     """A paragraph that says something and then leads into a list ("… Planen har tre delmål:")
     → (its sentences before the lead-in, the lead-in's span); None for any other block."""
-    leads_list = bool(following) and following[0].form in ("bullet", "numbered")
+    leads_list = bool(following) and _is_list_item(following[0], lang)
     if block.form != "paragraph" or not leads_list or not block.text.endswith(":"):
         return None
     sentences = list(_sentences(source, block))

@@ -38,7 +38,10 @@ MARKERS = (
     "conclusion_heading",
     "administration_subject",
     "announcement",
+    "quote_attribution",
 )
+# Markers that carry their own anchors ("…:$", "…, säger Heidi.$") instead of word boundaries.
+ANCHORED_MARKERS = frozenset({"announcement", "quote_attribution"})
 
 
 class LanguageDataError(ValueError):
@@ -122,7 +125,7 @@ def load_language(path: Path) -> Language:
         name: checker.pattern(
             checker.string(markers_table, name, "markers"),
             f"markers.{name}",
-            word=name not in ("announcement",),
+            word=name not in ANCHORED_MARKERS,
         )
         for name in MARKERS
     }
