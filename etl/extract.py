@@ -262,8 +262,6 @@ def _general_passages(
             continue
         if voice:
             yield from _voice_passages(doc.source.text, block, lang)
-        elif doc_kind in PROGRAMME_KINDS:
-            yield _whole(block, "recommendation" if conclusion else "component")
         elif doc_kind in STEERING_KINDS:
             yield _whole(block, _kind(block.text, doc_kind, lang, conclusion, DEFAULT_KIND))
         else:
@@ -284,9 +282,26 @@ def _kind(
     wording_proposes = doc_kind not in STEERING_KINDS and lang.marker("recommendation", folded)
     if conclusion or wording_proposes:
         return "recommendation"
-    if lang.marker("activity", folded):
+    if _says_what_policy_is(folded, lang):
+        return "component"
+    if _records_effort(folded, lang, programme=doc_kind in PROGRAMME_KINDS):
         return "activity"
     return defaults.get(doc_kind, "component")
+
+
+def _says_what_policy_is(folded: str, lang: Language) -> bool:
+    """A goal, aim, responsibility or definition, or a sentence about a steering document."""
+    return lang.marker("component", folded) or lang.opens_with("document_subject", folded)
+
+
+def _records_effort(folded: str, lang: Language, programme: bool) -> bool:
+    """An actor's deed (past, perfect), and outside a plan or policy also a present-tense doing
+    or an effort as the subject. A plan says what will be done in the words of doing."""
+    if lang.marker("deed", folded):
+        return True
+    return not programme and (
+        lang.marker("activity", folded) or lang.opens_with("effort_subject", folded)
+    )
 
 
 def _statement_passages(
