@@ -282,26 +282,20 @@ def _kind(
     wording_proposes = doc_kind not in STEERING_KINDS and lang.marker("recommendation", folded)
     if conclusion or wording_proposes:
         return "recommendation"
-    if _says_what_policy_is(folded, lang):
-        return "component"
-    if _records_effort(folded, lang, programme=doc_kind in PROGRAMME_KINDS):
-        return "activity"
+    if lang.marker("component", folded):
+        return "component"  # a goal, aim, responsibility or definition
+    if lang.marker("deed", folded):
+        return "activity"  # what an actor did ("Policyn reviderades 2020"), in any genre
+    if lang.opens_with("document_subject", folded):
+        return "component"  # what a steering document says ("The action plan provides …")
+    if doc_kind not in PROGRAMME_KINDS and _does_something(folded, lang):
+        return "activity"  # a plan says what will be done in the same words of doing
     return defaults.get(doc_kind, "component")
 
 
-def _says_what_policy_is(folded: str, lang: Language) -> bool:
-    """A goal, aim, responsibility or definition, or a sentence about a steering document."""
-    return lang.marker("component", folded) or lang.opens_with("document_subject", folded)
-
-
-def _records_effort(folded: str, lang: Language, programme: bool) -> bool:
-    """An actor's deed (past, perfect), and outside a plan or policy also a present-tense doing
-    or an effort as the subject. A plan says what will be done in the words of doing."""
-    if lang.marker("deed", folded):
-        return True
-    return not programme and (
-        lang.marker("activity", folded) or lang.opens_with("effort_subject", folded)
-    )
+def _does_something(folded: str, lang: Language) -> bool:
+    """An actor doing something now ("arrangerar"), or an effort as the subject ("Studien …")."""
+    return lang.marker("activity", folded) or lang.opens_with("effort_subject", folded)
 
 
 def _statement_passages(
