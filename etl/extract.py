@@ -171,6 +171,8 @@ def _response_passages(
                 yield _skip(block, "procedure")
             else:
                 yield _whole(block, "component")
+        elif role == "voice" and _is_fragment(block):
+            yield _skip(block, "too_short")  # a registration number, a name under a heading
         elif role == "voice":
             yield from _voice_passages(doc.source.text, block, lang)
         elif role == "decision":
@@ -349,7 +351,11 @@ def _fragment_reason(block: Block, following: Sequence[Block] = ()) -> str:
     )
     if title:
         return "heading"
-    return "too_short" if len(block.text.split()) < MIN_PARAGRAPH_WORDS else ""
+    return "too_short" if _is_fragment(block) else ""
+
+
+def _is_fragment(block: Block) -> bool:
+    return block.form == "paragraph" and len(block.text.split()) < MIN_PARAGRAPH_WORDS
 
 
 def _repeated(text: str, body_words: set[str]) -> bool:
@@ -387,25 +393,37 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
         if lang.marker("procedural_talk", folded) and not current:
             yield _Skip(start, end, "procedure")
             continue
-        proposes = lang.marker("recommendation", folded)
+        own_kind = _voice_kind(folded, lang, block.form)
+        # a proposal, or a sentence on what the policy under review is, starts a passage
+        starts = own_kind == "recommendation" or (own_kind == "component" != kind)
         elaborates = lang.opens_with("anaphoric", folded) and kind == "recommendation"
-        if current and (not proposes or elaborates):
+        if current and (not starts or elaborates):
             current.append((start, end, text))
             continue
         if current:
             yield _joined(kind, block, current)
-        kind = _voice_kind(folded, lang)
+        kind = own_kind
         current = [(start, end, text)]
     if current:
         yield _joined(kind, block, current)
 
 
-def _voice_kind(folded: str, lang: Language) -> str:
-    """A stance taken ("ställer sig bakom") is a response; a proposal or concern a
-    recommendation; anything else the body says is its position (response)."""
+def _voice_kind(folded: str, lang: Language, form: str = "paragraph") -> str:
+    """A stance taken ("ställer sig bakom") is a response; a proposal or concern, or a point of
+    the body's own list, a recommendation; the goal of the policy under review ("planens
+    målsättning är …") a component; the body's account of its own work ("I dagsläget bedriver
+    kommunen …") an activity; anything else the body says is its position (response)."""
     if lang.marker("stance", folded):
         return "response"
-    return "recommendation" if lang.marker("recommendation", folded) else "response"
+    if lang.marker("recommendation", folded) or form in ("bullet", "numbered"):
+        return "recommendation"
+    if lang.marker("response", folded):
+        return "response"
+    if lang.marker("component", folded):
+        return "component"
+    # what is going to be done ("ska ersätta", "kommer att tas fram") is the policy under review
+    doing_now = lang.marker("activity", folded) and not lang.marker("intention", folded)
+    return "activity" if lang.marker("deed", folded) or doing_now else "response"
 
 
 def _joined(kind: str, block: Block, sentences: list[tuple[int, int, str]]) -> _Passage:

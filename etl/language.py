@@ -43,6 +43,7 @@ MARKERS = (
     "effort_subject",
     "component",
     "document_subject",
+    "intention",
 )
 # Markers that carry their own anchors ("…:$", "…, säger Heidi.$") instead of word boundaries.
 ANCHORED_MARKERS = frozenset({"announcement", "quote_attribution"})
