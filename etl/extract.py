@@ -394,8 +394,9 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
             yield _Skip(start, end, "procedure")
             continue
         own_kind = _voice_kind(folded, lang, block.form)
-        # a proposal, or a sentence on what the policy under review is, starts a passage
-        starts = own_kind == "recommendation" or (own_kind == "component" != kind)
+        # a proposal, a stance, or a sentence on what the policy under review is starts a passage
+        changes = own_kind != kind and (own_kind == "component" or lang.marker("stance", folded))
+        starts = own_kind == "recommendation" or changes
         elaborates = lang.opens_with("anaphoric", folded) and kind == "recommendation"
         if current and (not starts or elaborates):
             current.append((start, end, text))
