@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from etl.language import Language, language
 from etl.model import Block, Item, ParsedDocument, SkippedBlock
 from etl.parse import TERMINAL, clean_with_map, section_label
-from etl.text import SENTENCE_END, fold, sentence_spans
+from etl.text import SENTENCE_END, fold, fold_each, sentence_spans
 
 YEAR = re.compile(r"(?<![\d/])(?<![A-Z]-)((?:19|20)\d\d)(?![\d/])")
 LEAD_IN_MAX_CHARS = 120  # "De tre utvecklingsområdena är:" is a signpost; longer lead-ins say more
@@ -176,7 +176,7 @@ def _response_passages(
         elif role == "voice":
             yield from _voice_passages(doc.source.text, block, lang)
         elif role == "decision":
-            yield from _decision_passages(block, lang)
+            yield from _decision_passages(doc.source.text, block, lang)
         else:
             # outside its sections a remissvar holds only its header: titles and the referral
             reason = _fragment_reason(block, blocks[index + 1 : index + 2]) or "procedure"
@@ -231,7 +231,7 @@ def _general_passages(
             yield _skip(block, "procedure")
             continue
         if role == "decision":
-            yield from _decision_passages(block, lang)
+            yield from _decision_passages(doc.source.text, block, lang)
             continue
         parts = _lead_in_parts(doc.source.text, block, following, lang)
         if parts is not None:
@@ -328,15 +328,28 @@ def _opening_sentence(text: str) -> str:
     return text[spans[0][0] : spans[0][1]] if spans else text
 
 
-def _decision_passages(block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
-    """A proposed decision: its formula is procedure, its substantive points are components."""
-    folded = fold(block.text)
-    if lang.marker("decision_formula", folded) or lang.marker("procedural_talk", folded):
-        yield _skip(block, "procedure")
-    elif _fragment_reason(block):
+def _decision_passages(
+    source: str, block: Block, lang: Language
+) -> Iterator[_Passage | _Skip]:
+    """A proposed decision → one passage per point ("Kommunstyrelsen föreslås besluta att anta
+    planen, samt att uppdra åt kontoret att …"): a point that only moves the paper ("att
+    godkänna förvaltningens tjänsteutlåtande") is procedure, a substantive one a component."""
+    if _fragment_reason(block):
         yield _skip(block, _fragment_reason(block))
-    else:
-        yield _whole(block, "component")
+        return
+    folded_block = fold_each(block.text)
+    points = [m.end() for m in lang.markers["decision_point"].finditer(folded_block)]
+    sentence_starts = [m.end() for m in SENTENCE_END.finditer(block.text)]
+    for start, end, text in _pieces(source, block, sorted({0, *points, *sentence_starts})):
+        folded = fold(text)
+        lead = lang.markers["decision_lead"].match(folded)
+        point = folded[lead.end() :] if lead else folded
+        if lang.marker("decision_formula", point) or lang.marker("procedural_talk", point):
+            yield _Skip(start, end, "procedure")
+        elif lead and not point.strip():
+            yield _Skip(start, end, "lead_in")  # "Kommunstyrelsen föreslås besluta" alone
+        else:
+            yield _Passage("component", block, start, end, text)
 
 
 def _fragment_reason(block: Block, following: Sequence[Block] = ()) -> str:
@@ -440,6 +453,12 @@ def _sentences(source: str, block: Block) -> Iterator[tuple[int, int, str]]:
     correspond one to one (repair replaces words, never whitespace), which carries a boundary back
     to its exact place in the source. When they do not correspond the block stays whole.
     """
+    yield from _pieces(source, block, [0] + [m.end() for m in SENTENCE_END.finditer(block.text)])
+
+
+def _pieces(source: str, block: Block, cuts: list[int]) -> Iterator[tuple[int, int, str]]:
+    """(raw start, raw end, repaired text) of the pieces of a block cut at `cuts`, offsets into
+    its repaired text (0 first); a cut that is not at the start of a word is ignored."""
     clean, where = clean_with_map(source[block.raw_start : block.raw_end])
     raw_tokens = [m.span() for m in re.finditer(r"\S+", clean)]
     repaired_tokens = [m.span() for m in re.finditer(r"\S+", block.text)]
@@ -447,7 +466,7 @@ def _sentences(source: str, block: Block) -> Iterator[tuple[int, int, str]]:
         yield block.raw_start, block.raw_end, block.text
         return
     token_at = {start: i for i, (start, _) in enumerate(repaired_tokens)}
-    starts = [0] + [m.end() for m in SENTENCE_END.finditer(block.text)]
+    starts = [0] + [c for c in cuts if c in token_at and c > 0]
     for n, first_char in enumerate(starts):
         last_char = starts[n + 1] if n + 1 < len(starts) else len(block.text)
         first = token_at[first_char]

@@ -44,9 +44,11 @@ MARKERS = (
     "component",
     "document_subject",
     "intention",
+    "decision_point",
+    "decision_lead",
 )
 # Markers that carry their own anchors ("…:$", "…, säger Heidi.$") instead of word boundaries.
-ANCHORED_MARKERS = frozenset({"announcement", "quote_attribution"})
+ANCHORED_MARKERS = frozenset({"announcement", "quote_attribution", "decision_lead"})
 
 
 class LanguageDataError(ValueError):
