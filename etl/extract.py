@@ -259,7 +259,10 @@ def _general_passages(
             text = " ".join(
                 b.text for b in blocks if block.raw_start <= b.raw_start <= explained.raw_start
             )
-            kind = _kind(text, doc_kind, lang, conclusion, DEFAULT_LIST_KIND)
+            if voice:  # a point of the body's own list in a remissvar
+                kind = _voice_kind(fold(_opening_sentence(text)), lang, block.form)
+            else:
+                kind = _kind(text, doc_kind, lang, conclusion, DEFAULT_LIST_KIND)
             yield _Passage(kind, block, block.raw_start, explained.raw_end, text)
             continue
         if voice:
@@ -407,8 +410,11 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
             yield _Skip(start, end, "procedure")
             continue
         own_kind = _voice_kind(folded, lang, block.form)
-        # a proposal, a stance, or a sentence on what the policy under review is starts a passage
-        changes = own_kind != kind and (own_kind == "component" or lang.marker("stance", folded))
+        # a proposal, a stance, a sentence on what the policy under review is or on the body's
+        # own work starts a passage
+        changes = own_kind != kind and (
+            own_kind in ("component", "activity") or lang.marker("stance", folded)
+        )
         starts = own_kind == "recommendation" or changes
         elaborates = lang.opens_with("anaphoric", folded) and kind == "recommendation"
         if current and (not starts or elaborates):
@@ -486,7 +492,11 @@ def _is_signpost(block: Block, following: Sequence[Block], lang: Language) -> bo
     folded = fold(block.text)
     announces = len(block.text) <= SIGNPOST_MAX_CHARS and lang.marker("announcement", folded)
     lead_in = block.form == "paragraph" or block.text.endswith(":")
-    return lead_in and ((leads_list and len(block.text) <= LEAD_IN_MAX_CHARS) or announces)
+    # a full sentence before a list says its own piece unless it announces the list ("Ett antal
+    # slutsatser dras i rapporteringen."); a lead-in proper opens onto it (":", no full stop)
+    sentence = block.text.endswith((".", "!", "?")) and not lang.marker("list_lead", folded)
+    opens_onto_list = leads_list and not sentence and len(block.text) <= LEAD_IN_MAX_CHARS
+    return lead_in and (opens_onto_list or announces)
 
 
 def _lead_in_parts(

@@ -46,6 +46,7 @@ MARKERS = (
     "intention",
     "decision_point",
     "decision_lead",
+    "list_lead",
 )
 # Markers that carry their own anchors ("…:$", "…, säger Heidi.$") instead of word boundaries.
 ANCHORED_MARKERS = frozenset({"announcement", "quote_attribution", "decision_lead"})
