@@ -331,9 +331,7 @@ def _opening_sentence(text: str) -> str:
     return text[spans[0][0] : spans[0][1]] if spans else text
 
 
-def _decision_passages(
-    source: str, block: Block, lang: Language
-) -> Iterator[_Passage | _Skip]:
+def _decision_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
     """A proposed decision → one passage per point ("Kommunstyrelsen föreslås besluta att anta
     planen, samt att uppdra åt kontoret att …"): a point that only moves the paper ("att
     godkänna förvaltningens tjänsteutlåtande") is procedure, a substantive one a component."""
