@@ -408,11 +408,8 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
             yield _Skip(start, end, "procedure")
             continue
         own_kind = _voice_kind(folded, lang, block.form)
-        # a proposal, a stance, a sentence on what the policy under review is or on the body's
-        # own work starts a passage
-        changes = own_kind != kind and (
-            own_kind in ("component", "activity") or lang.marker("stance", folded)
-        )
+        # a proposal, a stance, or a sentence on what the policy under review is starts a passage
+        changes = own_kind != kind and (own_kind == "component" or lang.marker("stance", folded))
         starts = own_kind == "recommendation" or changes
         elaborates = lang.opens_with("anaphoric", folded) and kind == "recommendation"
         if current and (not starts or elaborates):
@@ -429,19 +426,15 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
 def _voice_kind(folded: str, lang: Language, form: str = "paragraph") -> str:
     """A stance taken ("ställer sig bakom") is a response; a proposal or concern, or a point of
     the body's own list, a recommendation; the goal of the policy under review ("planens
-    målsättning är …") a component; the body's account of its own work ("I dagsläget bedriver
-    kommunen …") an activity; anything else the body says is its position (response)."""
+    målsättning är …") a component; anything else the body says, its account of its own work
+    included, is its position (response): a remissvar holds no activities (DESIGN.md)."""
     if lang.marker("stance", folded):
         return "response"
     if lang.marker("recommendation", folded) or form in ("bullet", "numbered"):
         return "recommendation"
     if lang.marker("response", folded):
         return "response"
-    if lang.marker("component", folded):
-        return "component"
-    # what is going to be done ("ska ersätta", "kommer att tas fram") is the policy under review
-    doing_now = lang.marker("activity", folded) and not lang.marker("intention", folded)
-    return "activity" if lang.marker("deed", folded) or doing_now else "response"
+    return "component" if lang.marker("component", folded) else "response"
 
 
 def _joined(kind: str, block: Block, sentences: list[tuple[int, int, str]]) -> _Passage:

@@ -43,7 +43,6 @@ MARKERS = (
     "effort_subject",
     "component",
     "document_subject",
-    "intention",
     "decision_point",
     "decision_lead",
     "list_lead",

@@ -238,14 +238,15 @@ def test_article_quotes_and_a_lone_bullet_say_their_own_piece() -> None:
     assert reasons(parsed) == {"Västerås bygger nya samråd med minoriteterna": "heading"}
 
 
-def test_remissvar_without_standard_headings_gives_goal_deed_stance_and_proposals() -> None:
+def test_remissvar_without_standard_headings_gives_goal_stance_and_proposals() -> None:
     parsed, items = read("yttrande", "response")
     assert kinds_and_texts(items) == [
         (
             "component",
             "Strategins målsättning är att romer ska ha samma möjligheter som andra invånare.",
         ),
-        ("activity", "Kommunen har sedan 2019 arbetat med brobyggare i skolan."),
+        # the body's account of its own work is its position: a remissvar gives no activities
+        ("response", "Kommunen har sedan 2019 arbetat med brobyggare i skolan."),
         (
             "response",
             "Kommunstyrelsen ställer sig bakom strategin. Förvaltningen anser att den ger en bra "
