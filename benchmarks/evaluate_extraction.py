@@ -143,6 +143,7 @@ def best_item(snippet: str, items: tuple[tuple[str, str, str], ...]) -> tuple[fl
 
 def render(read: dict[str, DocItems], gold: list[dict[str, str]], how: str) -> str:
     per_doc: dict[str, Counter[str]] = defaultdict(Counter)
+    confusion: Counter[tuple[str, str, str]] = Counter()  # (genre, gold kind, read kind)
     misses: list[str] = []
     wrong: list[str] = []
     for row in gold:
@@ -152,6 +153,7 @@ def render(read: dict[str, DocItems], gold: list[dict[str, str]], how: str) -> s
         if score >= FOUND_SCORE:
             tally["found"] += 1
             tally["kind_right"] += kind == row["kind"]
+            confusion[(read[row["doc"]].genre, row["kind"], kind)] += 1
             if kind != row["kind"]:
                 wrong.append(f"{row['doc']} gold {row['kind']}, read {kind}: {row['snippet'][:90]}")
         else:
@@ -167,6 +169,8 @@ def render(read: dict[str, DocItems], gold: list[dict[str, str]], how: str) -> s
     ]
     lines += _totals(read, per_doc)
     lines += ["", "## Per genre", "", *_table(read, per_doc, key=lambda d: d.genre)]
+    lines += ["", "## Kinds: gold (rows) against read (columns), per genre", ""]
+    lines += _confusion(confusion)
     lines += ["", "## Per document", "", *_table(read, per_doc, key=lambda d: d.doc)]
     lines += ["", f"## Gold items not found ({len(misses)})", ""] + [f"- {m}" for m in misses]
     lines += ["", f"## Found with another kind ({len(wrong)})", ""] + [f"- {w}" for w in wrong]
@@ -187,6 +191,18 @@ def _totals(read: dict[str, DocItems], per_doc: dict[str, Counter[str]]) -> list
         f"- items: {sum(len(r.kinds) for r in read.values())}; mean share of text covered: "
         f"{sum(r.coverage for r in read.values()) / len(read):.2f}",
     ]
+
+
+def _confusion(confusion: Counter[tuple[str, str, str]]) -> list[str]:
+    """One row per genre and gold kind: how its found items were read."""
+    rows = [
+        "| genre | gold kind | " + " | ".join(ITEM_KINDS) + " |",
+        "|" + "---|" * (2 + len(ITEM_KINDS)),
+    ]
+    for genre, gold_kind in sorted({(g, k) for g, k, _ in confusion}):
+        cells = [str(confusion[(genre, gold_kind, read)] or "") for read in ITEM_KINDS]
+        rows.append(f"| {genre} | {gold_kind} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def _table(read: dict[str, DocItems], per_doc: dict[str, Counter[str]], key) -> list[str]:  # type: ignore[no-untyped-def]

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from etl.language import Language, language
 from etl.model import Block, Item, ParsedDocument, SkippedBlock
 from etl.parse import TERMINAL, clean_with_map, section_label
-from etl.text import SENTENCE_END, fold, sentence_spans
+from etl.text import SENTENCE_END, fold, fold_each, sentence_spans
 
 YEAR = re.compile(r"(?<![\d/])(?<![A-Z]-)((?:19|20)\d\d)(?![\d/])")
 LEAD_IN_MAX_CHARS = 120  # "De tre utvecklingsområdena är:" is a signpost; longer lead-ins say more
@@ -160,7 +161,7 @@ def _response_passages(
         if role == "summary":
             continue  # read by _novel_summary_passages
         if role == "policy":
-            parts = _lead_in_parts(doc.source.text, block, blocks[index + 1 : index + 2])
+            parts = _lead_in_parts(doc.source.text, block, blocks[index + 1 : index + 2], lang)
             if parts is not None:
                 yield _joined("component", block, parts[0])
                 yield _Skip(*parts[1], "lead_in")
@@ -170,10 +171,12 @@ def _response_passages(
                 yield _skip(block, "procedure")
             else:
                 yield _whole(block, "component")
+        elif role == "voice" and _is_fragment(block):
+            yield _skip(block, "too_short")  # a registration number, a name under a heading
         elif role == "voice":
             yield from _voice_passages(doc.source.text, block, lang)
         elif role == "decision":
-            yield from _decision_passages(block, lang)
+            yield from _decision_passages(doc.source.text, block, lang)
         else:
             # outside its sections a remissvar holds only its header: titles and the referral
             reason = _fragment_reason(block, blocks[index + 1 : index + 2]) or "procedure"
@@ -215,6 +218,7 @@ def _general_passages(
 ) -> Iterator[_Passage | _Skip]:
     """Web pages, plans, policies, reports, minutes: one item per list item, goal or paragraph."""
     doc_kind = doc.source.meta.doc_kind
+    listed_sections = Counter(b.section for b in blocks if _is_list_item(b, lang))
     summary_blocks = [b for b in blocks if lang.role(b.section) == "summary"]
     body_words = _content_words(" ".join(b.text for b in blocks if b not in summary_blocks))
     index = 0
@@ -227,9 +231,9 @@ def _general_passages(
             yield _skip(block, "procedure")
             continue
         if role == "decision":
-            yield from _decision_passages(block, lang)
+            yield from _decision_passages(doc.source.text, block, lang)
             continue
-        parts = _lead_in_parts(doc.source.text, block, following)
+        parts = _lead_in_parts(doc.source.text, block, following, lang)
         if parts is not None:
             head = _joined("", block, parts[0])
             yield replace(head, kind=_kind(head.text, doc_kind, lang, False, DEFAULT_KIND))
@@ -248,19 +252,21 @@ def _general_passages(
         conclusion = lang.marker("conclusion_heading", fold(section_label(block.section)))
         if block.form == "bullet":
             explained = block
-            while index < len(blocks) and _explains(blocks[index], block):
+            in_list = _is_list_item(block, lang) and listed_sections[block.section] > 1
+            while in_list and index < len(blocks) and _explains(blocks[index], block):
                 explained = blocks[index]
                 index += 1
             text = " ".join(
                 b.text for b in blocks if block.raw_start <= b.raw_start <= explained.raw_start
             )
-            kind = _kind(text, doc_kind, lang, conclusion, DEFAULT_LIST_KIND)
+            if voice:  # a point of the body's own list in a remissvar
+                kind = _voice_kind(fold(_opening_sentence(text)), lang, block.form)
+            else:
+                kind = _kind(text, doc_kind, lang, conclusion, DEFAULT_LIST_KIND)
             yield _Passage(kind, block, block.raw_start, explained.raw_end, text)
             continue
         if voice:
             yield from _voice_passages(doc.source.text, block, lang)
-        elif doc_kind in PROGRAMME_KINDS:
-            yield _whole(block, "recommendation" if conclusion else "component")
         elif doc_kind in STEERING_KINDS:
             yield _whole(block, _kind(block.text, doc_kind, lang, conclusion, DEFAULT_KIND))
         else:
@@ -281,9 +287,20 @@ def _kind(
     wording_proposes = doc_kind not in STEERING_KINDS and lang.marker("recommendation", folded)
     if conclusion or wording_proposes:
         return "recommendation"
-    if lang.marker("activity", folded):
-        return "activity"
+    if lang.marker("component", folded):
+        return "component"  # a goal, aim, responsibility or definition
+    if lang.marker("deed", folded):
+        return "activity"  # what an actor did ("Policyn reviderades 2020"), in any genre
+    if lang.opens_with("document_subject", folded):
+        return "component"  # what a steering document says ("The action plan provides …")
+    if doc_kind not in PROGRAMME_KINDS and _does_something(folded, lang):
+        return "activity"  # a plan says what will be done in the same words of doing
     return defaults.get(doc_kind, "component")
+
+
+def _does_something(folded: str, lang: Language) -> bool:
+    """An actor doing something now ("arrangerar"), or an effort as the subject ("Studien …")."""
+    return lang.marker("activity", folded) or lang.opens_with("effort_subject", folded)
 
 
 def _statement_passages(
@@ -314,15 +331,26 @@ def _opening_sentence(text: str) -> str:
     return text[spans[0][0] : spans[0][1]] if spans else text
 
 
-def _decision_passages(block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
-    """A proposed decision: its formula is procedure, its substantive points are components."""
-    folded = fold(block.text)
-    if lang.marker("decision_formula", folded) or lang.marker("procedural_talk", folded):
-        yield _skip(block, "procedure")
-    elif _fragment_reason(block):
+def _decision_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
+    """A proposed decision → one passage per point ("Kommunstyrelsen föreslås besluta att anta
+    planen, samt att uppdra åt kontoret att …"): a point that only moves the paper ("att
+    godkänna förvaltningens tjänsteutlåtande") is procedure, a substantive one a component."""
+    if _fragment_reason(block):
         yield _skip(block, _fragment_reason(block))
-    else:
-        yield _whole(block, "component")
+        return
+    folded_block = fold_each(block.text)
+    points = [m.end() for m in lang.markers["decision_point"].finditer(folded_block)]
+    sentence_starts = [m.end() for m in SENTENCE_END.finditer(block.text)]
+    for start, end, text in _pieces(source, block, sorted({0, *points, *sentence_starts})):
+        folded = fold(text)
+        lead = lang.markers["decision_lead"].match(folded)
+        point = folded[lead.end() :] if lead else folded
+        if lang.marker("decision_formula", point) or lang.marker("procedural_talk", point):
+            yield _Skip(start, end, "procedure")
+        elif lead and not point.strip():
+            yield _Skip(start, end, "lead_in")  # "Kommunstyrelsen föreslås besluta" alone
+        else:
+            yield _Passage("component", block, start, end, text)
 
 
 def _fragment_reason(block: Block, following: Sequence[Block] = ()) -> str:
@@ -337,7 +365,11 @@ def _fragment_reason(block: Block, following: Sequence[Block] = ()) -> str:
     )
     if title:
         return "heading"
-    return "too_short" if len(block.text.split()) < MIN_PARAGRAPH_WORDS else ""
+    return "too_short" if _is_fragment(block) else ""
+
+
+def _is_fragment(block: Block) -> bool:
+    return block.form == "paragraph" and len(block.text.split()) < MIN_PARAGRAPH_WORDS
 
 
 def _repeated(text: str, body_words: set[str]) -> bool:
@@ -350,8 +382,19 @@ def _skip(block: Block, reason: str) -> _Skip:
 
 
 def _explains(candidate: Block, bullet: Block) -> bool:
-    """Paragraphs after a bullet, before the next bullet or heading, explain that bullet."""
+    """Paragraphs after a bullet of a list, before the next bullet or heading, explain it.
+
+    A lone bullet is no list: the paragraphs after it say their own piece.
+    """
     return candidate.form == "paragraph" and candidate.section == bullet.section
+
+
+def _is_list_item(block: Block, lang: Language) -> bool:
+    """A bullet or numbered point of a list. A dash before a quote ("– Vi bygger upp …, säger
+    Heidi.") opens speech, as Swedish and English articles mark it: one item, but no list."""
+    if block.form == "numbered":
+        return True
+    return block.form == "bullet" and not lang.marker("quote_attribution", fold(block.text))
 
 
 def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Passage | _Skip]:
@@ -364,25 +407,34 @@ def _voice_passages(source: str, block: Block, lang: Language) -> Iterator[_Pass
         if lang.marker("procedural_talk", folded) and not current:
             yield _Skip(start, end, "procedure")
             continue
-        proposes = lang.marker("recommendation", folded)
+        own_kind = _voice_kind(folded, lang, block.form)
+        # a proposal, a stance, or a sentence on what the policy under review is starts a passage
+        changes = own_kind != kind and (own_kind == "component" or lang.marker("stance", folded))
+        starts = own_kind == "recommendation" or changes
         elaborates = lang.opens_with("anaphoric", folded) and kind == "recommendation"
-        if current and (not proposes or elaborates):
+        if current and (not starts or elaborates):
             current.append((start, end, text))
             continue
         if current:
             yield _joined(kind, block, current)
-        kind = _voice_kind(folded, lang)
+        kind = own_kind
         current = [(start, end, text)]
     if current:
         yield _joined(kind, block, current)
 
 
-def _voice_kind(folded: str, lang: Language) -> str:
-    """A stance taken ("ställer sig bakom") is a response; a proposal or concern a
-    recommendation; anything else the body says is its position (response)."""
+def _voice_kind(folded: str, lang: Language, form: str = "paragraph") -> str:
+    """A stance taken ("ställer sig bakom") is a response; a proposal or concern, or a point of
+    the body's own list, a recommendation; the goal of the policy under review ("planens
+    målsättning är …") a component; anything else the body says, its account of its own work
+    included, is its position (response): a remissvar holds no activities (DESIGN.md)."""
     if lang.marker("stance", folded):
         return "response"
-    return "recommendation" if lang.marker("recommendation", folded) else "response"
+    if lang.marker("recommendation", folded) or form in ("bullet", "numbered"):
+        return "recommendation"
+    if lang.marker("response", folded):
+        return "response"
+    return "component" if lang.marker("component", folded) else "response"
 
 
 def _joined(kind: str, block: Block, sentences: list[tuple[int, int, str]]) -> _Passage:
@@ -398,6 +450,12 @@ def _sentences(source: str, block: Block) -> Iterator[tuple[int, int, str]]:
     correspond one to one (repair replaces words, never whitespace), which carries a boundary back
     to its exact place in the source. When they do not correspond the block stays whole.
     """
+    yield from _pieces(source, block, [0] + [m.end() for m in SENTENCE_END.finditer(block.text)])
+
+
+def _pieces(source: str, block: Block, cuts: list[int]) -> Iterator[tuple[int, int, str]]:
+    """(raw start, raw end, repaired text) of the pieces of a block cut at `cuts`, offsets into
+    its repaired text (0 first); a cut that is not at the start of a word is ignored."""
     clean, where = clean_with_map(source[block.raw_start : block.raw_end])
     raw_tokens = [m.span() for m in re.finditer(r"\S+", clean)]
     repaired_tokens = [m.span() for m in re.finditer(r"\S+", block.text)]
@@ -405,7 +463,7 @@ def _sentences(source: str, block: Block) -> Iterator[tuple[int, int, str]]:
         yield block.raw_start, block.raw_end, block.text
         return
     token_at = {start: i for i, (start, _) in enumerate(repaired_tokens)}
-    starts = [0] + [m.end() for m in SENTENCE_END.finditer(block.text)]
+    starts = [0] + [c for c in cuts if c in token_at and c > 0]
     for n, first_char in enumerate(starts):
         last_char = starts[n + 1] if n + 1 < len(starts) else len(block.text)
         first = token_at[first_char]
@@ -421,19 +479,23 @@ def _whole(block: Block, kind: str) -> _Passage:
 
 def _is_signpost(block: Block, following: Sequence[Block], lang: Language) -> bool:
     """A lead-in to a list, or a paragraph announcing what follows, says nothing of its own."""
-    leads_list = bool(following) and following[0].form in ("bullet", "numbered")
+    leads_list = bool(following) and _is_list_item(following[0], lang)
     folded = fold(block.text)
     announces = len(block.text) <= SIGNPOST_MAX_CHARS and lang.marker("announcement", folded)
     lead_in = block.form == "paragraph" or block.text.endswith(":")
-    return lead_in and ((leads_list and len(block.text) <= LEAD_IN_MAX_CHARS) or announces)
+    # a full sentence before a list says its own piece unless it announces the list ("Ett antal
+    # slutsatser dras i rapporteringen."); a lead-in proper opens onto it (":", no full stop)
+    sentence = block.text.endswith((".", "!", "?")) and not lang.marker("list_lead", folded)
+    opens_onto_list = leads_list and not sentence and len(block.text) <= LEAD_IN_MAX_CHARS
+    return lead_in and (opens_onto_list or announces)
 
 
 def _lead_in_parts(
-    source: str, block: Block, following: Sequence[Block]
+    source: str, block: Block, following: Sequence[Block], lang: Language
 ) -> tuple[list[tuple[int, int, str]], tuple[int, int]] | None:
     """A paragraph that says something and then leads into a list ("… Planen har tre delmål:")
     → (its sentences before the lead-in, the lead-in's span); None for any other block."""
-    leads_list = bool(following) and following[0].form in ("bullet", "numbered")
+    leads_list = bool(following) and _is_list_item(following[0], lang)
     if block.form != "paragraph" or not leads_list or not block.text.endswith(":"):
         return None
     sentences = list(_sentences(source, block))

@@ -38,7 +38,17 @@ MARKERS = (
     "conclusion_heading",
     "administration_subject",
     "announcement",
+    "quote_attribution",
+    "deed",
+    "effort_subject",
+    "component",
+    "document_subject",
+    "decision_point",
+    "decision_lead",
+    "list_lead",
 )
+# Markers that carry their own anchors ("…:$", "…, säger Heidi.$") instead of word boundaries.
+ANCHORED_MARKERS = frozenset({"announcement", "quote_attribution", "decision_lead"})
 
 
 class LanguageDataError(ValueError):
@@ -120,9 +130,9 @@ def load_language(path: Path) -> Language:
     markers_table = checker.table(data, "markers", required=True)
     markers = {
         name: checker.pattern(
-            checker.string(markers_table, name, "markers"),
+            checker.alternatives(markers_table, name, "markers"),
             f"markers.{name}",
-            word=name not in ("announcement",),
+            word=name not in ANCHORED_MARKERS,
         )
         for name in MARKERS
     }
@@ -160,6 +170,15 @@ class _Checker:
         if not isinstance(value, str) or not value:
             raise self.fail(f"{parent}.{key}", "missing" if value is None else "must be a text")
         return value
+
+    def alternatives(self, table: dict[str, object], key: str, parent: str) -> str:
+        """A marker: one pattern, or a list of alternatives (each can carry its own comment)."""
+        value = table.get(key)
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return "|".join(f"(?:{v})" for v in value)
+        if isinstance(value, list):
+            raise self.fail(f"{parent}.{key}", "must be a text or a list of texts")
+        return self.string(table, key, parent)
 
     def strings(self, data: dict[str, object], table_key: str, key: str) -> list[str]:
         value = self.table(data, table_key, required=True).get(key)

@@ -122,6 +122,12 @@ def _set_aside(body: str, lang: Language, running: set[str]) -> str:
     for kind in ("boilerplate", "contact", "furniture"):
         if any(p.match(folded) for rules in _line_rules(lang) for p in rules[kind]):
             return kind
+    # a menu or a mirror lists its links as bullets ("• Dela sidan", "• No results found")
+    unmarked = fold(strip_marker(body)[1])
+    if unmarked != folded and any(
+        p.match(unmarked) for rules in _line_rules(lang) for p in rules["boilerplate"]
+    ):
+        return "boilerplate"
     return "furniture" if folded in running else ""
 
 
@@ -233,8 +239,10 @@ def clean_with_map(raw: str) -> tuple[str, list[int]]:
             chars.pop()
         elif chars and chars[-1][0] != "-":
             chars.append((" ", start - 1))
-        chars += [(char, offset + i) for i, char in enumerate(body.replace("**", "\0\0"))]
-    kept = [(c, w) for c, w in chars if c != "\0"]
+        # bold marks go; any other character, a stray NUL of a PDF included, stays in place
+        bold = {i for m in re.finditer(r"\*\*", body) for i in (m.start(), m.start() + 1)}
+        chars += [(char, offset + i) for i, char in enumerate(body) if i not in bold]
+    kept = chars
     while kept and kept[-1][0].isspace():
         kept.pop()
     while kept and kept[0][0].isspace():

@@ -206,6 +206,182 @@ def test_case_paper_keeps_the_remissvar_rules() -> None:
         assert skipped[furniture] == "furniture", furniture
 
 
+def test_article_quotes_and_a_lone_bullet_say_their_own_piece() -> None:
+    """A dash before a quote opens speech, not a list: the quote is one item, and neither it nor
+    a lone bullet takes in the paragraphs after it."""
+    parsed, items = read("article", "webpage")
+    assert kinds_and_texts(items) == [
+        (
+            "component",
+            "Sedan i höstas har Västerås stad ett nytt råd för de nationella minoriteterna.",
+        ),
+        (
+            "activity",
+            "Vi har startat ett arbete med tydligare samråd. Vi vill att fler ska kunna påverka, "
+            "säger Karin Lind, strateg på stadsledningskontoret.",
+        ),
+        ("activity", "Rådet träffas fyra gånger om året och följer stadens arbete."),
+        (
+            "activity",
+            "Stadsbiblioteket erbjuder sedan 2022 böcker på finska, meänkieli och romani.",
+        ),
+        (
+            "recommendation",
+            "Biblioteket står inför samma utmaningar som andra bibliotek, att hitta personal som "
+            "kan språken.",
+        ),
+        (
+            "activity",
+            "Studien om minoriteternas villkor bygger på intervjuer med ett fyrtiotal personer.",
+        ),
+    ]
+    assert reasons(parsed) == {"Västerås bygger nya samråd med minoriteterna": "heading"}
+
+
+def test_remissvar_without_standard_headings_gives_goal_stance_and_proposals() -> None:
+    parsed, items = read("yttrande", "response")
+    assert kinds_and_texts(items) == [
+        (
+            "component",
+            "Strategins målsättning är att romer ska ha samma möjligheter som andra invånare.",
+        ),
+        # the body's account of its own work is its position: a remissvar gives no activities
+        ("response", "Kommunen har sedan 2019 arbetat med brobyggare i skolan."),
+        (
+            "response",
+            "Kommunstyrelsen ställer sig bakom strategin. Förvaltningen anser att den ger en bra "
+            "grund för arbetet.",
+        ),
+        ("recommendation", "Alla chefer får utbildning om minoriteternas rättigheter"),
+        ("recommendation", "Rådet bjuds in till nämndens sammanträde"),
+    ]
+    skipped = reasons(parsed)
+    assert skipped["Yttrande Datum Diarienummer 1 (2)"] == "furniture"
+    assert skipped["Utredare 021-39 00 00 anna.berg@vasteras.se"] == "contact"
+    letterhead = "Västerås stad, 721 87 Västerås • Orgnr: 212000-2080 • Besöksadress: Stadshuset"
+    assert skipped[letterhead] == "contact"
+    assert skipped["Kommunstyrelsen föreslår följande insatser:"] == "lead_in"
+    referral = "Kommunstyrelsen har beretts möjlighet att lämna synpunkter på strategin."
+    assert skipped[referral] == "procedure"
+
+
+def test_each_point_of_a_proposed_decision_is_an_item() -> None:
+    parsed, items = read("beslut", "other")
+    assert kinds_and_texts(items) == [
+        (
+            "component",
+            "Kommunstyrelsen föreslås besluta att anta handlingsplanen mot rasism enligt bilaga 1, "
+            "samt",
+        ),
+        (
+            "component",
+            "att uppdra åt kommunledningskontoret att samordna och följa upp handlingsplanen.",
+        ),
+        (
+            "activity",
+            "Kommunfullmäktige beslutade 2023 att en handlingsplan mot rasism ska tas fram.",
+        ),
+        ("component", "Handlingsplanen har tre fokusområden: kunskap, bemötande och delaktighet."),
+    ]
+    formula = reader(
+        "Förslag till beslut\nNämnden beslutar att godkänna förvaltningens tjänsteutlåtande.\n",
+        "other",
+    )
+    assert formula[1] == ()
+    assert "procedure" in reasons(formula[0]).values()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "doc_kind", "kind"),
+    [
+        # a deed: perfect or past tense, also behind adverbials, in any genre
+        (
+            "Fritidsförvaltningen har under våren 2023 genomfört en enkät bland unga.",
+            "webpage",
+            "activity",
+        ),
+        ("Handlingsplanen reviderades 2022 tillsammans med föreningarna.", "webpage", "activity"),
+        (
+            "Åren 2018-2020 var Gävle en av tre kommuner som arbetade med romsk inkludering.",
+            "webpage",
+            "activity",
+        ),
+        ("Sedan 2019 har kommunen utbildat alla rektorer i normkritik.", "plan", "activity"),
+        ("I samråd med föreningarna tog kommunen 2017 fram riktlinjerna.", "webpage", "activity"),
+        # present doing, an effort as the subject: outside plans
+        ("Ungdomsförvaltningen arrangerar varje höst en vecka mot rasism.", "webpage", "activity"),
+        ("Kartläggningen bygger på enkäter till alla skolor i kommunen.", "webpage", "activity"),
+        ("Kommunen har samarbete med tre föreningar på nationell nivå.", "webpage", "activity"),
+        ("Ungdomsförvaltningen arrangerar varje höst en vecka mot rasism.", "plan", "component"),
+        # what a policy is or says: goals, responsibilities, definitions, the document as subject
+        (
+            "Gävle ska vara en kommun där ingen diskrimineras för sin bakgrund.",
+            "webpage",
+            "component",
+        ),
+        (
+            "Varje förvaltning ansvarar för att planen genomförs i den egna verksamheten.",
+            "webpage",
+            "component",
+        ),
+        ("Strategin innehåller fyra fokusområden och tolv insatser.", "webpage", "component"),
+        ("Rådet har ett arbetsutskott med fem ledamöter.", "webpage", "component"),
+        ("Gävle kommun arbetar för att alla invånare ska bemötas lika.", "webpage", "component"),
+        # concerns and needs, stated as such
+        (
+            "Rasism i skolan är ett allvarligt problem som många elever vittnar om.",
+            "webpage",
+            "recommendation",
+        ),
+        (
+            "Rådet är mycket oroat över de ökande hoten mot judiska församlingar.",
+            "other",
+            "recommendation",
+        ),
+        ("Planen tar upp problem med bäring på trygghet i bostadsområdet.", "webpage", "component"),
+        # English
+        ("The city has organised a festival against racism since 2019.", "webpage", "activity"),
+        ("The action plan provides a framework for cities of every size.", "webpage", "component"),
+        (
+            "The strategy aims to give every resident the same opportunities.",
+            "webpage",
+            "component",
+        ),
+    ],
+)
+def test_kind_follows_the_wording_of_the_passage(sentence: str, doc_kind: str, kind: str) -> None:
+    _, items = reader(f"Rubrik\n\n{sentence}\n", doc_kind)
+    assert kinds_and_texts(items) == [(kind, sentence)]
+
+
+def test_a_marker_may_be_a_list_of_commented_alternatives(tmp_path: pytest.TempPathFactory) -> None:
+    source = (ROOT / "data" / "language" / "en.toml").read_text(encoding="utf-8")
+    path = tmp_path / "en.toml"  # type: ignore[operator]
+    path.write_text(
+        source.replace(
+            'conclusion_heading = "conclusions?"',
+            'conclusion_heading = [\n  # a heading\n  "conclusions?",\n  "findings",\n]',
+        )
+    )
+    assert load_language(path).marker("conclusion_heading", "our findings")
+    path.write_text(
+        source.replace('conclusion_heading = "conclusions?"', "conclusion_heading = [1]")
+    )
+    with pytest.raises(
+        LanguageDataError, match="markers.conclusion_heading: must be a text or a list"
+    ):
+        load_language(path)
+
+
+def test_a_stray_control_character_keeps_its_line_accounted_for() -> None:
+    text = "\x00\nStaden arrangerar en festival mot rasism varje år.\n"
+    parsed, items = reader(text, "webpage")
+    covered = [(i.char_start, i.char_end) for i in items]
+    covered += [(s.char_start, s.char_end) for s in skipped_blocks(parsed)]
+    assert any(start <= 0 < end for start, end in covered)
+    assert [i.text_raw for i in items] == [text.strip("\n")]
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
