@@ -183,14 +183,16 @@ if database_ready():
                 in_words(documents, "date", date), in_words(documents, "doc_kind", kind_label)
             ),
             {
+                # The count beside the kind, the registration number last: when a narrow
+                # window cannot show all eight, what runs off the edge is the least needed.
                 "city": "col.city",
                 "organ": "col.organ",
                 "doc_kind": "col.doc_kind",
+                "item_count": "col.items",
                 "title": "col.title",
                 "date": "col.date",
-                "dnr": "col.dnr",
                 "relates_to": "col.relates_to",
-                "item_count": "col.items",
+                "dnr": "col.dnr_short",
             },
         )
     )
