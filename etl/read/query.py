@@ -43,6 +43,13 @@ ROUTES = ("direct", "derived")
 # A remissvar gives its overall position first in the administration's views and proposals.
 POSITION_SECTION = "Förvaltningens synpunkter och förslag"
 LABEL_CHARS = 60  # an activity's short label: fits one line of a chart axis
+# The review queue's joins and filters, shared by the queue, its counts and its bulk links.
+REVIEW_QUEUE = """
+    FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
+         JOIN mapping_bases b USING (item_id, concept_id)
+    WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
+      AND chosen(m.concept_id, $concept_ids)
+"""
 PARAMETER = re.compile(r"\$(\w+)")
 
 
@@ -224,6 +231,21 @@ class Atlas:
             search=search,
         )
 
+    def item_excerpts(self, cities: Sequence[str] = (), chars: int = 90) -> dict[str, str]:
+        """Each item of the chosen cities as "city · its first `chars` characters", in the
+        order of `items`: what a drop-down of passages shows, cut in the database."""
+        rows = self._frame(
+            """
+            SELECT i.item_id, i.city || ' · ' || left(i.text, $chars) AS excerpt
+            FROM items i JOIN documents d USING (doc_id)
+            WHERE chosen(i.city, $cities)
+            ORDER BY d.city COLLATE sv, i.doc_id, i.position
+            """,
+            cities=cities,
+            chars=chars,
+        )
+        return dict(zip(rows["item_id"], rows["excerpt"], strict=True))
+
     def item_links(self, item_ids: Sequence[str]) -> pl.DataFrame:
         """Every mapping of the given items (rejected ones too: reviewers see them)."""
         return self._frame(
@@ -265,23 +287,86 @@ class Atlas:
         cities: Sequence[str] = (),
         statuses: Sequence[str] = ("auto",),
         concept_ids: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
     ) -> pl.DataFrame:
-        """Mappings to review, lowest score first: the likeliest mistakes come first."""
+        """Mappings to review, lowest score first: the likeliest mistakes come first.
+
+        `limit` and `offset` page the queue in the database, so a page of 30 links never
+        loads the whole queue (170,000 links at 1,000 documents)."""
         return self._frame(
-            """
+            f"""
             SELECT m.item_id, m.concept_id, c.label_sv, c.label_en, c.dimension, m.score,
                    m.method, b.basis, m.matched_alias, m.status, m.match_start, m.match_end,
                    i.city, i.doc_id, i.kind, i.text
-            FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
-                 JOIN mapping_bases b USING (item_id, concept_id)
-            WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
-              AND chosen(m.concept_id, $concept_ids)
+            {REVIEW_QUEUE}
+            ORDER BY m.score, i.item_id, c.position
+            LIMIT $limit OFFSET $offset
+            """,
+            cities=cities,
+            statuses=statuses,
+            concept_ids=concept_ids,
+            limit=limit,
+            offset=offset,
+        )
+
+    def review_counts(
+        self,
+        *,
+        cities: Sequence[str] = (),
+        statuses: Sequence[str] = ("auto",),
+        concept_ids: Sequence[str] = (),
+    ) -> dict[str, int]:
+        """How many links of each status the `review_queue` with these filters holds."""
+        counts = self._frame(
+            f"SELECT m.status, count(*) AS links {REVIEW_QUEUE} GROUP BY m.status",
+            cities=cities,
+            statuses=statuses,
+            concept_ids=concept_ids,
+        )
+        return dict(counts.iter_rows())
+
+    def review_links(
+        self,
+        *,
+        cities: Sequence[str] = (),
+        statuses: Sequence[str] = ("auto",),
+        concept_ids: Sequence[str] = (),
+        unless: str = "",
+    ) -> tuple[tuple[str, str], ...]:
+        """The (item, concept) pairs of the `review_queue` with these filters, in its order,
+        leaving out those whose status is already `unless`: what a bulk action would change."""
+        links = self._frame(
+            f"""
+            SELECT m.item_id, m.concept_id {REVIEW_QUEUE} AND m.status <> $unless
             ORDER BY m.score, i.item_id, c.position
             """,
             cities=cities,
             statuses=statuses,
             concept_ids=concept_ids,
+            unless=unless,
         )
+        return tuple(links.iter_rows())
+
+    def suggested_links(self, item_ids: Sequence[str]) -> pl.DataFrame:
+        """The matcher's links (not a reviewer's additions) of the given items that exist."""
+        return self._frame(
+            """
+            SELECT m.item_id, m.concept_id
+            FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
+            WHERE m.method <> 'manual'
+              AND m.item_id IN (SELECT unnest($item_ids::VARCHAR[]))
+            """,
+            item_ids=item_ids,
+        )
+
+    def existing_items(self, item_ids: Sequence[str]) -> list[str]:
+        """Those of the given item ids that are in the corpus."""
+        found: list[str] = self._frame(
+            "SELECT item_id FROM items WHERE item_id IN (SELECT unnest($item_ids::VARCHAR[]))",
+            item_ids=item_ids,
+        )["item_id"].to_list()
+        return found
 
     def build_log(self) -> pl.DataFrame:
         return self._frame("SELECT topic, message FROM build_log ORDER BY topic, message")
