@@ -43,6 +43,35 @@ ROUTES = ("direct", "derived")
 # A remissvar gives its overall position first in the administration's views and proposals.
 POSITION_SECTION = "Förvaltningens synpunkter och förslag"
 LABEL_CHARS = 60  # an activity's short label: fits one line of a chart axis
+# The items `Atlas.items` and `Atlas.count_items` select (parameters: `_item_filters`).
+ITEMS_MATCHING = """
+    FROM items i JOIN documents d USING (doc_id)
+    WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
+      AND chosen(i.city, $cities) AND chosen(i.kind, $kinds)
+      AND ($concept_id IS NULL OR i.item_id IN (
+            SELECT item_id FROM live_links WHERE concept_id = $concept_id))
+      AND ($search = '' OR contains(lower(i.text), lower($search))
+           OR contains(lower(i.text_raw), lower($search)))
+"""
+
+
+def _item_filters(
+    doc_id: str | None,
+    cities: Sequence[str],
+    kinds: Sequence[str],
+    concept_id: str | None,
+    search: str,
+) -> dict[str, object]:
+    """The bound parameters of ITEMS_MATCHING; the search NFC like the stored text."""
+    return {
+        "doc_id": doc_id,
+        "cities": cities,
+        "kinds": kinds,
+        "concept_id": concept_id,
+        "search": unicodedata.normalize("NFC", search),
+    }
+
+
 # The review queue's joins and filters, shared by the queue, its counts and its bulk links.
 REVIEW_QUEUE = """
     FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
@@ -204,32 +233,49 @@ class Atlas:
         kinds: Sequence[str] = (),
         concept_id: str | None = None,
         search: str = "",
+        limit: int | None = None,
+        include: Sequence[str] = (),
     ) -> pl.DataFrame:
         """Items in reading order, filtered; `search` looks in repaired and raw text alike.
 
         The search is NFC like the stored text, so an "ö" typed as o + diaeresis finds "ö".
+        With `limit`, only the first `limit` items come back, and those of `include` that pass
+        the filters (a passage a reader has opened), after them; `count_items` says how many
+        pass the filters in all.
         """
-        search = unicodedata.normalize("NFC", search)
         return self._frame(
-            """
-            SELECT i.item_id, i.doc_id, i.city, i.kind, i.section, i.subsection, i.text,
-                   i.text_raw, i.char_start, i.char_end, i.unit_id, i.parent_id, i.years,
-                   d.organ, d.title AS doc_title
-            FROM items i JOIN documents d USING (doc_id)
-            WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
-              AND chosen(i.city, $cities) AND chosen(i.kind, $kinds)
-              AND ($concept_id IS NULL OR i.item_id IN (
-                    SELECT item_id FROM live_links WHERE concept_id = $concept_id))
-              AND ($search = '' OR contains(lower(i.text), lower($search))
-                   OR contains(lower(i.text_raw), lower($search)))
-            ORDER BY d.city COLLATE sv, i.doc_id, i.position
+            f"""
+            SELECT * EXCLUDE (rank) FROM (
+                SELECT i.item_id, i.doc_id, i.city, i.kind, i.section, i.subsection, i.text,
+                       i.text_raw, i.char_start, i.char_end, i.unit_id, i.parent_id, i.years,
+                       d.organ, d.title AS doc_title,
+                       row_number() OVER (ORDER BY d.city COLLATE sv, i.doc_id, i.position)
+                           AS rank
+                {ITEMS_MATCHING}
+            )
+            WHERE $limit IS NULL OR rank <= $limit OR list_contains($include::VARCHAR[], item_id)
+            ORDER BY rank
             """,
-            doc_id=doc_id,
-            cities=cities,
-            kinds=kinds,
-            concept_id=concept_id,
-            search=search,
+            **_item_filters(doc_id, cities, kinds, concept_id, search),
+            limit=limit,
+            include=include,
         )
+
+    def count_items(
+        self,
+        *,
+        doc_id: str | None = None,
+        cities: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        concept_id: str | None = None,
+        search: str = "",
+    ) -> int:
+        """How many items pass the filters of `items`."""
+        count: int = self._frame(
+            f"SELECT count(*) AS n {ITEMS_MATCHING}",
+            **_item_filters(doc_id, cities, kinds, concept_id, search),
+        )["n"][0]
+        return count
 
     def item_excerpts(self, cities: Sequence[str] = (), chars: int = 90) -> dict[str, str]:
         """Each item of the chosen cities as "city · its first `chars` characters", in the
@@ -773,13 +819,22 @@ class Atlas:
         doc_id: str | None = None,
         concept_id: str | None = None,
         search: str = "",
+        limit: int | None = None,
+        include: Sequence[str] = (),
     ) -> pl.DataFrame:
         """`items(...)` with the link whose matched alias to highlight, and all concept labels.
 
         The highlighted link is the chosen concept's if one is chosen, else the item's best.
+        `limit` and `include` as in `items`: a page shows a screenful, not 31,682 passages.
         """
         found = self.items(
-            doc_id=doc_id, cities=cities, kinds=kinds, concept_id=concept_id, search=search
+            doc_id=doc_id,
+            cities=cities,
+            kinds=kinds,
+            concept_id=concept_id,
+            search=search,
+            limit=limit,
+            include=include,
         )
         links = self._frame(
             """
