@@ -5,6 +5,8 @@ The search text reaches the database only as a bound parameter, and all document
 escaped, never as HTML.
 """
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -86,7 +88,7 @@ if database_ready():
             "concept", concepts, "evidence.concept", "evidence.all_concepts"
         )
 
-    filters = {
+    wanted: dict[str, Any] = {
         "cities": tuple(cities),
         "kinds": tuple(kinds),
         "doc_id": doc_id,
@@ -96,8 +98,8 @@ if database_ready():
     # The passages listed and one opened by a link or a button: every result would make
     # thousands of options (31,682 at 1,000 documents, a rerun of about a second).
     opened = [i for i in (st.session_state.get("item"), st.query_params.get("item")) if i]
-    results: pl.DataFrame = atlas().evidence(**filters, limit=RESULTS_SHOWN, include=opened)
-    total = atlas().count_items(**filters)
+    results: pl.DataFrame = atlas().evidence(**wanted, limit=RESULTS_SHOWN, include=opened)
+    total = atlas().count_items(**wanted)
     found, viewer = st.columns([3, 2], gap="large")
 
     with found:
@@ -106,9 +108,7 @@ if database_ready():
         elif not total:
             st.info(t("evidence.none"))
         elif search:
-            st.markdown(
-                t("evidence.count_search").format(n=number(total), q=escape(search))
-            )
+            st.markdown(t("evidence.count_search").format(n=number(total), q=escape(search)))
         else:
             st.markdown(t("evidence.count").format(n=number(total)))
         if total > RESULTS_SHOWN:

@@ -77,7 +77,7 @@ def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = 
     save([Decision(item_id, city, concept_id, decision, reviewer(), note=note)], t("review.saved"))
 
 
-def ask_bulk(decision: str, outcome: str, filters: Mapping[str, Sequence[str]]) -> None:
+def ask_bulk(decision: str, outcome: str, filters: Mapping[str, Any]) -> None:
     """First step of a bulk action: remember what would change, and ask."""
     st.session_state["pending_bulk"] = (decision, atlas().review_links(**filters, unless=outcome))
 
@@ -161,9 +161,7 @@ def show_link(row: Mapping[str, Any], may_write: bool) -> None:
             )
 
 
-def show_bulk(
-    filters: Mapping[str, Sequence[str]], counts: Mapping[str, int], may_write: bool
-) -> None:
+def show_bulk(filters: Mapping[str, Any], counts: Mapping[str, int], may_write: bool) -> None:
     """Accept or reject every link the filters select, after a confirmation naming the count.
 
     The links themselves are fetched only when asked for (the queue can hold 170,000)."""

@@ -255,7 +255,7 @@ class Atlas:
             )
             WHERE $limit IS NULL OR rank <= $limit OR list_contains($include::VARCHAR[], item_id)
             ORDER BY rank
-            """,
+            """,  # noqa: S608 (ITEMS_MATCHING is a constant; values are bound parameters)
             **_item_filters(doc_id, cities, kinds, concept_id, search),
             limit=limit,
             include=include,
