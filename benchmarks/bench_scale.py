@@ -13,6 +13,7 @@ Every command runs as its own process, as a person would run it.
 
 Usage: python benchmarks/bench_scale.py [--sizes 100,1000]. The 10,000 size takes several
 minutes on this machine; it runs when ATLAS_BENCH_10K=1 is set (or with --sizes).
+`--pages-only DATA` times only the pages on a data folder already built.
 """
 
 from __future__ import annotations
@@ -157,21 +158,38 @@ def measure(size: int, work: Path, pages: list[str], core_counts: list[int]) -> 
     taxonomy = data / "taxonomy.toml"
     taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace(*TAXONOMY_EDIT, 1), "utf-8")
     result["rebuild after a taxonomy change"] = _timing(run(build, env))
-    page_times = subprocess.run(
-        [py, "-c", PAGE_TIMES, json.dumps(pages), str(RERUNS)],
+    result["page rerun ms"] = page_times(env, pages)
+    return result
+
+
+def page_times(env: dict[str, str], pages: list[str]) -> dict:
+    """Each page's AppTest rerun ms on the database `env` names, in a process of its own."""
+    timed = subprocess.run(
+        [sys.executable, "-c", PAGE_TIMES, json.dumps(pages), str(RERUNS)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
-    if page_times.returncode != 0:
-        result["page rerun ms"] = {"error": page_times.stderr.strip().splitlines()[-1]}
-    else:
-        times = json.loads(page_times.stdout.strip().splitlines()[-1])
-        result["page rerun ms"] = {
-            page: round(ms) if isinstance(ms, float) else ms for page, ms in times.items()
-        }
-    return result
+    if timed.returncode != 0:
+        return {"error": timed.stderr.strip().splitlines()[-1]}
+    times = json.loads(timed.stdout.strip().splitlines()[-1])
+    return {page: round(ms) if isinstance(ms, float) else ms for page, ms in times.items()}
+
+
+def pages_only(data: Path, cache: Path) -> dict:
+    """The page part alone, on a corpus already built in `data` (its atlas.duckdb): the
+    result replaces that size's page figures and keeps its build figures."""
+    with duckdb.connect(str(data / "atlas.duckdb"), read_only=True) as con:
+        documents, passages = (
+            con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]  # noqa: S608
+            for table in ("documents", "items")
+        )
+    return {
+        "documents": documents,
+        "passages": passages,
+        "page rerun ms": page_times(environment(data, cache), app_pages()),
+    }
 
 
 def _timing(timing: dict) -> dict:
@@ -221,6 +239,13 @@ def markdown(results: list[dict], noise: str) -> str:
     for page in pages:
         cells = [str(r["page rerun ms"].get(page, "–")) for r in results]
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    retimed = [
+        f"{r['documents']:,} documents: pages timed again on their own "
+        f"(`--pages-only`) at {r['pages measured at']}, load average {r['load average at pages']}."
+        for r in results
+        if "pages measured at" in r
+    ]
+    lines += ["", *retimed] if retimed else []
     return "\n".join(lines) + "\n"
 
 
@@ -250,6 +275,13 @@ def main() -> None:
     default = "100,1000,10000" if os.environ.get("ATLAS_BENCH_10K") == "1" else "100,1000"
     parser.add_argument("--sizes", default=default)
     parser.add_argument("--cores", default="1,2", help="core counts to time the full build on")
+    parser.add_argument(
+        "--pages-only",
+        type=Path,
+        metavar="DATA",
+        help="time only the pages, on a data folder already built (generate_corpus.py, then "
+        "`python -m etl build` with ATLAS_DATA set to it); its size's build figures stay",
+    )
     args = parser.parse_args()
     core_counts = [int(c) for c in args.cores.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -260,7 +292,7 @@ def main() -> None:
     )
     measured = []
     with tempfile.TemporaryDirectory() as folder:
-        for size in sizes:
+        for size in [] if args.pages_only else sizes:
             print(f"measuring {size} documents ...", flush=True)
             result = measure(size, Path(folder), app_pages(), core_counts)
             result["load average at start"] = round(load, 1)
@@ -268,10 +300,19 @@ def main() -> None:
             measured.append(result)
             print(json.dumps(result, indent=1), flush=True)
             load = os.getloadavg()[0]
-    # Sizes measured in other runs stay (the 10,000 one is run on its own).
+        if args.pages_only:
+            result = pages_only(args.pages_only, Path(folder) / "cache")
+            result["pages measured at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            result["load average at pages"] = round(load, 1)
+            measured.append(result)
+            print(json.dumps(result, indent=1), flush=True)
+    # Sizes measured in other runs stay (the 10,000 one is run on its own); a pages-only run
+    # replaces only the page figures of its size.
     previous = RESULTS / "scale.json"
     kept = json.loads(previous.read_text(encoding="utf-8"))["results"] if previous.exists() else []
-    by_size = {r["documents"]: r for r in kept} | {r["documents"]: r for r in measured}
+    by_size = {r["documents"]: r for r in kept}
+    for r in measured:
+        by_size[r["documents"]] = by_size.get(r["documents"], {}) | r
     results = [by_size[size] for size in sorted(by_size)]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scale.json").write_text(

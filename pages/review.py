@@ -11,7 +11,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
 from etl.errors import InputError
@@ -78,9 +77,9 @@ def decide(item_id: str, city: str, concept_id: str, decision: str, note: str = 
     save([Decision(item_id, city, concept_id, decision, reviewer(), note=note)], t("review.saved"))
 
 
-def ask_bulk(decision: str, links: tuple[tuple[str, str], ...]) -> None:
+def ask_bulk(decision: str, outcome: str, filters: Mapping[str, Any]) -> None:
     """First step of a bulk action: remember what would change, and ask."""
-    st.session_state["pending_bulk"] = (decision, links)
+    st.session_state["pending_bulk"] = (decision, atlas().review_links(**filters, unless=outcome))
 
 
 def confirm_bulk() -> None:
@@ -162,12 +161,12 @@ def show_link(row: Mapping[str, Any], may_write: bool) -> None:
             )
 
 
-def show_bulk(
-    queue_links: tuple[tuple[str, str], ...], statuses: Sequence[str], may_write: bool
-) -> None:
-    """Accept or reject every link the filters select, after a confirmation naming the count."""
+def show_bulk(filters: Mapping[str, Any], counts: Mapping[str, int], may_write: bool) -> None:
+    """Accept or reject every link the filters select, after a confirmation naming the count.
+
+    The links themselves are fetched only when asked for (the queue can hold 170,000)."""
     pending = st.session_state.get("pending_bulk")
-    if pending is not None and set(pending[1]) - set(queue_links):
+    if pending is not None and set(pending[1]) - set(atlas().review_links(**filters)):
         cancel_bulk()  # the filters changed since: the question no longer fits what is shown
         pending = None
     if pending is not None:
@@ -179,15 +178,13 @@ def show_bulk(
         return
     columns = st.columns(2)
     for column, (decision, outcome) in zip(columns, DECISIONS, strict=True):
-        changing = tuple(
-            link for link, status in zip(queue_links, statuses, strict=True) if status != outcome
-        )
+        changing = sum(counts.values()) - counts.get(outcome, 0)
         column.button(
-            t(f"review.bulk_{decision}").format(n=number(len(changing))),
+            t(f"review.bulk_{decision}").format(n=number(changing)),
             key=f"bulk_{decision}",
             disabled=not may_write or not changing,
             on_click=ask_bulk,
-            args=(decision, changing),
+            args=(decision, outcome, filters),
         )
 
 
@@ -203,9 +200,9 @@ def show_stale(labels: Mapping[str, str]) -> None:
     except InputError as error:
         st.error(error_text(error))
         return
-    mappings = atlas().review_queue(statuses=MAPPING_STATUSES)
-    suggested = mappings.filter(pl.col("method") != "manual").select("item_id", "concept_id")
-    stale = stale_decisions(decisions, atlas().item_ids(), labels, suggested.iter_rows())
+    decided = sorted({d.item_id for d in decisions if d.item_id})  # only these can be stale
+    suggested = atlas().suggested_links(decided).iter_rows()
+    stale = stale_decisions(decisions, atlas().existing_items(decided), labels, suggested)
     with st.expander(f"{t('review.stale_title')} ({number(len(stale))})", expanded=bool(stale)):
         st.caption(t("review.stale_help"))
         if not stale:
@@ -303,32 +300,26 @@ if database_ready():
     )
     to_url("status")
 
-    queue = atlas().review_queue(
-        cities=chosen_cities, statuses=statuses, concept_ids=chosen_concepts
-    )
-    if queue.is_empty():
+    queue_filters = {"cities": chosen_cities, "statuses": statuses, "concept_ids": chosen_concepts}
+    counts = atlas().review_counts(**queue_filters)
+    total = sum(counts.values())
+    if not total:
         st.info(t("review.none"))
     else:
-        links = tuple(zip(queue["item_id"], queue["concept_id"], strict=True))
-        show_bulk(links, queue["status"].to_list(), may_write)
-        page = page_of(queue.height)
-        shown = queue.slice((page - 1) * PAGE_SIZE, PAGE_SIZE)
+        show_bulk(queue_filters, counts, may_write)
+        page = page_of(total)
+        offset = (page - 1) * PAGE_SIZE
+        shown = atlas().review_queue(**queue_filters, limit=PAGE_SIZE, offset=offset)
         st.caption(
             t("review.count").format(
-                first=number((page - 1) * PAGE_SIZE + 1),
-                last=number((page - 1) * PAGE_SIZE + shown.height),
-                total=number(queue.height),
+                first=number(offset + 1), last=number(offset + shown.height), total=number(total)
             )
         )
         for row in shown.iter_rows(named=True):
             show_link(row, may_write)
 
     st.subheader(t("review.add_title"))
-    items = atlas().items(cities=chosen_cities)
-    excerpts = {
-        row["item_id"]: f"{row['city']} · {row['text'][:EXCERPT_CHARS]}"
-        for row in items.iter_rows(named=True)
-    }
+    excerpts = atlas().item_excerpts(chosen_cities, EXCERPT_CHARS)
     with st.form("add"):
         st.selectbox(
             t("review.add_item"),

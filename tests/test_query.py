@@ -292,3 +292,45 @@ def test_default_colours_depend_only_on_the_rows_above() -> None:
     assert city_colours_for([("A", "#123abc"), ("B", "")]) == {"A": "#123ABC", "B": CITY_PALETTE[0]}
     assert city_colours_for([("A", ""), ("B", CITY_PALETTE[0])])["A"] == CITY_PALETTE[0]
     assert set(CITY_PALETTE).isdisjoint(STATE_COLOURS.values())
+
+
+def test_review_queue_pages_counts_and_bulk_links_agree_with_the_whole_queue(atlas: Atlas) -> None:
+    statuses = ("auto", "accepted", "rejected")
+    whole = atlas.review_queue(statuses=statuses)
+    assert whole.height > 60, "the shipped corpus has several pages of links"
+    second = atlas.review_queue(statuses=statuses, limit=30, offset=30)
+    assert second.equals(whole.slice(30, 30))
+    counts = atlas.review_counts(statuses=statuses)
+    assert counts == dict(whole.group_by("status").len().iter_rows())
+    links = list(zip(whole["item_id"], whole["concept_id"], strict=True))
+    assert list(atlas.review_links(statuses=statuses)) == links
+    not_rejected = whole.filter(pl.col("status") != "rejected")
+    assert list(atlas.review_links(statuses=statuses, unless="rejected")) == list(
+        zip(not_rejected["item_id"], not_rejected["concept_id"], strict=True)
+    )
+
+
+def test_items_limit_keeps_the_first_and_the_included_and_count_counts_all(atlas: Atlas) -> None:
+    whole = atlas.items(cities=CITIES)
+    assert whole.height > 40
+    last = whole["item_id"][-1]
+    shown = atlas.items(cities=CITIES, limit=5, include=[last, "no-such-item"])
+    assert shown.equals(pl.concat([whole.head(5), whole.tail(1)]))
+    assert atlas.count_items(cities=CITIES) == whole.height
+    assert atlas.count_items(cities=CITIES, search=HOSTILE) == 0
+    limited = atlas.evidence(cities=CITIES, limit=5)
+    assert limited.equals(atlas.evidence(cities=CITIES).head(5))
+
+
+def test_item_excerpts_and_stale_check_inputs_follow_the_items(atlas: Atlas) -> None:
+    items = atlas.items()
+    excerpts = atlas.item_excerpts(chars=90)
+    assert list(excerpts) == items["item_id"].to_list()
+    first = items.row(0, named=True)
+    assert excerpts[first["item_id"]] == f"{first['city']} · {first['text'][:90]}"
+    some = items["item_id"].head(3).to_list()
+    assert sorted(atlas.existing_items([*some, "no-such-item"])) == sorted(some)
+    suggested = atlas.suggested_links(some)
+    queue = atlas.review_queue(statuses=("auto", "accepted", "rejected"))
+    expected = queue.filter(pl.col("item_id").is_in(some) & (pl.col("method") != "manual"))
+    assert set(suggested.iter_rows()) == set(expected.select("item_id", "concept_id").iter_rows())

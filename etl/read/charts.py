@@ -448,7 +448,12 @@ def concerns_chart(
     # Whole numbers only in the size legend; up to LEGEND_SIZES of them, else Vega's choice.
     sizes: Any = list(range(1, largest + 1)) if largest <= LEGEND_SIZES else alt.Undefined
     concepts = proposals[concept].unique(maintain_order=True).to_list()
-    grid = alt.Chart(proposals).encode(
+    # One row per dot, counted here: the chart then carries a few hundred cells, not every
+    # proposal (4,587 rows at 1,000 documents took 0.2 s to serialise on each rerun).
+    cells = proposals.group_by(concept, "dimension", "committee", "city", maintain_order=True).agg(
+        proposals=pl.len()
+    )
+    grid = alt.Chart(cells).encode(
         x=alt.X(
             "committee:N",
             title=t("responses.chart.committee", lang),
@@ -460,7 +465,7 @@ def concerns_chart(
     )
     dots = grid.mark_circle(opacity=0.9).encode(
         size=alt.Size(
-            "count():Q",
+            "sum(proposals):Q",
             title=t("responses.chart.count", lang),
             scale=alt.Scale(domain=[1, largest], range=[80, 600], zero=False),
             legend=alt.Legend(format="d", orient=style.legend_orient, values=sizes),
@@ -475,11 +480,11 @@ def concerns_chart(
             alt.Tooltip(f"{concept}:N", title=t("responses.chart.concept", lang)),
             alt.Tooltip("committee:N", title=t("responses.chart.committee", lang)),
             alt.Tooltip("city:N", title=t("col.city", lang)),
-            alt.Tooltip("count():Q", title=t("responses.chart.count", lang)),
+            alt.Tooltip("sum(proposals):Q", title=t("responses.chart.count", lang)),
         ],
     )
     chart = (
-        (dots + grid.mark_text(align="left", dx=16).encode(text="count():Q"))
+        (dots + grid.mark_text(align="left", dx=16).encode(text="sum(proposals):Q"))
         .properties(
             title=alt.TitleParams(
                 t("responses.chart.title", lang), subtitle=t("responses.chart.subtitle", lang)

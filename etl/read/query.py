@@ -43,6 +43,42 @@ ROUTES = ("direct", "derived")
 # A remissvar gives its overall position first in the administration's views and proposals.
 POSITION_SECTION = "Förvaltningens synpunkter och förslag"
 LABEL_CHARS = 60  # an activity's short label: fits one line of a chart axis
+# The items `Atlas.items` and `Atlas.count_items` select (parameters: `_item_filters`).
+ITEMS_MATCHING = """
+    FROM items i JOIN documents d USING (doc_id)
+    WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
+      AND chosen(i.city, $cities) AND chosen(i.kind, $kinds)
+      AND ($concept_id IS NULL OR i.item_id IN (
+            SELECT item_id FROM live_links WHERE concept_id = $concept_id))
+      AND ($search = '' OR contains(lower(i.text), lower($search))
+           OR contains(lower(i.text_raw), lower($search)))
+"""
+
+
+def _item_filters(
+    doc_id: str | None,
+    cities: Sequence[str],
+    kinds: Sequence[str],
+    concept_id: str | None,
+    search: str,
+) -> dict[str, object]:
+    """The bound parameters of ITEMS_MATCHING; the search NFC like the stored text."""
+    return {
+        "doc_id": doc_id,
+        "cities": cities,
+        "kinds": kinds,
+        "concept_id": concept_id,
+        "search": unicodedata.normalize("NFC", search),
+    }
+
+
+# The review queue's joins and filters, shared by the queue, its counts and its bulk links.
+REVIEW_QUEUE = """
+    FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
+         JOIN mapping_bases b USING (item_id, concept_id)
+    WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
+      AND chosen(m.concept_id, $concept_ids)
+"""
 PARAMETER = re.compile(r"\$(\w+)")
 
 
@@ -197,32 +233,64 @@ class Atlas:
         kinds: Sequence[str] = (),
         concept_id: str | None = None,
         search: str = "",
+        limit: int | None = None,
+        include: Sequence[str] = (),
     ) -> pl.DataFrame:
         """Items in reading order, filtered; `search` looks in repaired and raw text alike.
 
         The search is NFC like the stored text, so an "ö" typed as o + diaeresis finds "ö".
+        With `limit`, only the first `limit` items come back, and those of `include` that pass
+        the filters (a passage a reader has opened), after them; `count_items` says how many
+        pass the filters in all.
         """
-        search = unicodedata.normalize("NFC", search)
         return self._frame(
+            f"""
+            SELECT * EXCLUDE (rank) FROM (
+                SELECT i.item_id, i.doc_id, i.city, i.kind, i.section, i.subsection, i.text,
+                       i.text_raw, i.char_start, i.char_end, i.unit_id, i.parent_id, i.years,
+                       d.organ, d.title AS doc_title,
+                       row_number() OVER (ORDER BY d.city COLLATE sv, i.doc_id, i.position)
+                           AS rank
+                {ITEMS_MATCHING}
+            )
+            WHERE $limit IS NULL OR rank <= $limit OR list_contains($include::VARCHAR[], item_id)
+            ORDER BY rank
+            """,  # noqa: S608 (ITEMS_MATCHING is a constant; values are bound parameters)
+            **_item_filters(doc_id, cities, kinds, concept_id, search),
+            limit=limit,
+            include=include,
+        )
+
+    def count_items(
+        self,
+        *,
+        doc_id: str | None = None,
+        cities: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        concept_id: str | None = None,
+        search: str = "",
+    ) -> int:
+        """How many items pass the filters of `items`."""
+        count: int = self._frame(
+            f"SELECT count(*) AS n {ITEMS_MATCHING}",
+            **_item_filters(doc_id, cities, kinds, concept_id, search),
+        )["n"][0]
+        return count
+
+    def item_excerpts(self, cities: Sequence[str] = (), chars: int = 90) -> dict[str, str]:
+        """Each item of the chosen cities as "city · its first `chars` characters", in the
+        order of `items`: what a drop-down of passages shows, cut in the database."""
+        rows = self._frame(
             """
-            SELECT i.item_id, i.doc_id, i.city, i.kind, i.section, i.subsection, i.text,
-                   i.text_raw, i.char_start, i.char_end, i.unit_id, i.parent_id, i.years,
-                   d.organ, d.title AS doc_title
+            SELECT i.item_id, i.city || ' · ' || left(i.text, $chars) AS excerpt
             FROM items i JOIN documents d USING (doc_id)
-            WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
-              AND chosen(i.city, $cities) AND chosen(i.kind, $kinds)
-              AND ($concept_id IS NULL OR i.item_id IN (
-                    SELECT item_id FROM live_links WHERE concept_id = $concept_id))
-              AND ($search = '' OR contains(lower(i.text), lower($search))
-                   OR contains(lower(i.text_raw), lower($search)))
+            WHERE chosen(i.city, $cities)
             ORDER BY d.city COLLATE sv, i.doc_id, i.position
             """,
-            doc_id=doc_id,
             cities=cities,
-            kinds=kinds,
-            concept_id=concept_id,
-            search=search,
+            chars=chars,
         )
+        return dict(zip(rows["item_id"], rows["excerpt"], strict=True))
 
     def item_links(self, item_ids: Sequence[str]) -> pl.DataFrame:
         """Every mapping of the given items (rejected ones too: reviewers see them)."""
@@ -265,23 +333,86 @@ class Atlas:
         cities: Sequence[str] = (),
         statuses: Sequence[str] = ("auto",),
         concept_ids: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
     ) -> pl.DataFrame:
-        """Mappings to review, lowest score first: the likeliest mistakes come first."""
+        """Mappings to review, lowest score first: the likeliest mistakes come first.
+
+        `limit` and `offset` page the queue in the database, so a page of 30 links never
+        loads the whole queue (170,000 links at 1,000 documents)."""
         return self._frame(
-            """
+            f"""
             SELECT m.item_id, m.concept_id, c.label_sv, c.label_en, c.dimension, m.score,
                    m.method, b.basis, m.matched_alias, m.status, m.match_start, m.match_end,
                    i.city, i.doc_id, i.kind, i.text
-            FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
-                 JOIN mapping_bases b USING (item_id, concept_id)
-            WHERE chosen(i.city, $cities) AND list_contains($statuses::VARCHAR[], m.status)
-              AND chosen(m.concept_id, $concept_ids)
+            {REVIEW_QUEUE}
+            ORDER BY m.score, i.item_id, c.position
+            LIMIT $limit OFFSET $offset
+            """,
+            cities=cities,
+            statuses=statuses,
+            concept_ids=concept_ids,
+            limit=limit,
+            offset=offset,
+        )
+
+    def review_counts(
+        self,
+        *,
+        cities: Sequence[str] = (),
+        statuses: Sequence[str] = ("auto",),
+        concept_ids: Sequence[str] = (),
+    ) -> dict[str, int]:
+        """How many links of each status the `review_queue` with these filters holds."""
+        counts = self._frame(
+            f"SELECT m.status, count(*) AS links {REVIEW_QUEUE} GROUP BY m.status",
+            cities=cities,
+            statuses=statuses,
+            concept_ids=concept_ids,
+        )
+        return dict(counts.iter_rows())
+
+    def review_links(
+        self,
+        *,
+        cities: Sequence[str] = (),
+        statuses: Sequence[str] = ("auto",),
+        concept_ids: Sequence[str] = (),
+        unless: str = "",
+    ) -> tuple[tuple[str, str], ...]:
+        """The (item, concept) pairs of the `review_queue` with these filters, in its order,
+        leaving out those whose status is already `unless`: what a bulk action would change."""
+        links = self._frame(
+            f"""
+            SELECT m.item_id, m.concept_id {REVIEW_QUEUE} AND m.status <> $unless
             ORDER BY m.score, i.item_id, c.position
             """,
             cities=cities,
             statuses=statuses,
             concept_ids=concept_ids,
+            unless=unless,
         )
+        return tuple(links.iter_rows())
+
+    def suggested_links(self, item_ids: Sequence[str]) -> pl.DataFrame:
+        """The matcher's links (not a reviewer's additions) of the given items that exist."""
+        return self._frame(
+            """
+            SELECT m.item_id, m.concept_id
+            FROM mappings m JOIN items i USING (item_id) JOIN concepts c USING (concept_id)
+            WHERE m.method <> 'manual'
+              AND m.item_id IN (SELECT unnest($item_ids::VARCHAR[]))
+            """,
+            item_ids=item_ids,
+        )
+
+    def existing_items(self, item_ids: Sequence[str]) -> list[str]:
+        """Those of the given item ids that are in the corpus."""
+        found: list[str] = self._frame(
+            "SELECT item_id FROM items WHERE item_id IN (SELECT unnest($item_ids::VARCHAR[]))",
+            item_ids=item_ids,
+        )["item_id"].to_list()
+        return found
 
     def build_log(self) -> pl.DataFrame:
         return self._frame("SELECT topic, message FROM build_log ORDER BY topic, message")
@@ -688,13 +819,22 @@ class Atlas:
         doc_id: str | None = None,
         concept_id: str | None = None,
         search: str = "",
+        limit: int | None = None,
+        include: Sequence[str] = (),
     ) -> pl.DataFrame:
         """`items(...)` with the link whose matched alias to highlight, and all concept labels.
 
         The highlighted link is the chosen concept's if one is chosen, else the item's best.
+        `limit` and `include` as in `items`: a page shows a screenful, not 31,682 passages.
         """
         found = self.items(
-            doc_id=doc_id, cities=cities, kinds=kinds, concept_id=concept_id, search=search
+            doc_id=doc_id,
+            cities=cities,
+            kinds=kinds,
+            concept_id=concept_id,
+            search=search,
+            limit=limit,
+            include=include,
         )
         links = self._frame(
             """
