@@ -28,7 +28,6 @@ stays the contract's fuzzy | stated | manual.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping as MappingOf
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
 from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
 from etl.taxonomy import Taxonomy
-from etl.vocabulary import WHOLE, Vocabulary, normalise, stems_of, words_in
+from etl.vocabulary import WHOLE, Vocabulary, normalise, spans_of, stems_of
 
 __all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
 
@@ -109,13 +108,13 @@ def match_items(
         chosen_of.setdefault(row, []).append((column, score))
     for row, chosen_here in chosen_of.items():
         item, found = items[row], signals.hits[row]
-        # Words only as far as the last alias hit of a chosen concept.
+        # Word positions only as far as the last alias hit of a chosen concept.
         ends = [
             found[c].last for c in (signals.concept_ids[n] for n, _ in chosen_here) if c in found
         ]
-        words = words_in(item.text, max(ends) + 1) if ends else []
+        spans = spans_of(item.text, max(ends) + 1) if ends else []
         for column, score in chosen_here:
-            link = _evidence(item, row, column, signals, score, words)
+            link = _evidence(item, row, column, signals, score, spans)
             links[(item.item_id, link.concept_id)] = link
     if knowledge.model is not None:
         links = _name_learned_words(links, items, signals, knowledge.model)
@@ -165,8 +164,8 @@ def stated_candidates(items: Sequence[Item], vocabulary: Vocabulary) -> list[Hit
         if not states_a_link(item.text):
             continue
         own = [f for f in vocabulary.find(stems_of(item.text)) if f.concept_id.startswith(prefix)]
-        words = words_in(item.text)
-        located += [f.hit(item.item_id, words) for f in own]
+        spans = spans_of(item.text)
+        located += [f.hit(item.item_id, spans) for f in own]
     return located
 
 
@@ -176,7 +175,7 @@ def _evidence(
     column: int,
     signals: Signals,
     score: float,
-    words: Sequence[re.Match[str]],
+    spans: Sequence[tuple[int, int]],
 ) -> Mapping:
     """The link for one chosen pair, with the strongest evidence named."""
     concept_id = signals.concept_ids[column]
@@ -189,8 +188,8 @@ def _evidence(
             score,
             "fuzzy",
             found.alias,
-            match_start=words[found.first].start(),
-            match_end=words[found.last].end(),
+            match_start=spans[found.first][0],
+            match_end=spans[found.last][1],
             basis="alias",
             evidence=found.alias if found.how == WHOLE else f"{found.alias} ({found.how})",
         )
