@@ -329,28 +329,23 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
         pair[0], pair[1] = pair[0] + seen, pair[1] + right
     for dimension, (seen, right) in totals.items():
         rate[dimension] = (right + 1.0) / (seen + 2.0)
-    log_odds: dict[str, float] = {}
 
     def odds(key: str) -> float:
-        known = log_odds.get(key)
-        if known is None:
-            prior = rate.get(key.split(".", 1)[0], 0.5)
-            seen, right = record.get(key, (0, 0))
-            share = min(
-                max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99
-            )
-            known = log_odds[key] = math.log(share / (1 - share))
-        return known
+        prior = rate.get(key.split(".", 1)[0], 0.5)
+        seen, right = record.get(key, (0, 0))
+        share = min(max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99)
+        return math.log(share / (1 - share))
 
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
+    # Flattened over all items at once, each distinct key's odds worked out once and read
+    # with `map`: a Python call per item × concept cost a fifth of the link model's time.
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
-    for row, found in enumerate(signals.aliases):
-        for concept_id, keys in found.items():
-            rows.append(row)
-            columns.append(column[concept_id])
-            values.append(max(odds(key) for key in keys))
+    keys_of = [keys for found in signals.aliases for keys in found.values()]
+    log_odds = {key: odds(key) for key in set().union(*keys_of)}
+    rows = np.repeat(
+        np.arange(len(signals.aliases), dtype=np.int64), [len(f) for f in signals.aliases]
+    )
+    columns = [column[concept_id] for found in signals.aliases for concept_id in found]
+    values = [max(map(log_odds.__getitem__, keys)) for keys in keys_of]
     result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
     result[rows, columns] = values
     return result

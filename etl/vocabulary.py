@@ -293,7 +293,7 @@ class Vocabulary:
                     hits.append((phrase.concept_id, phrase.text, index, last, how, key))
         if not excluded:
             return hits
-        return [h for h in hits if not _covered(h[2], h[3], excluded.get(h[0], ()))]
+        return [h for h in hits if h[0] not in excluded or not _covered(h[2], h[3], excluded[h[0]])]
 
 
 def _key(concept_id: str, alias: str, how: str) -> str:
