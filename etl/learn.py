@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain, repeat
 from pathlib import Path
 
@@ -71,6 +72,19 @@ class LinkModel:
     thresholds: np.ndarray
     trained_on: dict[str, object]
     alias_record: dict[str, tuple[int, int]]
+
+    @cached_property
+    def column_of(self) -> dict[str, int]:
+        """Concept id → its column of `weights`."""
+        return {cid: n for n, cid in enumerate(self.concept_ids)}
+
+    def telling_words(self, stems: Sequence[str], concept_id: str, count: int) -> list[str]:
+        """The `count` distinct stems among `stems` that weigh most for the concept (positive
+        weights only): the evidence a reviewer reads for a learned link."""
+        column = self.column_of[concept_id]
+        known = {s for s in stems if s in self.vocabulary}
+        weight = {s: float(self.weights[self.vocabulary[s], column]) for s in known}
+        return sorted((s for s in weight if weight[s] > 0), key=lambda s: -weight[s])[:count]
 
     def learned(self, signals: Signals) -> dict[str, np.ndarray]:
         """The learned evidence for every item × concept of `signals`."""
