@@ -22,6 +22,8 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +72,19 @@ class LinkModel:
     thresholds: np.ndarray
     trained_on: dict[str, object]
     alias_record: dict[str, tuple[int, int]]
+
+    @cached_property
+    def column_of(self) -> dict[str, int]:
+        """Concept id → its column of `weights`."""
+        return {cid: n for n, cid in enumerate(self.concept_ids)}
+
+    def telling_words(self, stems: Sequence[str], concept_id: str, count: int) -> list[str]:
+        """The `count` distinct stems among `stems` that weigh most for the concept (positive
+        weights only): the evidence a reviewer reads for a learned link."""
+        column = self.column_of[concept_id]
+        known = {s for s in stems if s in self.vocabulary}
+        weight = {s: float(self.weights[self.vocabulary[s], column]) for s in known}
+        return sorted((s for s in weight if weight[s] > 0), key=lambda s: -weight[s])[:count]
 
     def learned(self, signals: Signals) -> dict[str, np.ndarray]:
         """The learned evidence for every item × concept of `signals`."""
@@ -250,8 +265,8 @@ def _stem_ids(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Known distinct stem ids of every passage, concatenated, and how many each passage has."""
     lengths = np.fromiter((len(p) for p in stems), dtype=np.int64, count=len(stems))
-    look_up = vocabulary.get
-    ids = np.fromiter((look_up(s, -1) for p in stems for s in p), dtype=np.int64)
+    # map over both iterables runs the look-up at C level (a generator cost 0.1 s per 400,000).
+    ids = np.fromiter(map(vocabulary.get, chain.from_iterable(stems), repeat(-1)), dtype=np.int64)
     owner = np.repeat(np.arange(len(stems), dtype=np.int64), lengths)
     known = ids >= 0
     pairs = np.sort(owner[known] * (len(vocabulary) + 1) + ids[known])
@@ -328,28 +343,23 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
         pair[0], pair[1] = pair[0] + seen, pair[1] + right
     for dimension, (seen, right) in totals.items():
         rate[dimension] = (right + 1.0) / (seen + 2.0)
-    log_odds: dict[str, float] = {}
 
     def odds(key: str) -> float:
-        known = log_odds.get(key)
-        if known is None:
-            prior = rate.get(key.split(".", 1)[0], 0.5)
-            seen, right = record.get(key, (0, 0))
-            share = min(
-                max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99
-            )
-            known = log_odds[key] = math.log(share / (1 - share))
-        return known
+        prior = rate.get(key.split(".", 1)[0], 0.5)
+        seen, right = record.get(key, (0, 0))
+        share = min(max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99)
+        return math.log(share / (1 - share))
 
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
+    # Flattened over all items at once, each distinct key's odds worked out once and read
+    # with `map`: a Python call per item × concept cost a fifth of the link model's time.
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
-    for row, found in enumerate(signals.aliases):
-        for concept_id, keys in found.items():
-            rows.append(row)
-            columns.append(column[concept_id])
-            values.append(max(odds(key) for key in keys))
+    keys_of = [keys for found in signals.aliases for keys in found.values()]
+    log_odds = {key: odds(key) for key in set().union(*keys_of)}
+    rows = np.repeat(
+        np.arange(len(signals.aliases), dtype=np.int64), [len(f) for f in signals.aliases]
+    )
+    columns = [column[concept_id] for found in signals.aliases for concept_id in found]
+    values = [max(map(log_odds.__getitem__, keys)) for keys in keys_of]
     result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
     result[rows, columns] = values
     return result

@@ -114,10 +114,8 @@ def match_items(
         ]
         spans = spans_of(item.text, max(ends) + 1) if ends else []
         for column, score in chosen_here:
-            link = _evidence(item, row, column, signals, score, spans)
+            link = _evidence(item, row, column, signals, score, spans, knowledge.model)
             links[(item.item_id, link.concept_id)] = link
-    if knowledge.model is not None:
-        links = _name_learned_words(links, items, signals, knowledge.model)
     return tuple(links.values()), tuple(stated_candidates(items, vocabulary))
 
 
@@ -176,8 +174,10 @@ def _evidence(
     signals: Signals,
     score: float,
     spans: Sequence[tuple[int, int]],
+    model: LinkModel | None,
 ) -> Mapping:
-    """The link for one chosen pair, with the strongest evidence named."""
+    """The link for one chosen pair, with the strongest evidence named: for a learned link,
+    the passage's words that weigh most for the concept."""
     concept_id = signals.concept_ids[column]
     found = signals.hits[row].get(concept_id)
     score = round(score, 3)
@@ -219,34 +219,11 @@ def _evidence(
         return Mapping(
             item.item_id, concept_id, score, "fuzzy", "", basis="subject", evidence=context.title
         )
-    return Mapping(item.item_id, concept_id, score, "fuzzy", "", basis="learned")
-
-
-def _name_learned_words(
-    links: dict[tuple[str, str], Mapping],
-    items: Sequence[Item],
-    signals: Signals,
-    model: LinkModel,
-) -> dict[tuple[str, str], Mapping]:
-    """For learned links: the passage's words that weigh most for the concept."""
-    row_of = {item.item_id: n for n, item in enumerate(items)}
-    column = {cid: n for n, cid in enumerate(model.concept_ids)}
-    named = dict(links)
-    for key, link in links.items():
-        if link.basis != "learned" or link.concept_id not in column:
-            continue
-        stems = {s for s in signals.stems[row_of[link.item_id]] if s in model.vocabulary}
-        weight = {
-            s: float(model.weights[model.vocabulary[s], column[link.concept_id]]) for s in stems
-        }
-        best = sorted((s for s in weight if weight[s] > 0), key=lambda s: -weight[s])
-        named[key] = Mapping(
-            link.item_id,
-            link.concept_id,
-            link.score,
-            link.method,
-            link.matched_alias,
-            basis="learned",
-            evidence=", ".join(best[:EVIDENCE_WORDS]),
-        )
-    return named
+    words = (
+        model.telling_words(signals.stems[row], concept_id, EVIDENCE_WORDS)
+        if model is not None and concept_id in model.column_of
+        else []
+    )
+    return Mapping(
+        item.item_id, concept_id, score, "fuzzy", "", basis="learned", evidence=", ".join(words)
+    )

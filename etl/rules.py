@@ -68,13 +68,13 @@ class Rules:
     def about_racism(self, stems: Iterable[str]) -> bool:
         """Do these word stems speak of racism or discrimination (a word beginning listed)?"""
         known = self._racism_stems
-        for word_stem in stems:
-            answer = known.get(word_stem)
-            if answer is None:
-                answer = known[word_stem] = word_stem.startswith(self.racism_words)
-            if answer:
-                return True
-        return False
+        stems = list(stems)
+        answers = list(map(known.get, stems))
+        if None in answers:
+            for word_stem in set(stems).difference(known):
+                known[word_stem] = word_stem.startswith(self.racism_words)
+            answers = list(map(known.__getitem__, stems))
+        return any(answers)
 
 
 def load_rules(path: Path, taxonomy: Taxonomy) -> Rules:
