@@ -256,8 +256,8 @@ STAGES: tuple[Stage, ...] = (
 )
 # A document's own inputs; every other input a document stage names is shared by the build.
 DOCUMENT_INPUTS = ("meta", "data")
-# Measured (benchmarks/results/build.md): the pool breaks even at 4 documents and saves 17 %
-# at 32; from 16 on it is worth starting.
+# Measured (benchmarks/results/build.md): the pool gains nothing that shows at 4 documents,
+# saves 9 % at 32 and about a quarter at 96 (2026-12-01); from 16 on it is worth starting.
 POOL_MIN_DOCUMENTS = 16
 # Documents per pool task and per cache transaction: large enough that pickling and commits
 # are a small share, small enough that a killed build loses little (about a second of work).
