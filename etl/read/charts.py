@@ -243,6 +243,26 @@ def _concept_axis(style: Style, field: str = "concept:N") -> alt.Y:
     return alt.Y(field, sort=None, title=None, axis=alt.Axis(labelLimit=style.label_limit))
 
 
+def _side_by_side(
+    chart: alt.Chart,
+    cities: Sequence[str],
+    lang: str,
+    style: Style,
+    measure: str,
+    title: alt.Title,
+    **encodings: Any,
+) -> alt.Chart:
+    """The layout the units and ECCAR charts share: the measure along x, one row per concept,
+    and within a row one mark per city side by side (in `cities` order); `encodings` add the
+    chart's own colour, shape, opacity, panels and tooltips."""
+    return chart.encode(
+        x=units_axis(lang, measure),
+        y=_concept_axis(style),
+        yOffset=alt.YOffset("city:N", sort=list(cities)),
+        **encodings,
+    ).properties(title=title, width=style.bar_width, height=alt.Step(style.offset_step))
+
+
 def count_texts(rows: pl.DataFrame, measure: str, lang: str) -> list[str]:
     """Each heatmap cell's text: the direct figure; for a cell reached only through the
     crosswalk, its derived figure in brackets (shown, never counted as coverage); else empty."""
@@ -329,38 +349,32 @@ def units_plot(
     coverage state; a faded dot rests on a single passage."""
     dimension = rows["dimension"][0]
     data = per_concept(rows, lang, measure)
-    chart = (
-        alt.Chart(data)
-        .mark_point(size=style.point_size, filled=True)
-        .encode(
-            x=units_axis(lang, measure),
-            y=_concept_axis(style),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city", lang)),
-            opacity=alt.condition(
-                alt.datum.strength_id == "single", alt.value(THIN_OPACITY), alt.value(0.9)
+    chart = _side_by_side(
+        alt.Chart(data).mark_point(size=style.point_size, filled=True),
+        cities,
+        lang,
+        style,
+        measure,
+        titled(
+            t(f"coverage.units_title.{measure}", lang).format(
+                dimension=_dimension(dimension, lang)
             ),
-            shape=alt.Shape(
-                "state:N",
-                scale=alt.Scale(
-                    domain=[t(f"state.{s}", lang) for s in COVERAGE_STATES],
-                    range=[STATE_SHAPES[s] for s in COVERAGE_STATES],
-                ),
-                title=t("overview.axis.state", lang),
-                legend=alt.Legend(labelLimit=style.label_limit),
+            t("coverage.units_subtitle", lang),
+        ),
+        color=alt.Color("city:N", scale=city_scale(cities), title=t("col.city", lang)),
+        opacity=alt.condition(
+            alt.datum.strength_id == "single", alt.value(THIN_OPACITY), alt.value(0.9)
+        ),
+        shape=alt.Shape(
+            "state:N",
+            scale=alt.Scale(
+                domain=[t(f"state.{s}", lang) for s in COVERAGE_STATES],
+                range=[STATE_SHAPES[s] for s in COVERAGE_STATES],
             ),
-            tooltip=_tooltips(lang, measure),
-        )
-        .properties(
-            title=titled(
-                t(f"coverage.units_title.{measure}", lang).format(
-                    dimension=_dimension(dimension, lang)
-                ),
-                t("coverage.units_subtitle", lang),
-            ),
-            width=style.bar_width,
-            height=alt.Step(style.offset_step),
-        )
+            title=t("overview.axis.state", lang),
+            legend=alt.Legend(labelLimit=style.label_limit),
+        ),
+        tooltip=_tooltips(lang, measure),
     )
     return _finish(chart, lang, style), data
 
@@ -387,43 +401,37 @@ def eccar_chart(
         pl.col(measure).alias("value"),
         pl.col("strength").replace_strict(strengths, return_dtype=pl.String),
     )
-    chart = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=units_axis(lang, measure),
-            y=_concept_axis(style),
-            yOffset=alt.YOffset("city:N", sort=list(cities)),
-            color=alt.Color(
-                "city:N",
-                scale=city_scale(cities),
-                title=t("col.city", lang),
-                legend=alt.Legend(orient=style.legend_orient),
+    chart = _side_by_side(
+        alt.Chart(data).mark_bar(),
+        cities,
+        lang,
+        style,
+        measure,
+        titled(t("eccar.chart_title", lang), t("eccar.chart_subtitle", lang)),
+        color=alt.Color(
+            "city:N",
+            scale=city_scale(cities),
+            title=t("col.city", lang),
+            legend=alt.Legend(orient=style.legend_orient),
+        ),
+        opacity=alt.Opacity(
+            "route:N",
+            scale=alt.Scale(domain=list(routes.values()), range=[1.0, 0.5]),
+            legend=None,
+        ),
+        column=alt.Column("route:N", sort=list(routes.values()), title=None),
+        tooltip=[
+            alt.Tooltip("concept:N", title=t("eccar.col.commitment", lang)),
+            alt.Tooltip("city:N", title=t("col.city", lang)),
+            alt.Tooltip("route:N", title=t("eccar.col.route", lang)),
+            alt.Tooltip("units:Q", title=t("overview.units", lang)),
+            alt.Tooltip(
+                "units_per_document:Q",
+                title=t("compare.measure.units_per_document", lang),
+                format=",.1f",
             ),
-            opacity=alt.Opacity(
-                "route:N",
-                scale=alt.Scale(domain=list(routes.values()), range=[1.0, 0.5]),
-                legend=None,
-            ),
-            column=alt.Column("route:N", sort=list(routes.values()), title=None),
-            tooltip=[
-                alt.Tooltip("concept:N", title=t("eccar.col.commitment", lang)),
-                alt.Tooltip("city:N", title=t("col.city", lang)),
-                alt.Tooltip("route:N", title=t("eccar.col.route", lang)),
-                alt.Tooltip("units:Q", title=t("overview.units", lang)),
-                alt.Tooltip(
-                    "units_per_document:Q",
-                    title=t("compare.measure.units_per_document", lang),
-                    format=",.1f",
-                ),
-                alt.Tooltip("strength:N", title=t("compare.strength_direct", lang)),
-            ],
-        )
-        .properties(
-            title=titled(t("eccar.chart_title", lang), t("eccar.chart_subtitle", lang)),
-            width=style.bar_width,
-            height=alt.Step(style.offset_step),
-        )
+            alt.Tooltip("strength:N", title=t("compare.strength_direct", lang)),
+        ],
     )
     return _finish(chart, lang, style), data
 
