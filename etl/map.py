@@ -42,7 +42,7 @@ from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
 from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
 from etl.taxonomy import Taxonomy
-from etl.vocabulary import WHOLE, Vocabulary, normalise, spans_of, stems_of
+from etl.vocabulary import WHOLE, AliasHit, Vocabulary, normalise, tokenise
 
 __all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
 
@@ -50,6 +50,9 @@ RULES_FILE = "rules.toml"
 MODEL_FILE = "mapping_model.json"
 # How many of a passage's words are named as the evidence of a learned link.
 EVIDENCE_WORDS = 3
+# Which evidence names a chosen link, in the order it is looked for (see chosen_links); a
+# document's dominant concept is named by its title, as its subject is.
+ALIAS, SUBJECT, RULE, DOMINANT, LEARNED = "alias", "subject", "rule", "dominant", "learned"
 
 
 @dataclass(frozen=True)
@@ -99,24 +102,8 @@ def match_items(
     by_id = {meta.doc_id: meta for meta in documents}
     signals = compute_signals(items, taxonomy, vocabulary, knowledge.rules, by_id)
     chosen, scores = decide(signals, taxonomy, knowledge)
-    links: dict[tuple[str, str], Mapping] = {}
-    rows, columns = np.nonzero(chosen)
-    chosen_of: dict[int, list[tuple[int, float]]] = {}
-    for row, column, score in zip(
-        rows.tolist(), columns.tolist(), scores[rows, columns].tolist(), strict=True
-    ):
-        chosen_of.setdefault(row, []).append((column, score))
-    for row, chosen_here in chosen_of.items():
-        item, found = items[row], signals.hits[row]
-        # Word positions only as far as the last alias hit of a chosen concept.
-        ends = [
-            found[c].last for c in (signals.concept_ids[n] for n, _ in chosen_here) if c in found
-        ]
-        spans = spans_of(item.text, max(ends) + 1) if ends else []
-        for column, score in chosen_here:
-            link = _evidence(item, row, column, signals, score, spans, knowledge.model)
-            links[(item.item_id, link.concept_id)] = link
-    return tuple(links.values()), tuple(stated_candidates(items, vocabulary))
+    links = chosen_links(items, signals, chosen, scores, knowledge.model)
+    return links, tuple(stated_candidates(items, vocabulary))
 
 
 def best_links(
@@ -154,76 +141,122 @@ def stated_candidates(items: Sequence[Item], vocabulary: Vocabulary) -> list[Hit
     """Every alias hit of a `function` concept in the items that state a link, located.
 
     All hits, not only each concept's best: the named focus area may come after an earlier,
-    passing use of the same word.
+    passing use of the same word. The stating items are looked up together, in one call.
     """
-    prefix = f"{STATED_DIMENSION}."
+    stating = [item for item in items if states_a_link(item.text)]
+    tokens = tokenise([item.text for item in stating])
+    found = vocabulary.locate(tokens)
+    functions = [c.startswith(f"{STATED_DIMENSION}.") for c in found.concept_ids]
+    offsets: dict[int, list[int]] = {}
     located = []
-    for item in items:
-        if not states_a_link(item.text):
-            continue
-        own = [f for f in vocabulary.find(stems_of(item.text)) if f.concept_id.startswith(prefix)]
-        spans = spans_of(item.text)
-        located += [f.hit(item.item_id, spans) for f in own]
+    for n in np.flatnonzero(np.array(functions, dtype=bool)[found.columns]).tolist():
+        row = int(found.rows[n])
+        if row not in offsets:
+            offsets[row] = tokens.offsets(row)
+        hit = found.hit(n)
+        start, end = offsets[row][2 * hit.first], offsets[row][2 * hit.last + 1]
+        located.append(Hit(stating[row].item_id, hit.concept_id, hit.alias, 100.0, start, end))
     return located
 
 
-def _evidence(
-    item: Item,
-    row: int,
-    column: int,
+def chosen_links(
+    items: Sequence[Item],
     signals: Signals,
-    score: float,
-    spans: Sequence[tuple[int, int]],
+    chosen: np.ndarray,
+    scores: np.ndarray,
     model: LinkModel | None,
-) -> Mapping:
-    """The link for one chosen pair, with the strongest evidence named: for a learned link,
-    the passage's words that weigh most for the concept."""
-    concept_id = signals.concept_ids[column]
-    found = signals.hits[row].get(concept_id)
-    score = round(score, 3)
-    if found is not None:
-        return Mapping(
-            item.item_id,
-            concept_id,
-            score,
-            "fuzzy",
-            found.alias,
-            match_start=spans[found.first][0],
-            match_end=spans[found.last][1],
-            basis="alias",
-            evidence=found.alias if found.how == WHOLE else f"{found.alias} ({found.how})",
-        )
-    context = signals.contexts[row]
-    if concept_id in context.subject:
-        return Mapping(
-            item.item_id,
-            concept_id,
-            score,
-            "fuzzy",
-            context.subject[concept_id],
-            basis="subject",
-            evidence=context.title,
-        )
-    rule = signals.rules[row].get(concept_id)
-    if rule is not None:
-        return Mapping(
-            item.item_id,
-            concept_id,
-            score,
-            "fuzzy",
-            "",
-            basis="rule",
-            evidence=f"{rule.rule_id}: {rule.why}",
-        )
-    if signals.pair["dominant"][row, column] > 0:
-        return Mapping(
-            item.item_id, concept_id, score, "fuzzy", "", basis="subject", evidence=context.title
-        )
-    words = (
-        model.telling_words(signals.stems[row], concept_id, EVIDENCE_WORDS)
-        if model is not None and concept_id in model.column_of
-        else []
+) -> tuple[Mapping, ...]:
+    """The link of every chosen pair, in item and taxonomy order, with its strongest evidence
+    named: the alias found, else the document's subject, else the rule, else the document's
+    dominant concept, else the passage's telling words (learned).
+
+    Which evidence names each link is decided over the chosen pairs with arrays; a Mapping,
+    and the places of a passage's words, are made only for the links kept.
+    """
+    rows, columns = np.nonzero(chosen)
+    hit_of = signals.best_at[rows, columns]
+    pair = signals.pair
+    named_by = np.select(
+        [
+            hit_of >= 0,
+            pair["subject"][rows, columns] > 0,
+            pair["rule"][rows, columns] > 0,
+            pair["dominant"][rows, columns] > 0,
+        ],
+        [ALIAS, SUBJECT, RULE, DOMINANT],
+        LEARNED,
     )
+    offsets: dict[int, list[int]] = {}
+    links: dict[tuple[str, str], Mapping] = {}
+    for row, column, score, hit, basis in zip(
+        rows.tolist(),
+        columns.tolist(),
+        scores[rows, columns].tolist(),
+        hit_of.tolist(),
+        named_by.tolist(),
+        strict=True,
+    ):
+        item, concept_id = items[row], signals.concept_ids[column]
+        score = round(score, 3)
+        if basis == ALIAS:
+            if row not in offsets:
+                offsets[row] = signals.tokens.offsets(row)
+            link = _alias_link(item, concept_id, score, signals.best.hit(hit), offsets[row])
+        elif basis == RULE:
+            rule = signals.rules[row][concept_id]
+            link = Mapping(
+                item.item_id,
+                concept_id,
+                score,
+                "fuzzy",
+                "",
+                basis="rule",
+                evidence=f"{rule.rule_id}: {rule.why}",
+            )
+        elif basis == LEARNED:
+            words = (
+                model.telling_words(signals.tokens.stems_of(row), concept_id, EVIDENCE_WORDS)
+                if model is not None and concept_id in model.column_of
+                else []
+            )
+            link = Mapping(
+                item.item_id,
+                concept_id,
+                score,
+                "fuzzy",
+                "",
+                basis="learned",
+                evidence=", ".join(words),
+            )
+        else:
+            context = signals.contexts[row]
+            alias = context.subject[concept_id] if basis == SUBJECT else ""
+            link = Mapping(
+                item.item_id,
+                concept_id,
+                score,
+                "fuzzy",
+                alias,
+                basis="subject",
+                evidence=context.title,
+            )
+        links[(item.item_id, concept_id)] = link
+    return tuple(links.values())
+
+
+def _alias_link(
+    item: Item, concept_id: str, score: float, found: AliasHit, offsets: Sequence[int]
+) -> Mapping:
+    """The link of a pair whose concept's alias the passage holds, with where it stands
+    (`offsets`: Tokens.offsets of the passage)."""
     return Mapping(
-        item.item_id, concept_id, score, "fuzzy", "", basis="learned", evidence=", ".join(words)
+        item.item_id,
+        concept_id,
+        score,
+        "fuzzy",
+        found.alias,
+        match_start=offsets[2 * found.first],
+        match_end=offsets[2 * found.last + 1],
+        basis="alias",
+        evidence=found.alias if found.how == WHOLE else f"{found.alias} ({found.how})",
     )

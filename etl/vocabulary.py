@@ -20,15 +20,16 @@ positions, not of every hit against every exclusion).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import compress, islice
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from itertools import accumulate, chain
 from typing import NamedTuple
 
+import numpy as np
 from snowballstemmer import stemmer
 
 from etl.parse import fold
-from etl.stated import Hit
 from etl.taxonomy import Taxonomy
 
 # Snowball cuts these derivational suffixes, which change the meaning: "jämställdhet" (gender
@@ -37,6 +38,8 @@ DERIVATIONAL = ("lig", "het", "els")
 # A word: letters and digits, with "FN:s"-style genitives kept whole. Hyphens separate words, so
 # "hbtqi-personer" holds the alias "hbtqi" and "budget- och uppföljningsprocessen" splits cleanly.
 WORD = re.compile(r"\w+(?::\w+)?")
+# The same words with the text between them: one pass gives both the words and their places.
+PIECES = re.compile(f"({WORD.pattern})")
 # snowballstemmer runs the C stemmer of PyStemmer when it is installed (a dependency): the same
 # Snowball algorithm and stems (checked on every word of the shipped and development documents),
 # six times faster on a corpus's new words.
@@ -47,6 +50,9 @@ _STEMMER = stemmer("swedish")
 WHOLE, HEAD, MODIFIER, MENTION = "word", "head", "modifier", "mention"
 # Which hit of a concept is its best: whole words before a compound's part before a mention.
 RANK = {WHOLE: 0, HEAD: 1, MODIFIER: 1, MENTION: 2}
+# How a hit was found, as the codes AliasHits stores.
+HOWS = (WHOLE, HEAD, MODIFIER, MENTION)
+_RANKS = np.array([RANK[how] for how in HOWS], dtype=np.int64)
 
 
 def stem(word: str) -> str:
@@ -88,18 +94,96 @@ def stems_of(text: str) -> list[str]:
     return stems  # type: ignore[return-value]
 
 
-def spans_of(text: str, words: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of the first `words` words of `text` (all if None), as stems_of counts.
-
-    Tuples, not the matches themselves: keeping 400,000 match objects alive cost three times
-    as much as reading their spans (at C level, with `map`).
-    """
-    return list(map(re.Match.span, islice(WORD.finditer(text), words)))
-
-
 def normalise(text: str) -> str:
     """The form aliases and passages are compared in."""
     return " ".join(stems_of(text))
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Passages as stem ids: every word of every passage in one array, each distinct word
+    stemmed once. The form every look-up of the match stage reads, made once per call.
+
+    `pieces` keeps each passage as split by PIECES (text between words, word, text between
+    words, …), so a word's place in the text is a sum of lengths, worked out only for the
+    passages whose links name words: a second regular-expression pass cost a seventh of the
+    match stage.
+    """
+
+    pieces: Sequence[Sequence[str]]
+    # stem_ids[starts[p] : starts[p + 1]] are the words of passage p.
+    stem_ids: np.ndarray
+    starts: np.ndarray
+    # Stem id → stem.
+    stems: tuple[str, ...]
+
+    @property
+    def passages(self) -> int:
+        """How many passages."""
+        return len(self.starts) - 1
+
+    @cached_property
+    def owners(self) -> np.ndarray:
+        """The passage of every word."""
+        return np.repeat(np.arange(self.passages, dtype=np.int64), np.diff(self.starts))
+
+    def stems_of(self, row: int) -> list[str]:
+        """The stems of passage `row`'s words, in order."""
+        ids = self.stem_ids[self.starts[row] : self.starts[row + 1]].tolist()
+        return list(map(self.stems.__getitem__, ids))
+
+    def offsets(self, row: int) -> list[int]:
+        """Where passage `row`'s words stand in its text: word k runs from offsets[2k] to
+        offsets[2k + 1] (sums of the pieces' lengths; a tuple per word cost a fifth of the
+        match stage)."""
+        return list(accumulate(map(len, self.pieces[row])))
+
+    def take(self, rows: np.ndarray) -> Tokens:
+        """The passages `rows` only, in this order."""
+        words, _ = ranges(self.starts, rows)
+        lengths = np.diff(self.starts)[rows]
+        return Tokens(
+            pieces=[self.pieces[r] for r in rows.tolist()] if self.pieces else [],
+            stem_ids=self.stem_ids[words],
+            starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            stems=self.stems,
+        )
+
+
+def tokenise(texts: Sequence[str]) -> Tokens:
+    """Every passage's words as stem ids, in one array (see Tokens)."""
+    pieces = list(map(PIECES.split, texts))
+    return _tokens([p[1::2] for p in pieces], pieces, stem)
+
+
+def _tokens(
+    words: Sequence[Sequence[str]], pieces: Sequence[Sequence[str]], stem_of: Callable[[str], str]
+) -> Tokens:
+    """Stem ids for these passages' words (`stem_of` each distinct word): a dictionary from
+    word to stem id for the call, so that the per-word work is one look-up at C level (`map`)."""
+    every = list(chain.from_iterable(words))
+    stem_id: dict[str, int] = {}
+    word_id: dict[str, int] = {}
+    for word in dict.fromkeys(every):
+        word_id[word] = stem_id.setdefault(stem_of(word), len(stem_id))
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    return Tokens(
+        pieces=pieces,
+        stem_ids=np.fromiter(map(word_id.__getitem__, every), dtype=np.int64, count=len(every)),
+        starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        stems=tuple(stem_id),
+    )
+
+
+def ranges(starts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions starts[r] … starts[r + 1] - 1 of each of `rows`, concatenated, and the
+    index into `rows` each position belongs to: how a part of a flat array is taken."""
+    lengths = starts[rows + 1] - starts[rows]
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    offset = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
+    return starts[rows][owner] + offset, owner
 
 
 @dataclass(frozen=True)
@@ -138,11 +222,71 @@ class AliasHit(NamedTuple):
     # "function.participation samråd|head".
     key: str
 
-    def hit(self, item_id: str, spans: Sequence[tuple[int, int]]) -> Hit:
-        """The hit located in the passage's text, given the passage's word spans."""
-        return Hit(
-            item_id, self.concept_id, self.alias, 100.0, spans[self.first][0], spans[self.last][1]
+
+@dataclass(frozen=True)
+class AliasHits:
+    """Alias hits of a set of passages as arrays, one entry per hit, sorted by passage.
+
+    Arrays, not an AliasHit per hit: 10,000 passages have some 50,000 hits, and an object for
+    each was a sixth of the match stage. Objects are made only for the links kept.
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    # Index into HOWS, into alias_texts and into key_texts.
+    how: np.ndarray
+    alias: np.ndarray
+    key: np.ndarray
+    concept_ids: tuple[str, ...]
+    alias_texts: Sequence[str]
+    key_texts: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def hit(self, n: int) -> AliasHit:
+        """Hit `n` as an AliasHit."""
+        return AliasHit(
+            self.concept_ids[self.columns[n]],
+            self.alias_texts[self.alias[n]],
+            int(self.first[n]),
+            int(self.last[n]),
+            HOWS[self.how[n]],
+            self.key_texts[self.key[n]],
         )
+
+    def select(self, index: np.ndarray) -> AliasHits:
+        """The hits `index` (positions into these arrays), in that order."""
+        return AliasHits(
+            self.rows[index],
+            self.columns[index],
+            self.first[index],
+            self.last[index],
+            self.how[index],
+            self.alias[index],
+            self.key[index],
+            self.concept_ids,
+            self.alias_texts,
+            self.key_texts,
+        )
+
+    def best(self) -> AliasHits:
+        """Per passage × concept its best hit, by (passage, concept): the first found as whole
+        words, else the first inside a compound, else the first mention."""
+        found_order = np.arange(len(self), dtype=np.int64)
+        order = np.lexsort((found_order, _RANKS[self.how], self.columns, self.rows))
+        rows, columns = self.rows[order], self.columns[order]
+        opens = np.ones(len(order), dtype=bool)
+        opens[1:] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
+        return self.select(order[opens])
+
+    def take(self, rows: np.ndarray, passages: int) -> AliasHits:
+        """The hits of the passages `rows` (of `passages`), renumbered in this order."""
+        starts = np.searchsorted(self.rows, np.arange(passages + 1, dtype=np.int64))
+        index, owner = ranges(starts, rows)
+        return replace(self.select(index), rows=owner)
 
 
 # What a word starts, or () when it starts nothing: its one-word hits as (concept, alias, how,
@@ -152,6 +296,24 @@ class AliasHit(NamedTuple):
 Single = tuple[str, str, str, str]
 Following = dict[str, tuple[tuple[Phrase, int, str, str], ...]]
 Entry = tuple[tuple[Single, ...], tuple[Phrase, ...], Following] | tuple[()]
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A call's stems' entries as arrays indexed by stem id: the one-word hits of stem s are
+    rows single_starts[s] … single_starts[s + 1] - 1 (concept column, how, alias id, key id,
+    place in the entry); which stems are one-word exclude phrases, which begin longer phrases,
+    and the (first stem id × stems + second stem id) of those longer phrases."""
+
+    single_starts: np.ndarray
+    column: np.ndarray
+    how: np.ndarray
+    alias: np.ndarray
+    key: np.ndarray
+    seq: np.ndarray
+    lone_excludes: np.ndarray
+    begins_phrase: np.ndarray
+    phrase_pairs: np.ndarray
 
 
 class Vocabulary:
@@ -187,6 +349,13 @@ class Vocabulary:
             for first, phrases in self.by_first.items()
         }
         self._entries: dict[str, Entry] = {}
+        self.concept_ids = tuple(c.concept_id for c in taxonomy.concepts)
+        self.column = {concept_id: n for n, concept_id in enumerate(self.concept_ids)}
+        # Aliases and "concept alias|how" keys by id, as AliasHits names them.
+        self.alias_texts: list[str] = []
+        self.key_texts: list[str] = []
+        self._alias_ids: dict[str, int] = {}
+        self._key_ids: dict[str, int] = {}
 
     def entry(self, word_stem: str) -> Entry:
         """What a passage's word with this stem starts (cached): the one-word aliases it is or
@@ -215,6 +384,56 @@ class Vocabulary:
         self._entries[word_stem] = result
         return result
 
+    def _table(self, stems: Sequence[str]) -> _Table:
+        """The entries of these stems (a call's stem ids) as arrays (see _Table)."""
+        starts, column, how, alias, key, seq = [0], [], [], [], [], []
+        lone = np.zeros(len(stems), dtype=bool)
+        begins = np.zeros(len(stems), dtype=bool)
+        seconds: list[tuple[int, str]] = []
+        for stem_id, word_stem in enumerate(stems):
+            found = (
+                self._entries[word_stem] if word_stem in self._entries else self.entry(word_stem)
+            )
+            if found:
+                singles, alone, following = found
+                for n, (concept_id, text, kind, record) in enumerate(singles):
+                    column.append(self.column[concept_id])
+                    how.append(HOWS.index(kind))
+                    alias.append(self._alias_id(text))
+                    key.append(self._key_id(record))
+                    seq.append(n)
+                lone[stem_id] = bool(alone)
+                begins[stem_id] = bool(following)
+                seconds += [(stem_id, second) for second in following]
+            starts.append(len(column))
+        stem_id_of = {word_stem: n for n, word_stem in enumerate(stems)}
+        pairs = [
+            first * len(stems) + stem_id_of[second]
+            for first, second in seconds
+            if second in stem_id_of
+        ]
+        columns = [starts, column, how, alias, key, seq, sorted(pairs)]
+        single_starts, column_of, how_of, alias_of, key_of, seq_of, phrase_pairs = (
+            np.array(values, dtype=np.int64) for values in columns
+        )
+        return _Table(
+            single_starts, column_of, how_of, alias_of, key_of, seq_of, lone, begins, phrase_pairs
+        )
+
+    def _alias_id(self, text: str) -> int:
+        known = self._alias_ids.get(text)
+        if known is None:
+            known = self._alias_ids[text] = len(self.alias_texts)
+            self.alias_texts.append(text)
+        return known
+
+    def _key_id(self, key: str) -> int:
+        known = self._key_ids.get(key)
+        if known is None:
+            known = self._key_ids[key] = len(self.key_texts)
+            self.key_texts.append(key)
+        return known
+
     def parts(self, word_stem: str) -> tuple[tuple[Phrase, str], ...]:
         """One-word aliases found as the head or the modifier of this (compound) stem."""
         cached = self._parts.get(word_stem)
@@ -241,59 +460,111 @@ class Vocabulary:
 
     def find(self, stems: Sequence[str]) -> list[AliasHit]:
         """Every alias hit among these stems that no exclude phrase of its concept covers."""
-        return [AliasHit(*found) for found in self._hits(stems)]
+        found = self.locate(_tokens([stems], [], str))
+        return [found.hit(n) for n in range(len(found))]
 
-    def best(self, stems: Sequence[str]) -> tuple[dict[str, AliasHit], dict[str, set[str]]]:
-        """Per concept, its best hit among these stems (the first found as whole words, else
-        the first inside a compound, else the first mention) and the keys of all its hits.
+    def locate(self, tokens: Tokens) -> AliasHits:
+        """Every alias hit of every passage that no exclude phrase of its concept covers, in
+        the order found: by passage, word, one-word aliases before the phrases starting there.
 
-        What the link model needs of a passage, without an object for every hit.
+        One `entry` per distinct stem; the one-word hits, most of them, are spread over the
+        words that have them by array operations, and only the words that begin a phrase whose
+        second word follows are visited one by one.
         """
-        first: dict[str, tuple[str, str, int, int, str, str]] = {}
-        keys: dict[str, set[str]] = {}
-        for found in self._hits(stems):
-            concept_id = found[0]
-            known = keys.get(concept_id)
-            if known is None:
-                keys[concept_id] = {found[5]}
-                first[concept_id] = found
-                continue
-            known.add(found[5])
-            if RANK[found[4]] < RANK[first[concept_id][4]]:
-                first[concept_id] = found
-        return {c: AliasHit(*found) for c, found in first.items()}, keys
+        table = self._table(tokens.stems)
+        flat, owners = tokens.stem_ids, tokens.owners
+        # One-word hits: each word's rows of the table, in the table's (the entry's) order.
+        table_rows, at = ranges(table.single_starts, flat)
+        word = at - tokens.starts[owners[at]]
+        singles = (owners[at], table.column[table_rows], word, word)
+        single_codes = (table.how[table_rows], table.alias[table_rows], table.key[table_rows])
+        phrases, excluded = self._phrase_hits(tokens, table)
+        lone = np.flatnonzero(table.lone_excludes[flat])
+        for position in lone.tolist():
+            row = int(owners[position])
+            index = position - int(tokens.starts[row])
+            for phrase in self._entries[tokens.stems[flat[position]]][1]:  # type: ignore[misc]
+                excluded.setdefault((row, self.column[phrase.concept_id]), []).append(
+                    (index, index)
+                )
+        rows, columns, first, last, how, alias, key, group, seq = (
+            np.concatenate((a, np.asarray(b, dtype=np.int64)))
+            for a, b in zip(
+                (*singles, *single_codes, np.zeros_like(at), table.seq[table_rows]),
+                phrases,
+                strict=True,
+            )
+        )
+        order = np.lexsort((seq, group, first, rows))
+        if excluded:
+            codes = rows[order] * len(self.concept_ids) + columns[order]
+            wanted = np.array([r * len(self.concept_ids) + c for r, c in excluded])
+            keep = np.ones(len(order), dtype=bool)
+            for n in np.flatnonzero(_holds(np.unique(wanted), codes)).tolist():
+                hit = order[n]
+                spans = excluded[(int(rows[hit]), int(columns[hit]))]
+                keep[n] = not _covered(int(first[hit]), int(last[hit]), spans)
+            order = order[keep]
+        return AliasHits(
+            rows[order],
+            columns[order],
+            first[order],
+            last[order],
+            how[order],
+            alias[order],
+            key[order],
+            self.concept_ids,
+            self.alias_texts,
+            self.key_texts,
+        )
 
-    def _hits(self, stems: Sequence[str]) -> list[tuple[str, str, int, int, str, str]]:
-        """The hits as plain tuples in AliasHit's field order (cheap to make: a long passage
-        has dozens). One dictionary look-up per word; most words start nothing."""
-        hits: list[tuple[str, str, int, int, str, str]] = []
-        excluded: dict[str, list[tuple[int, int]]] = {}
-        words = len(stems)
-        entries = list(map(self._entries.get, stems))
-        if None in entries:
-            for word_stem in {s for s, e in zip(stems, entries, strict=True) if e is None}:
-                self.entry(word_stem)
-            entries = list(map(self._entries.__getitem__, stems))
-        # Only the words that start something are visited (compress tests them at C level).
-        for index in compress(range(words), entries):
-            singles, alone, following = entries[index]  # type: ignore[misc]
-            for concept_id, alias, how, key in singles:
-                hits.append((concept_id, alias, index, index, how, key))
-            for phrase in alone:
-                excluded.setdefault(phrase.concept_id, []).append((index, index))
-            if not following or index + 1 >= words:
-                continue
-            for phrase, more, key, how in following.get(stems[index + 1], ()):
-                last = index + more
-                if more > 1 and tuple(stems[index : last + 1]) != phrase.stems:
+    def _phrase_hits(
+        self, tokens: Tokens, table: _Table
+    ) -> tuple[tuple[list[int], ...], dict[tuple[int, int], list[tuple[int, int]]]]:
+        """The hits of phrases of several words, as lists in AliasHits' field order (plus the
+        order keys), and the spans the exclude phrases among them cover, per passage × column.
+
+        Only where a phrase's first two stems stand together (found with arrays) is the phrase
+        compared in full.
+        """
+        flat, owners, starts = tokens.stem_ids, tokens.owners, tokens.starts
+        found: tuple[list[int], ...] = tuple([] for _ in range(9))
+        excluded: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        begins = np.flatnonzero(table.begins_phrase[flat[:-1]])
+        begins = begins[owners[begins] == owners[begins + 1]]
+        pairs = flat[begins] * len(tokens.stems) + flat[begins + 1]
+        begins = begins[_holds(table.phrase_pairs, pairs)]
+        for position in begins.tolist():
+            row = int(owners[position])
+            end = int(starts[row + 1])
+            index = position - int(starts[row])
+            following = self._entries[tokens.stems[flat[position]]][2]  # type: ignore[misc]
+            second = tokens.stems[flat[position + 1]]
+            for seq, (phrase, more, key, how) in enumerate(following.get(second, ())):
+                if position + more >= end:
                     continue
+                if more > 1:
+                    words = flat[position : position + more + 1].tolist()
+                    if tuple(map(tokens.stems.__getitem__, words)) != phrase.stems:
+                        continue
+                column = self.column[phrase.concept_id]
                 if phrase.excludes:
-                    excluded.setdefault(phrase.concept_id, []).append((index, last))
-                else:
-                    hits.append((phrase.concept_id, phrase.text, index, last, how, key))
-        if not excluded:
-            return hits
-        return [h for h in hits if h[0] not in excluded or not _covered(h[2], h[3], excluded[h[0]])]
+                    excluded.setdefault((row, column), []).append((index, index + more))
+                    continue
+                hit = (row, column, index, index + more, HOWS.index(how))
+                codes = (self._alias_id(phrase.text), self._key_id(key))
+                for values, value in zip(found, (*hit, *codes, 1, seq), strict=True):
+                    values.append(value)
+        return found, excluded
+
+
+def _holds(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of `values` are among `sorted_values` (np.isin sorts both, which cost more than
+    the look-up itself)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
 
 
 def _key(concept_id: str, alias: str, how: str) -> str:
