@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping as MappingOf
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +41,9 @@ from etl.model import DocumentMeta, Item, Mapping
 from etl.paths import Paths
 from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
-from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
+from etl.stated import STATED_DIMENSION, Hit, stated_links, stating_texts
 from etl.taxonomy import Taxonomy
-from etl.vocabulary import WHOLE, AliasHit, Vocabulary, normalise, tokenise
+from etl.vocabulary import HOWS, WHOLE, Vocabulary, normalise, tokenise
 
 __all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
 
@@ -143,19 +144,17 @@ def stated_candidates(items: Sequence[Item], vocabulary: Vocabulary) -> list[Hit
     All hits, not only each concept's best: the named focus area may come after an earlier,
     passing use of the same word. The stating items are looked up together, in one call.
     """
-    stating = [item for item in items if states_a_link(item.text)]
+    stating = [items[n] for n in stating_texts([item.text for item in items])]
     tokens = tokenise([item.text for item in stating])
     found = vocabulary.locate(tokens)
     functions = [c.startswith(f"{STATED_DIMENSION}.") for c in found.concept_ids]
-    offsets: dict[int, list[int]] = {}
     located = []
     for n in np.flatnonzero(np.array(functions, dtype=bool)[found.columns]).tolist():
-        row = int(found.rows[n])
-        if row not in offsets:
-            offsets[row] = tokens.offsets(row)
-        hit = found.hit(n)
-        start, end = offsets[row][2 * hit.first], offsets[row][2 * hit.last + 1]
-        located.append(Hit(stating[row].item_id, hit.concept_id, hit.alias, 100.0, start, end))
+        hit, words = found.hit(n), int(tokens.starts[found.rows[n]])
+        start = int(tokens.word_starts[words + hit.first])
+        end = int(tokens.word_ends[words + hit.last])
+        item_id = stating[found.rows[n]].item_id
+        located.append(Hit(item_id, hit.concept_id, hit.alias, 100.0, start, end))
     return located
 
 
@@ -186,22 +185,23 @@ def chosen_links(
         [ALIAS, SUBJECT, RULE, DOMINANT],
         LEARNED,
     )
-    offsets: dict[int, list[int]] = {}
+    rounded = [round(score, 3) for score in scores[rows, columns].tolist()]
+    by_alias = named_by == ALIAS
+    alias_links = iter(
+        _alias_links(
+            items,
+            signals,
+            (rows[by_alias], columns[by_alias], hit_of[by_alias]),
+            list(compress(rounded, by_alias.tolist())),
+        )
+    )
     links: dict[tuple[str, str], Mapping] = {}
-    for row, column, score, hit, basis in zip(
-        rows.tolist(),
-        columns.tolist(),
-        scores[rows, columns].tolist(),
-        hit_of.tolist(),
-        named_by.tolist(),
-        strict=True,
+    for row, column, score, basis in zip(
+        rows.tolist(), columns.tolist(), rounded, named_by.tolist(), strict=True
     ):
         item, concept_id = items[row], signals.concept_ids[column]
-        score = round(score, 3)
         if basis == ALIAS:
-            if row not in offsets:
-                offsets[row] = signals.tokens.offsets(row)
-            link = _alias_link(item, concept_id, score, signals.best.hit(hit), offsets[row])
+            link = next(alias_links)
         elif basis == RULE:
             rule = signals.rules[row][concept_id]
             link = Mapping(
@@ -244,19 +244,35 @@ def chosen_links(
     return tuple(links.values())
 
 
-def _alias_link(
-    item: Item, concept_id: str, score: float, found: AliasHit, offsets: Sequence[int]
-) -> Mapping:
-    """The link of a pair whose concept's alias the passage holds, with where it stands
-    (`offsets`: Tokens.offsets of the passage)."""
-    return Mapping(
-        item.item_id,
-        concept_id,
-        score,
-        "fuzzy",
-        found.alias,
-        match_start=offsets[2 * found.first],
-        match_end=offsets[2 * found.last + 1],
-        basis="alias",
-        evidence=found.alias if found.how == WHOLE else f"{found.alias} ({found.how})",
-    )
+def _alias_links(
+    items: Sequence[Item],
+    signals: Signals,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    scores: Sequence[float],
+) -> list[Mapping]:
+    """The links named by an alias the passage holds, with where it stands in the text, for
+    these (rows, columns, index in signals.best) at once: places and aliases read from the
+    arrays for these pairs only."""
+    rows, columns, hits = pairs
+    best, tokens = signals.best, signals.tokens
+    words = tokens.starts[rows]
+    starts = tokens.word_starts[words + best.first[hits]].tolist()
+    ends = tokens.word_ends[words + best.last[hits]].tolist()
+    aliases = [best.alias_texts[a] for a in best.alias[hits].tolist()]
+    hows = [HOWS[h] for h in best.how[hits].tolist()]
+    return [
+        Mapping(
+            items[row].item_id,
+            signals.concept_ids[column],
+            score,
+            "fuzzy",
+            alias,
+            match_start=start,
+            match_end=end,
+            basis="alias",
+            evidence=alias if how == WHOLE else f"{alias} ({how})",
+        )
+        for row, column, score, alias, how, start, end in zip(
+            rows.tolist(), columns.tolist(), scores, aliases, hows, starts, ends, strict=True
+        )
+    ]

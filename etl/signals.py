@@ -33,7 +33,6 @@ from etl.vocabulary import (
     AliasHits,
     Tokens,
     Vocabulary,
-    stems_of,
     tokenise,
 )
 
@@ -170,26 +169,35 @@ class Signals:
         )
 
 
-def document_context(
-    meta: DocumentMeta | None, doc_id: str, vocabulary: Vocabulary, rules: Rules
-) -> DocumentContext:
-    """Subject concepts from the title and relates_to (of the dimensions data/rules.toml
-    names; a title naming its own kind of document is no subject); racism and steering flags."""
-    if meta is None:
-        return DocumentContext(doc_id, "", {}, False, False)
-    stems = stems_of(f"{meta.title}. {meta.relates_to}")
-    subject: dict[str, str] = {}
-    for found in vocabulary.find(stems):
-        dimension = found.concept_id.split(".", 1)[0]
-        if found.how != MENTION and dimension in rules.subject_dimensions:
-            subject.setdefault(found.concept_id, found.alias)
-    return DocumentContext(
-        doc_id=doc_id,
-        title=meta.title,
-        subject=subject,
-        about_racism=rules.about_racism(stems),
-        steering=meta.doc_kind in rules.steering_kinds,
-    )
+def document_contexts(
+    documents: Sequence[tuple[str, DocumentMeta | None]], vocabulary: Vocabulary, rules: Rules
+) -> dict[str, DocumentContext]:
+    """Per (doc_id, manifest entry): subject concepts from the title and relates_to (of the
+    dimensions data/rules.toml names; a title naming its own kind of document is no subject);
+    racism and steering flags. All documents are looked up in one call."""
+    known = [(doc_id, meta) for doc_id, meta in documents if meta is not None]
+    tokens = tokenise([f"{meta.title}. {meta.relates_to}" for _, meta in known])
+    found = vocabulary.locate(tokens)
+    subjects: list[dict[str, str]] = [{} for _ in known]
+    for n, row in enumerate(found.rows.tolist()):
+        hit = found.hit(n)
+        dimension = hit.concept_id.split(".", 1)[0]
+        if hit.how != MENTION and dimension in rules.subject_dimensions:
+            subjects[row].setdefault(hit.concept_id, hit.alias)
+    contexts = {
+        doc_id: DocumentContext(
+            doc_id=doc_id,
+            title=meta.title,
+            subject=subjects[row],
+            about_racism=rules.about_racism(tokens.stems_of(row)),
+            steering=meta.doc_kind in rules.steering_kinds,
+        )
+        for row, (doc_id, meta) in enumerate(known)
+    }
+    for doc_id, meta in documents:
+        if meta is None:
+            contexts[doc_id] = DocumentContext(doc_id, "", {}, False, False)
+    return contexts
 
 
 def compute_signals(
@@ -203,11 +211,10 @@ def compute_signals(
     concept_ids = tuple(c.concept_id for c in taxonomy.concepts)
     column = {cid: n for n, cid in enumerate(concept_ids)}
     dims = np.array([DIMENSIONS.index(c.dimension) for c in taxonomy.concepts], dtype=np.int64)
-    contexts: dict[str, DocumentContext] = {}
-    for item in items:
-        if item.doc_id not in contexts:
-            meta = documents.get(item.doc_id)
-            contexts[item.doc_id] = document_context(meta, item.doc_id, vocabulary, rules)
+    doc_ids = dict.fromkeys(item.doc_id for item in items)
+    contexts = document_contexts(
+        [(doc_id, documents.get(doc_id)) for doc_id in doc_ids], vocabulary, rules
+    )
     tokens = tokenise([item.text for item in items])
     found = vocabulary.locate(tokens)
     best = found.best()

@@ -16,8 +16,10 @@ aliases that follow the linking words in the same sentence count, and only `func
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from etl.model import Item, Mapping
 from etl.taxonomy import Taxonomy
@@ -99,6 +101,17 @@ def states_a_link(text: str) -> bool:
     """Does `text` say it answers to a focus area? The focus-area word is looked for first:
     it is rare, and finding it is much cheaper than the linking words."""
     return FOCUS_AREA_PART.search(text) is not None and STATED_LINK.search(text) is not None
+
+
+def stating_texts(texts: Sequence[str]) -> list[int]:
+    """Which of `texts` say they answer to a focus area (`states_a_link`), by position. The
+    focus-area word is looked for in all of them joined, in one pass: once per text, the
+    search cost more than the rest of the stated stage."""
+    ends = list(accumulate(len(text) + 1 for text in texts))
+    candidates = dict.fromkeys(
+        bisect_right(ends, found.start()) for found in FOCUS_AREA_PART.finditer("\n".join(texts))
+    )
+    return [n for n in candidates if STATED_LINK.search(texts[n]) is not None]
 
 
 def _stated_spans(text: str) -> list[tuple[int, int]]:

@@ -20,10 +20,9 @@ positions, not of every hit against every exclusion).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from itertools import accumulate, chain
 from typing import NamedTuple
 
 import numpy as np
@@ -102,18 +101,16 @@ def normalise(text: str) -> str:
 @dataclass(frozen=True)
 class Tokens:
     """Passages as stem ids: every word of every passage in one array, each distinct word
-    stemmed once. The form every look-up of the match stage reads, made once per call.
-
-    `pieces` keeps each passage as split by PIECES (text between words, word, text between
-    words, …), so a word's place in the text is a sum of lengths, worked out only for the
-    passages whose links name words: a second regular-expression pass cost a seventh of the
-    match stage.
+    stemmed once. The form every look-up of the match stage reads, made once per call, with
+    where each word stands in its passage's text (what a link's evidence points at).
     """
 
-    pieces: Sequence[Sequence[str]]
-    # stem_ids[starts[p] : starts[p + 1]] are the words of passage p.
+    # stem_ids[starts[p] : starts[p + 1]] are the words of passage p; word_starts and
+    # word_ends (parallel to stem_ids) their places in p's text.
     stem_ids: np.ndarray
     starts: np.ndarray
+    word_starts: np.ndarray
+    word_ends: np.ndarray
     # Stem id → stem.
     stems: tuple[str, ...]
 
@@ -132,45 +129,45 @@ class Tokens:
         ids = self.stem_ids[self.starts[row] : self.starts[row + 1]].tolist()
         return list(map(self.stems.__getitem__, ids))
 
-    def offsets(self, row: int) -> list[int]:
-        """Where passage `row`'s words stand in its text: word k runs from offsets[2k] to
-        offsets[2k + 1] (sums of the pieces' lengths; a tuple per word cost a fifth of the
-        match stage)."""
-        return list(accumulate(map(len, self.pieces[row])))
-
     def take(self, rows: np.ndarray) -> Tokens:
         """The passages `rows` only, in this order."""
         words, _ = ranges(self.starts, rows)
         lengths = np.diff(self.starts)[rows]
         return Tokens(
-            pieces=[self.pieces[r] for r in rows.tolist()] if self.pieces else [],
             stem_ids=self.stem_ids[words],
             starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            word_starts=self.word_starts[words],
+            word_ends=self.word_ends[words],
             stems=self.stems,
         )
 
 
 def tokenise(texts: Sequence[str]) -> Tokens:
-    """Every passage's words as stem ids, in one array (see Tokens)."""
-    pieces = list(map(PIECES.split, texts))
-    return _tokens([p[1::2] for p in pieces], pieces, stem)
+    """Every passage's words as stem ids, in one array, with their places (see Tokens).
 
-
-def _tokens(
-    words: Sequence[Sequence[str]], pieces: Sequence[Sequence[str]], stem_of: Callable[[str], str]
-) -> Tokens:
-    """Stem ids for these passages' words (`stem_of` each distinct word): a dictionary from
-    word to stem id for the call, so that the per-word work is one look-up at C level (`map`)."""
-    every = list(chain.from_iterable(words))
+    The passages are split as one text (joined by a space, which no word spans): one call
+    of the regular expression instead of one per passage, which cost a quarter more. A word's
+    passage and place follow from the lengths of the pieces before it. A dictionary from word
+    to stem id for the call makes the per-word work one look-up at C level (`map`).
+    """
+    pieces = PIECES.split(" ".join(texts))
+    words = pieces[1::2]
+    ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+    # Word k is piece 2k + 1: it starts where piece 2k ends.
+    starts_at, ends_at = ends[0:-1:2], ends[1::2]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    text_starts = np.cumsum(lengths + 1) - lengths - 1
+    owners = np.searchsorted(text_starts, starts_at, side="right") - 1
     stem_id: dict[str, int] = {}
     word_id: dict[str, int] = {}
-    for word in dict.fromkeys(every):
-        word_id[word] = stem_id.setdefault(stem_of(word), len(stem_id))
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    for word in dict.fromkeys(words):
+        word_id[word] = stem_id.setdefault(stem(word), len(stem_id))
+    counts = np.bincount(owners, minlength=len(texts))
     return Tokens(
-        pieces=pieces,
-        stem_ids=np.fromiter(map(word_id.__getitem__, every), dtype=np.int64, count=len(every)),
-        starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        stem_ids=np.fromiter(map(word_id.__getitem__, words), dtype=np.int64, count=len(words)),
+        starts=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        word_starts=starts_at - text_starts[owners],
+        word_ends=ends_at - text_starts[owners],
         stems=tuple(stem_id),
     )
 
@@ -298,22 +295,65 @@ Following = dict[str, tuple[tuple[Phrase, int, str, str], ...]]
 Entry = tuple[tuple[Single, ...], tuple[Phrase, ...], Following] | tuple[()]
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A call's stems' entries as arrays indexed by stem id: the one-word hits of stem s are
-    rows single_starts[s] … single_starts[s + 1] - 1 (concept column, how, alias id, key id,
-    place in the entry); which stems are one-word exclude phrases, which begin longer phrases,
-    and the (first stem id × stems + second stem id) of those longer phrases."""
+# One hit to place, as _Rows stores it: concept column, how (index into HOWS), alias id, key
+# id, its place among the hits found at the same word, the words after the first, the phrase's
+# stems as the call's stem ids (-1: not in the call), and whether it is an exclude phrase.
+_Row = tuple[int, int, int, int, int, int, tuple[int, ...], bool]
 
-    single_starts: np.ndarray
+
+@dataclass(frozen=True)
+class _Rows:
+    """Hits to place, in groups (a stem's one-word hits, or the phrases of a pair of stems):
+    group g is rows starts[g] … starts[g + 1] - 1, one array per field of _Row."""
+
+    starts: np.ndarray
     column: np.ndarray
     how: np.ndarray
     alias: np.ndarray
     key: np.ndarray
     seq: np.ndarray
-    lone_excludes: np.ndarray
+    more: np.ndarray
+    words: np.ndarray
+    excludes: np.ndarray
+
+    @staticmethod
+    def of(groups: Sequence[Sequence[_Row]]) -> _Rows:
+        """The arrays of these groups of rows."""
+        rows = [row for group in groups for row in group]
+        width = max((len(row[6]) for row in rows), default=1)
+        column, how, alias, key, seq, more = (
+            np.array([row[n] for row in rows], dtype=np.int64).reshape(len(rows)) for n in range(6)
+        )
+        words = np.full((len(rows), width), -1, dtype=np.int64)
+        for n, row in enumerate(rows):
+            words[n, : len(row[6])] = row[6]
+        lengths = np.array([len(group) for group in groups], dtype=np.int64)
+        return _Rows(
+            starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            column=column,
+            how=how,
+            alias=alias,
+            key=key,
+            seq=seq,
+            more=more,
+            words=words,
+            excludes=np.array([row[7] for row in rows], dtype=bool).reshape(len(rows)),
+        )
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A call's stems' entries as arrays: the one-word hits and the one-word exclude phrases
+    of each stem id (`singles`, `lone_excludes`: group = stem id), which stems begin longer
+    phrases, and
+    those phrases by their first two stems (`phrases`, group n = pair `pairs[n]`, a pair
+    written first stem id × stems + second stem id, sorted)."""
+
+    singles: _Rows
+    lone_excludes: _Rows
     begins_phrase: np.ndarray
-    phrase_pairs: np.ndarray
+    pairs: np.ndarray
+    phrases: _Rows
 
 
 class Vocabulary:
@@ -386,38 +426,57 @@ class Vocabulary:
 
     def _table(self, stems: Sequence[str]) -> _Table:
         """The entries of these stems (a call's stem ids) as arrays (see _Table)."""
-        starts, column, how, alias, key, seq = [0], [], [], [], [], []
-        lone = np.zeros(len(stems), dtype=bool)
+        stem_id = {word_stem: n for n, word_stem in enumerate(stems)}
+        singles: list[list[_Row]] = []
+        lone: list[list[_Row]] = []
+        phrases: dict[int, list[_Row]] = {}
         begins = np.zeros(len(stems), dtype=bool)
-        seconds: list[tuple[int, str]] = []
-        for stem_id, word_stem in enumerate(stems):
+        for first, word_stem in enumerate(stems):
             found = (
                 self._entries[word_stem] if word_stem in self._entries else self.entry(word_stem)
             )
-            if found:
-                singles, alone, following = found
-                for n, (concept_id, text, kind, record) in enumerate(singles):
-                    column.append(self.column[concept_id])
-                    how.append(HOWS.index(kind))
-                    alias.append(self._alias_id(text))
-                    key.append(self._key_id(record))
-                    seq.append(n)
-                lone[stem_id] = bool(alone)
-                begins[stem_id] = bool(following)
-                seconds += [(stem_id, second) for second in following]
-            starts.append(len(column))
-        stem_id_of = {word_stem: n for n, word_stem in enumerate(stems)}
-        pairs = [
-            first * len(stems) + stem_id_of[second]
-            for first, second in seconds
-            if second in stem_id_of
-        ]
-        columns = [starts, column, how, alias, key, seq, sorted(pairs)]
-        single_starts, column_of, how_of, alias_of, key_of, seq_of, phrase_pairs = (
-            np.array(values, dtype=np.int64) for values in columns
-        )
+            if not found:
+                singles.append([])
+                lone.append([])
+                continue
+            own, alone, following = found
+            singles.append(
+                [
+                    (self.column[c], HOWS.index(how), self._alias_id(a), self._key_id(k), n, 0)
+                    + ((first,), False)
+                    for n, (c, a, how, k) in enumerate(own)
+                ]
+            )
+            lone.append(
+                [
+                    (self.column[phrase.concept_id], 0, 0, 0, 0, 0, (first,), True)
+                    for phrase in alone
+                ]
+            )
+            begins[first] = bool(following)
+            for second, group in following.items():
+                if second not in stem_id:
+                    continue
+                phrases[first * len(stems) + stem_id[second]] = [
+                    (
+                        self.column[phrase.concept_id],
+                        HOWS.index(how),
+                        self._alias_id(phrase.text),
+                        self._key_id(key),
+                        n,
+                        more,
+                        tuple(stem_id.get(s, -1) for s in phrase.stems),
+                        phrase.excludes,
+                    )
+                    for n, (phrase, more, key, how) in enumerate(group)
+                ]
+        pairs = sorted(phrases)
         return _Table(
-            single_starts, column_of, how_of, alias_of, key_of, seq_of, lone, begins, phrase_pairs
+            singles=_Rows.of(singles),
+            lone_excludes=_Rows.of(lone),
+            begins_phrase=begins,
+            pairs=np.array(pairs, dtype=np.int64),
+            phrases=_Rows.of([phrases[pair] for pair in pairs]),
         )
 
     def _alias_id(self, text: str) -> int:
@@ -458,42 +517,35 @@ class Vocabulary:
             return False
         return any(len(head) >= rule.min_rest for head in heads)
 
-    def find(self, stems: Sequence[str]) -> list[AliasHit]:
-        """Every alias hit among these stems that no exclude phrase of its concept covers."""
-        found = self.locate(_tokens([stems], [], str))
-        return [found.hit(n) for n in range(len(found))]
-
     def locate(self, tokens: Tokens) -> AliasHits:
         """Every alias hit of every passage that no exclude phrase of its concept covers, in
         the order found: by passage, word, one-word aliases before the phrases starting there.
 
-        One `entry` per distinct stem; the one-word hits, most of them, are spread over the
-        words that have them by array operations, and only the words that begin a phrase whose
-        second word follows are visited one by one.
+        One `entry` per distinct stem, turned into arrays (`_table`); every hit is then placed
+        by array operations: the one-word hits spread over the words that have them, the
+        phrases over the places where their first two stems stand together and the rest
+        follows. Only the exclusions found are visited one by one.
         """
         table = self._table(tokens.stems)
         flat, owners = tokens.stem_ids, tokens.owners
-        # One-word hits: each word's rows of the table, in the table's (the entry's) order.
-        table_rows, at = ranges(table.single_starts, flat)
-        word = at - tokens.starts[owners[at]]
-        singles = (owners[at], table.column[table_rows], word, word)
-        single_codes = (table.how[table_rows], table.alias[table_rows], table.key[table_rows])
-        phrases, excluded = self._phrase_hits(tokens, table)
-        lone = np.flatnonzero(table.lone_excludes[flat])
-        for position in lone.tolist():
-            row = int(owners[position])
-            index = position - int(tokens.starts[row])
-            for phrase in self._entries[tokens.stems[flat[position]]][1]:  # type: ignore[misc]
-                excluded.setdefault((row, self.column[phrase.concept_id]), []).append(
-                    (index, index)
-                )
+        # One-word hits: each word's rows of the table, in the entry's order.
+        single, at = ranges(table.singles.starts, flat)
+        singles = _placed(table.singles, single, at, tokens, group=0)
+        # Phrases: the places where a phrase's first two stems stand in one passage.
+        begins = np.flatnonzero(table.begins_phrase[flat[:-1]])
+        begins = begins[owners[begins] == owners[begins + 1]]
+        pairs = flat[begins] * len(tokens.stems) + flat[begins + 1]
+        kept = _holds(table.pairs, pairs)
+        groups = np.searchsorted(table.pairs, pairs[kept])
+        phrase, at = ranges(table.phrases.starts, groups)
+        places = begins[kept][at]
+        fits = _phrase_fits(table.phrases, phrase, places, tokens)
+        phrase, places = phrase[fits], places[fits]
+        excludes = table.phrases.excludes[phrase]
+        hits = _placed(table.phrases, phrase[~excludes], places[~excludes], tokens, group=1)
+        excluded = _excluded_spans(table, tokens, phrase[excludes], places[excludes])
         rows, columns, first, last, how, alias, key, group, seq = (
-            np.concatenate((a, np.asarray(b, dtype=np.int64)))
-            for a, b in zip(
-                (*singles, *single_codes, np.zeros_like(at), table.seq[table_rows]),
-                phrases,
-                strict=True,
-            )
+            np.concatenate(parts) for parts in zip(singles, hits, strict=True)
         )
         order = np.lexsort((seq, group, first, rows))
         if excluded:
@@ -518,44 +570,56 @@ class Vocabulary:
             self.key_texts,
         )
 
-    def _phrase_hits(
-        self, tokens: Tokens, table: _Table
-    ) -> tuple[tuple[list[int], ...], dict[tuple[int, int], list[tuple[int, int]]]]:
-        """The hits of phrases of several words, as lists in AliasHits' field order (plus the
-        order keys), and the spans the exclude phrases among them cover, per passage × column.
 
-        Only where a phrase's first two stems stand together (found with arrays) is the phrase
-        compared in full.
-        """
-        flat, owners, starts = tokens.stem_ids, tokens.owners, tokens.starts
-        found: tuple[list[int], ...] = tuple([] for _ in range(9))
-        excluded: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        begins = np.flatnonzero(table.begins_phrase[flat[:-1]])
-        begins = begins[owners[begins] == owners[begins + 1]]
-        pairs = flat[begins] * len(tokens.stems) + flat[begins + 1]
-        begins = begins[_holds(table.phrase_pairs, pairs)]
-        for position in begins.tolist():
-            row = int(owners[position])
-            end = int(starts[row + 1])
-            index = position - int(starts[row])
-            following = self._entries[tokens.stems[flat[position]]][2]  # type: ignore[misc]
-            second = tokens.stems[flat[position + 1]]
-            for seq, (phrase, more, key, how) in enumerate(following.get(second, ())):
-                if position + more >= end:
-                    continue
-                if more > 1:
-                    words = flat[position : position + more + 1].tolist()
-                    if tuple(map(tokens.stems.__getitem__, words)) != phrase.stems:
-                        continue
-                column = self.column[phrase.concept_id]
-                if phrase.excludes:
-                    excluded.setdefault((row, column), []).append((index, index + more))
-                    continue
-                hit = (row, column, index, index + more, HOWS.index(how))
-                codes = (self._alias_id(phrase.text), self._key_id(key))
-                for values, value in zip(found, (*hit, *codes, 1, seq), strict=True):
-                    values.append(value)
-        return found, excluded
+def _placed(
+    table: _Rows, rows: np.ndarray, places: np.ndarray, tokens: Tokens, group: int
+) -> tuple[np.ndarray, ...]:
+    """Hits of these table rows at these word positions (of the flat stem ids), as the arrays
+    of AliasHits (passage, column, first and last word, how, alias, key) plus the order keys
+    (`group`: 0 for one-word hits, found before the phrases at the same word; the entry's
+    order)."""
+    passages = tokens.owners[places]
+    first = places - tokens.starts[passages]
+    return (
+        passages,
+        table.column[rows],
+        first,
+        first + table.more[rows],
+        table.how[rows],
+        table.alias[rows],
+        table.key[rows],
+        np.full(len(rows), group, dtype=np.int64),
+        table.seq[rows],
+    )
+
+
+def _phrase_fits(table: _Rows, rows: np.ndarray, places: np.ndarray, tokens: Tokens) -> np.ndarray:
+    """Which phrases (table rows) beginning at these places stand there in full: within the
+    passage, and every stem after the second one the phrase's."""
+    more = table.more[rows]
+    fits = places + more < tokens.starts[tokens.owners[places] + 1]
+    for word in range(2, table.words.shape[1]):
+        check = np.flatnonzero(fits & (more >= word))
+        stands = tokens.stem_ids[places[check] + word] == table.words[rows[check], word]
+        fits[check[~stands]] = False
+    return fits
+
+
+def _excluded_spans(
+    table: _Table, tokens: Tokens, phrases: np.ndarray, places: np.ndarray
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """The words exclude phrases cover, per (passage, concept column): the longer ones found
+    (table rows `phrases` at `places`) and every one-word exclude phrase."""
+    excluded: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    lone, at = ranges(table.lone_excludes.starts, tokens.stem_ids)
+    for found in (
+        _placed(table.phrases, phrases, places, tokens, group=1),
+        _placed(table.lone_excludes, lone, at, tokens, group=0),
+    ):
+        passages, columns, first, last = (values.tolist() for values in found[:4])
+        for passage, column, start, end in zip(passages, columns, first, last, strict=True):
+            excluded.setdefault((passage, column), []).append((start, end))
+    return excluded
 
 
 def _holds(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
