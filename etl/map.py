@@ -41,7 +41,7 @@ from etl.model import DocumentMeta, Item, Mapping
 from etl.paths import Paths
 from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
-from etl.stated import STATED_DIMENSION, Hit, stated_links, stating_texts
+from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
 from etl.taxonomy import Taxonomy
 from etl.vocabulary import HOWS, WHOLE, Vocabulary, normalise, tokenise
 
@@ -144,7 +144,7 @@ def stated_candidates(items: Sequence[Item], vocabulary: Vocabulary) -> list[Hit
     All hits, not only each concept's best: the named focus area may come after an earlier,
     passing use of the same word. The stating items are looked up together, in one call.
     """
-    stating = [items[n] for n in stating_texts([item.text for item in items])]
+    stating = [item for item in items if states_a_link(item.text)]
     tokens = tokenise([item.text for item in stating])
     found = vocabulary.locate(tokens)
     functions = [c.startswith(f"{STATED_DIMENSION}.") for c in found.concept_ids]
