@@ -2,9 +2,11 @@
 
 Aliases and passages meet in one normal form: each word lower case, without diacritics (so OCR
 residue and clean text meet) and cut to its Swedish stem, so that inflected forms need not be
-listed ("samråd", "samråden", "samrådet" are one entry). Finding them costs a dictionary look-up
-per word, not a comparison of every window with every alias: a phrase is looked up by its first
-stem and its remaining stems compared in place.
+listed ("samråd", "samråden", "samrådet" are one entry). A call's passages are tokenised once
+(`tokenise`: one array of stem ids, each distinct word stemmed once) and what each distinct stem
+starts is looked up once (`Vocabulary.entry`); the hits are then placed over all passages with
+array operations (`Vocabulary.locate`), not by a comparison of every window with every alias: a
+phrase is compared only where its first two stems stand together.
 
 Compounds are handled by rule (data/rules.toml `[compounds]`): a one-word alias also counts as
 the *head* (last part) of a compound ("statistik" in "lokalstatistik") and as its *modifier*
@@ -206,8 +208,8 @@ class Phrase:
 class AliasHit(NamedTuple):
     """One alias found in a passage: its concept, the words it covers (token indices) and how.
 
-    A named tuple, not a dataclass: a long passage has dozens and creating them is the inner
-    loop of the look-up.
+    Made from AliasHits only for the hits something reads one by one (a document's subject,
+    a stated link, a test); the look-up itself works on arrays.
     """
 
     concept_id: str
@@ -345,9 +347,8 @@ class _Rows:
 class _Table:
     """A call's stems' entries as arrays: the one-word hits and the one-word exclude phrases
     of each stem id (`singles`, `lone_excludes`: group = stem id), which stems begin longer
-    phrases, and
-    those phrases by their first two stems (`phrases`, group n = pair `pairs[n]`, a pair
-    written first stem id × stems + second stem id, sorted)."""
+    phrases, and those phrases by their first two stems (`phrases`: group n is pair
+    `pairs[n]`, a pair written first stem id × stems + second stem id, sorted)."""
 
     singles: _Rows
     lone_excludes: _Rows
