@@ -187,61 +187,65 @@ def chosen_links(
     )
     rounded = [round(score, 3) for score in scores[rows, columns].tolist()]
     by_alias = named_by == ALIAS
-    alias_links = iter(
-        _alias_links(
-            items,
-            signals,
-            (rows[by_alias], columns[by_alias], hit_of[by_alias]),
-            list(compress(rounded, by_alias.tolist())),
-        )
+    kept: list[Mapping | None] = [None] * len(rows)
+    alias_links = _alias_links(
+        items,
+        signals,
+        (rows[by_alias], columns[by_alias], hit_of[by_alias]),
+        list(compress(rounded, by_alias.tolist())),
     )
-    links: dict[tuple[str, str], Mapping] = {}
-    for row, column, score, basis in zip(
-        rows.tolist(), columns.tolist(), rounded, named_by.tolist(), strict=True
-    ):
-        item, concept_id = items[row], signals.concept_ids[column]
-        if basis == ALIAS:
-            link = next(alias_links)
-        elif basis == RULE:
-            rule = signals.rules[row][concept_id]
-            link = Mapping(
-                item.item_id,
-                concept_id,
-                score,
-                "fuzzy",
-                "",
-                basis="rule",
-                evidence=f"{rule.rule_id}: {rule.why}",
-            )
-        elif basis == LEARNED:
-            words = (
-                model.telling_words(signals.tokens.stems_of(row), concept_id, EVIDENCE_WORDS)
-                if model is not None and concept_id in model.column_of
-                else []
-            )
-            link = Mapping(
-                item.item_id,
-                concept_id,
-                score,
-                "fuzzy",
-                "",
-                basis="learned",
-                evidence=", ".join(words),
-            )
-        else:
-            context = signals.contexts[row]
-            alias = context.subject[concept_id] if basis == SUBJECT else ""
-            link = Mapping(
-                item.item_id,
-                concept_id,
-                score,
-                "fuzzy",
-                alias,
-                basis="subject",
-                evidence=context.title,
-            )
-        links[(item.item_id, concept_id)] = link
+    for n, link in zip(np.flatnonzero(by_alias).tolist(), alias_links, strict=True):
+        kept[n] = link
+    for n in np.flatnonzero(~by_alias).tolist():
+        row, column, basis = int(rows[n]), int(columns[n]), str(named_by[n])
+        kept[n] = _other_link(items[row], row, column, rounded[n], basis, signals, model)
+    links = {(link.item_id, link.concept_id): link for link in kept if link is not None}
     return tuple(links.values())
+
+
+def _other_link(
+    item: Item,
+    row: int,
+    column: int,
+    score: float,
+    basis: str,
+    signals: Signals,
+    model: LinkModel | None,
+) -> Mapping:
+    """The link of a chosen pair without an alias in the passage, named by `basis`: the
+    rule that inferred it, the passage's telling words (learned), or the document's title."""
+    concept_id = signals.concept_ids[column]
+    if basis == RULE:
+        rule = signals.rules[row][concept_id]
+        return Mapping(
+            item.item_id,
+            concept_id,
+            score,
+            "fuzzy",
+            "",
+            basis="rule",
+            evidence=f"{rule.rule_id}: {rule.why}",
+        )
+    if basis == LEARNED:
+        words = (
+            model.telling_words(signals.tokens.stems_of(row), concept_id, EVIDENCE_WORDS)
+            if model is not None and concept_id in model.column_of
+            else []
+        )
+        return Mapping(
+            item.item_id,
+            concept_id,
+            score,
+            "fuzzy",
+            "",
+            basis="learned",
+            evidence=", ".join(words),
+        )
+    context = signals.contexts[row]
+    alias = context.subject[concept_id] if basis == SUBJECT else ""
+    return Mapping(
+        item.item_id, concept_id, score, "fuzzy", alias, basis="subject", evidence=context.title
+    )
 
 
 def _alias_links(
