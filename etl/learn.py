@@ -98,10 +98,15 @@ class LinkModel:
         own = {cid: n for n, cid in enumerate(self.concept_ids)}
         columns = np.array([own.get(cid, -1) for cid in signals.concept_ids], dtype=np.int64)
         known = columns >= 0
-        result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
-        if not known.any() or not signals.stems:
+        result = np.zeros((signals.rows, len(signals.concept_ids)), dtype=np.float32)
+        if not known.any() or not signals.rows:
             return result
-        ids, lengths = _stem_ids(signals.stems, self.vocabulary)
+        tokens = signals.tokens
+        # Each distinct stem looked up in the model once, every word through an array.
+        own_ids = np.array([self.vocabulary.get(s, -1) for s in tokens.stems], dtype=np.int64)
+        ids, lengths = _distinct_ids(
+            own_ids[tokens.stem_ids], np.diff(tokens.starts), len(self.vocabulary)
+        )
         result[:, known] = _ratio_sums(self.weights[:, columns[known]], ids, lengths)
         result[:, known] += self.prior[columns[known]]
         return result
@@ -267,12 +272,18 @@ def _stem_ids(
     lengths = np.fromiter((len(p) for p in stems), dtype=np.int64, count=len(stems))
     # map over both iterables runs the look-up at C level (a generator cost 0.1 s per 400,000).
     ids = np.fromiter(map(vocabulary.get, chain.from_iterable(stems), repeat(-1)), dtype=np.int64)
-    owner = np.repeat(np.arange(len(stems), dtype=np.int64), lengths)
+    return _distinct_ids(ids, lengths, len(vocabulary))
+
+
+def _distinct_ids(ids: np.ndarray, lengths: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """From every word's vocabulary id (-1 unknown) and each passage's number of words: the
+    known distinct ids of every passage, in order, concatenated, and how many each has."""
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     known = ids >= 0
-    pairs = np.sort(owner[known] * (len(vocabulary) + 1) + ids[known])
+    pairs = np.sort(owner[known] * (size + 1) + ids[known])
     pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs
-    owners, distinct = np.divmod(pairs, len(vocabulary) + 1)
-    return distinct, np.bincount(owners, minlength=len(stems)).astype(np.int64)
+    owners, distinct = np.divmod(pairs, size + 1)
+    return distinct, np.bincount(owners, minlength=len(lengths)).astype(np.int64)
 
 
 def _ratio_sums(weights: np.ndarray, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -288,7 +299,7 @@ def _ratio_sums(weights: np.ndarray, ids: np.ndarray, lengths: np.ndarray) -> np
 
 def _feature_stack(signals: Signals, learned: dict[str, np.ndarray]) -> np.ndarray:
     """items × concepts × (features + bias), in the order of FEATURES."""
-    n, c = len(signals.stems), len(signals.concept_ids)
+    n, c = signals.rows, len(signals.concept_ids)
     layers = [signals.pair[name] for name in PAIR_FEATURES]
     layers += [learned[name] for name in LEARNED_FEATURES]
     layers += [np.broadcast_to(signals.item[name][:, None], (n, c)) for name in ITEM_FEATURES]
@@ -350,19 +361,15 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
         share = min(max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99)
         return math.log(share / (1 - share))
 
-    # Flattened over all items at once, each distinct key's odds worked out once and read
-    # with `map`: a Python call per item × concept cost a fifth of the link model's time.
-    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
-    keys_of = [keys for found in signals.aliases for keys in found.values()]
-    log_odds = {key: odds(key) for key in set().union(*keys_of)}
-    rows = np.repeat(
-        np.arange(len(signals.aliases), dtype=np.int64), [len(f) for f in signals.aliases]
-    )
-    columns = [column[concept_id] for found in signals.aliases for concept_id in found]
-    values = [max(map(log_odds.__getitem__, keys)) for keys in keys_of]
-    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
-    result[rows, columns] = values
-    return result
+    # Over the arrays of all hits at once, each distinct key's odds worked out once: a Python
+    # call per item × concept cost a fifth of the link model's time.
+    found = signals.found
+    present = np.unique(found.key)
+    log_odds = np.zeros(len(found.key_texts), dtype=np.float64)
+    log_odds[present] = [odds(found.key_texts[k]) for k in present.tolist()]
+    best = np.full((signals.rows, len(signals.concept_ids)), -np.inf)
+    np.maximum.at(best, (found.rows, found.columns), log_odds[found.key])
+    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
 
 
 def _fit_combiner(

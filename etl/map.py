@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping as MappingOf
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ from etl.rules import Rules, load_rules
 from etl.signals import Signals, compute_signals
 from etl.stated import STATED_DIMENSION, Hit, stated_links, states_a_link
 from etl.taxonomy import Taxonomy
-from etl.vocabulary import WHOLE, Vocabulary, normalise, spans_of, stems_of
+from etl.vocabulary import HOWS, WHOLE, Vocabulary, normalise, tokenise
 
 __all__ = ["Knowledge", "best_links", "load_knowledge", "map_items", "match_items", "normalise"]
 
@@ -50,6 +51,9 @@ RULES_FILE = "rules.toml"
 MODEL_FILE = "mapping_model.json"
 # How many of a passage's words are named as the evidence of a learned link.
 EVIDENCE_WORDS = 3
+# Which evidence names a chosen link, in the order it is looked for (see chosen_links); a
+# document's dominant concept is named by its title, as its subject is.
+ALIAS, SUBJECT, RULE, DOMINANT, LEARNED = "alias", "subject", "rule", "dominant", "learned"
 
 
 @dataclass(frozen=True)
@@ -99,24 +103,8 @@ def match_items(
     by_id = {meta.doc_id: meta for meta in documents}
     signals = compute_signals(items, taxonomy, vocabulary, knowledge.rules, by_id)
     chosen, scores = decide(signals, taxonomy, knowledge)
-    links: dict[tuple[str, str], Mapping] = {}
-    rows, columns = np.nonzero(chosen)
-    chosen_of: dict[int, list[tuple[int, float]]] = {}
-    for row, column, score in zip(
-        rows.tolist(), columns.tolist(), scores[rows, columns].tolist(), strict=True
-    ):
-        chosen_of.setdefault(row, []).append((column, score))
-    for row, chosen_here in chosen_of.items():
-        item, found = items[row], signals.hits[row]
-        # Word positions only as far as the last alias hit of a chosen concept.
-        ends = [
-            found[c].last for c in (signals.concept_ids[n] for n, _ in chosen_here) if c in found
-        ]
-        spans = spans_of(item.text, max(ends) + 1) if ends else []
-        for column, score in chosen_here:
-            link = _evidence(item, row, column, signals, score, spans, knowledge.model)
-            links[(item.item_id, link.concept_id)] = link
-    return tuple(links.values()), tuple(stated_candidates(items, vocabulary))
+    links = chosen_links(items, signals, chosen, scores, knowledge.model)
+    return links, tuple(stated_candidates(items, vocabulary))
 
 
 def best_links(
@@ -154,58 +142,81 @@ def stated_candidates(items: Sequence[Item], vocabulary: Vocabulary) -> list[Hit
     """Every alias hit of a `function` concept in the items that state a link, located.
 
     All hits, not only each concept's best: the named focus area may come after an earlier,
-    passing use of the same word.
+    passing use of the same word. The stating items are looked up together, in one call.
     """
-    prefix = f"{STATED_DIMENSION}."
+    stating = [item for item in items if states_a_link(item.text)]
+    tokens = tokenise([item.text for item in stating])
+    found = vocabulary.locate(tokens)
+    functions = [c.startswith(f"{STATED_DIMENSION}.") for c in found.concept_ids]
     located = []
-    for item in items:
-        if not states_a_link(item.text):
-            continue
-        own = [f for f in vocabulary.find(stems_of(item.text)) if f.concept_id.startswith(prefix)]
-        spans = spans_of(item.text)
-        located += [f.hit(item.item_id, spans) for f in own]
+    for n in np.flatnonzero(np.array(functions, dtype=bool)[found.columns]).tolist():
+        hit, words = found.hit(n), int(tokens.starts[found.rows[n]])
+        start = int(tokens.word_starts[words + hit.first])
+        end = int(tokens.word_ends[words + hit.last])
+        item_id = stating[found.rows[n]].item_id
+        located.append(Hit(item_id, hit.concept_id, hit.alias, 100.0, start, end))
     return located
 
 
-def _evidence(
+def chosen_links(
+    items: Sequence[Item],
+    signals: Signals,
+    chosen: np.ndarray,
+    scores: np.ndarray,
+    model: LinkModel | None,
+) -> tuple[Mapping, ...]:
+    """The link of every chosen pair, in item and taxonomy order, with its strongest evidence
+    named: the alias found, else the document's subject, else the rule, else the document's
+    dominant concept, else the passage's telling words (learned).
+
+    Which evidence names each link is decided over the chosen pairs with arrays; a Mapping,
+    and the places of a passage's words, are made only for the links kept.
+    """
+    rows, columns = np.nonzero(chosen)
+    hit_of = signals.best_at[rows, columns]
+    pair = signals.pair
+    named_by = np.select(
+        [
+            hit_of >= 0,
+            pair["subject"][rows, columns] > 0,
+            pair["rule"][rows, columns] > 0,
+            pair["dominant"][rows, columns] > 0,
+        ],
+        [ALIAS, SUBJECT, RULE, DOMINANT],
+        LEARNED,
+    )
+    rounded = [round(score, 3) for score in scores[rows, columns].tolist()]
+    by_alias = named_by == ALIAS
+    kept: list[Mapping | None] = [None] * len(rows)
+    alias_links = _alias_links(
+        items,
+        signals,
+        (rows[by_alias], columns[by_alias], hit_of[by_alias]),
+        list(compress(rounded, by_alias.tolist())),
+    )
+    for n, link in zip(np.flatnonzero(by_alias).tolist(), alias_links, strict=True):
+        kept[n] = link
+    for n in np.flatnonzero(~by_alias).tolist():
+        row, column, basis = int(rows[n]), int(columns[n]), str(named_by[n])
+        kept[n] = _other_link(items[row], row, column, rounded[n], basis, signals, model)
+    links = {(link.item_id, link.concept_id): link for link in kept if link is not None}
+    return tuple(links.values())
+
+
+def _other_link(
     item: Item,
     row: int,
     column: int,
-    signals: Signals,
     score: float,
-    spans: Sequence[tuple[int, int]],
+    basis: str,
+    signals: Signals,
     model: LinkModel | None,
 ) -> Mapping:
-    """The link for one chosen pair, with the strongest evidence named: for a learned link,
-    the passage's words that weigh most for the concept."""
+    """The link of a chosen pair without an alias in the passage, named by `basis`: the
+    rule that inferred it, the passage's telling words (learned), or the document's title."""
     concept_id = signals.concept_ids[column]
-    found = signals.hits[row].get(concept_id)
-    score = round(score, 3)
-    if found is not None:
-        return Mapping(
-            item.item_id,
-            concept_id,
-            score,
-            "fuzzy",
-            found.alias,
-            match_start=spans[found.first][0],
-            match_end=spans[found.last][1],
-            basis="alias",
-            evidence=found.alias if found.how == WHOLE else f"{found.alias} ({found.how})",
-        )
-    context = signals.contexts[row]
-    if concept_id in context.subject:
-        return Mapping(
-            item.item_id,
-            concept_id,
-            score,
-            "fuzzy",
-            context.subject[concept_id],
-            basis="subject",
-            evidence=context.title,
-        )
-    rule = signals.rules[row].get(concept_id)
-    if rule is not None:
+    if basis == RULE:
+        rule = signals.rules[row][concept_id]
         return Mapping(
             item.item_id,
             concept_id,
@@ -215,15 +226,57 @@ def _evidence(
             basis="rule",
             evidence=f"{rule.rule_id}: {rule.why}",
         )
-    if signals.pair["dominant"][row, column] > 0:
-        return Mapping(
-            item.item_id, concept_id, score, "fuzzy", "", basis="subject", evidence=context.title
+    if basis == LEARNED:
+        words = (
+            model.telling_words(signals.tokens.stems_of(row), concept_id, EVIDENCE_WORDS)
+            if model is not None and concept_id in model.column_of
+            else []
         )
-    words = (
-        model.telling_words(signals.stems[row], concept_id, EVIDENCE_WORDS)
-        if model is not None and concept_id in model.column_of
-        else []
-    )
+        return Mapping(
+            item.item_id,
+            concept_id,
+            score,
+            "fuzzy",
+            "",
+            basis="learned",
+            evidence=", ".join(words),
+        )
+    context = signals.contexts[row]
+    alias = context.subject[concept_id] if basis == SUBJECT else ""
     return Mapping(
-        item.item_id, concept_id, score, "fuzzy", "", basis="learned", evidence=", ".join(words)
+        item.item_id, concept_id, score, "fuzzy", alias, basis="subject", evidence=context.title
     )
+
+
+def _alias_links(
+    items: Sequence[Item],
+    signals: Signals,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    scores: Sequence[float],
+) -> list[Mapping]:
+    """The links named by an alias the passage holds, with where it stands in the text, for
+    these (rows, columns, index in signals.best) at once: places and aliases read from the
+    arrays for these pairs only."""
+    rows, columns, hits = pairs
+    best, tokens = signals.best, signals.tokens
+    words = tokens.starts[rows]
+    starts = tokens.word_starts[words + best.first[hits]].tolist()
+    ends = tokens.word_ends[words + best.last[hits]].tolist()
+    aliases = [best.alias_texts[a] for a in best.alias[hits].tolist()]
+    hows = [HOWS[h] for h in best.how[hits].tolist()]
+    return [
+        Mapping(
+            items[row].item_id,
+            signals.concept_ids[column],
+            score,
+            "fuzzy",
+            alias,
+            match_start=start,
+            match_end=end,
+            basis="alias",
+            evidence=alias if how == WHOLE else f"{alias} ({how})",
+        )
+        for row, column, score, alias, how, start, end in zip(
+            rows.tolist(), columns.tolist(), scores, aliases, hows, starts, ends, strict=True
+        )
+    ]

@@ -16,13 +16,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from etl.model import DocumentMeta, Item
 from etl.rules import InferenceRule, Rules
 from etl.taxonomy import DIMENSIONS, ECCAR_DIMENSION, Taxonomy
-from etl.vocabulary import HEAD, MENTION, MODIFIER, WHOLE, AliasHit, Vocabulary, stems_of
+from etl.vocabulary import (
+    HEAD,
+    HOWS,
+    MENTION,
+    MODIFIER,
+    WHOLE,
+    AliasHit,
+    AliasHits,
+    Tokens,
+    Vocabulary,
+    tokenise,
+)
 
 # The per-pair evidence the link model weighs, in the order of its weights.
 PAIR_FEATURES = (
@@ -63,17 +75,60 @@ class DocumentContext:
 
 @dataclass
 class Signals:
-    """Evidence arrays over items (rows) × concepts (columns), with the hits behind them."""
+    """Evidence arrays over items (rows) × concepts (columns), with the hits behind them.
+
+    The passages' words and alias hits are kept as arrays (`tokens`, `found`, `best`); the
+    per-item views (`stems`, `hits`, `aliases`) are made only when something asks for them
+    (training, tests), not while mapping.
+    """
 
     concept_ids: tuple[str, ...]
     dimension_index: np.ndarray
     pair: dict[str, np.ndarray]
     item: dict[str, np.ndarray]
-    hits: list[dict[str, AliasHit]]
-    aliases: list[dict[str, set[str]]]
+    tokens: Tokens
+    # Every alias hit, and per item × concept its best hit (sorted by item, concept).
+    found: AliasHits
+    best: AliasHits
     rules: list[dict[str, InferenceRule]]
     contexts: list[DocumentContext]
-    stems: list[list[str]]
+
+    @property
+    def rows(self) -> int:
+        """How many items."""
+        return len(self.contexts)
+
+    @cached_property
+    def stems(self) -> list[list[str]]:
+        """Each item's word stems, in order."""
+        return [self.tokens.stems_of(row) for row in range(self.rows)]
+
+    @cached_property
+    def hits(self) -> list[dict[str, AliasHit]]:
+        """Per item, concept id → its best alias hit."""
+        per_item: list[dict[str, AliasHit]] = [{} for _ in range(self.rows)]
+        for n, row in enumerate(self.best.rows.tolist()):
+            found = self.best.hit(n)
+            per_item[row][found.concept_id] = found
+        return per_item
+
+    @cached_property
+    def aliases(self) -> list[dict[str, set[str]]]:
+        """Per item, concept id → the keys ("concept alias|how") of all its hits."""
+        per_item: list[dict[str, set[str]]] = [{} for _ in range(self.rows)]
+        found = self.found
+        for row, column, key in zip(
+            found.rows.tolist(), found.columns.tolist(), found.key.tolist(), strict=True
+        ):
+            per_item[row].setdefault(self.concept_ids[column], set()).add(found.key_texts[key])
+        return per_item
+
+    @cached_property
+    def best_at(self) -> np.ndarray:
+        """items × concepts: the index of the pair's best hit in `best`, -1 where none."""
+        at = np.full((self.rows, len(self.concept_ids)), -1, dtype=np.int64)
+        at[self.best.rows, self.best.columns] = np.arange(len(self.best), dtype=np.int64)
+        return at
 
     def may_link(self) -> np.ndarray:
         """items × concepts: False where the guide forbids a link whatever the score.
@@ -83,7 +138,7 @@ class Signals:
         commitment describes — its words name the commitment, or a guide rule infers it from
         what the passage does. A document's subject or the learned words alone are not enough.
         """
-        allowed = np.ones((len(self.stems), len(self.concept_ids)), dtype=bool)
+        allowed = np.ones((self.rows, len(self.concept_ids)), dtype=bool)
         eccar = self.dimension_index == DIMENSIONS.index(ECCAR_DIMENSION)
         about_racism = (self.item["racism_here"] + self.item["racism_doc"]) > 0
         pair = self.pair
@@ -94,9 +149,8 @@ class Signals:
         # when the document is what the passage is about ("Handlingsplanen ska revideras").
         named = (pair["alias_word"] + pair["alias_part"] + pair["rule"]) > 0
         rows, columns = np.nonzero((pair["alias_mention"] > 0) & ~named)
-        for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
-            if self.hits[row][self.concept_ids[column]].first >= OPENING_WORDS:
-                allowed[row, column] = False
+        late = self.best.first[self.best_at[rows, columns]] >= OPENING_WORDS
+        allowed[rows[late], columns[late]] = False
         return allowed
 
     def take(self, rows: Sequence[int] | np.ndarray) -> Signals:
@@ -107,34 +161,43 @@ class Signals:
             dimension_index=self.dimension_index,
             pair={k: v[index] for k, v in self.pair.items()},
             item={k: v[index] for k, v in self.item.items()},
-            hits=[self.hits[r] for r in index],
-            aliases=[self.aliases[r] for r in index],
+            tokens=self.tokens.take(index),
+            found=self.found.take(index, self.rows),
+            best=self.best.take(index, self.rows),
             rules=[self.rules[r] for r in index],
             contexts=[self.contexts[r] for r in index],
-            stems=[self.stems[r] for r in index],
         )
 
 
-def document_context(
-    meta: DocumentMeta | None, doc_id: str, vocabulary: Vocabulary, rules: Rules
-) -> DocumentContext:
-    """Subject concepts from the title and relates_to (of the dimensions data/rules.toml
-    names; a title naming its own kind of document is no subject); racism and steering flags."""
-    if meta is None:
-        return DocumentContext(doc_id, "", {}, False, False)
-    stems = stems_of(f"{meta.title}. {meta.relates_to}")
-    subject: dict[str, str] = {}
-    for found in vocabulary.find(stems):
-        dimension = found.concept_id.split(".", 1)[0]
-        if found.how != MENTION and dimension in rules.subject_dimensions:
-            subject.setdefault(found.concept_id, found.alias)
-    return DocumentContext(
-        doc_id=doc_id,
-        title=meta.title,
-        subject=subject,
-        about_racism=rules.about_racism(stems),
-        steering=meta.doc_kind in rules.steering_kinds,
-    )
+def document_contexts(
+    documents: Sequence[tuple[str, DocumentMeta | None]], vocabulary: Vocabulary, rules: Rules
+) -> dict[str, DocumentContext]:
+    """Per (doc_id, manifest entry): subject concepts from the title and relates_to (of the
+    dimensions data/rules.toml names; a title naming its own kind of document is no subject);
+    racism and steering flags. All documents are looked up in one call."""
+    known = [(doc_id, meta) for doc_id, meta in documents if meta is not None]
+    tokens = tokenise([f"{meta.title}. {meta.relates_to}" for _, meta in known])
+    found = vocabulary.locate(tokens)
+    subjects: list[dict[str, str]] = [{} for _ in known]
+    for n, row in enumerate(found.rows.tolist()):
+        hit = found.hit(n)
+        dimension = hit.concept_id.split(".", 1)[0]
+        if hit.how != MENTION and dimension in rules.subject_dimensions:
+            subjects[row].setdefault(hit.concept_id, hit.alias)
+    contexts = {
+        doc_id: DocumentContext(
+            doc_id=doc_id,
+            title=meta.title,
+            subject=subjects[row],
+            about_racism=rules.about_racism(tokens.stems_of(row)),
+            steering=meta.doc_kind in rules.steering_kinds,
+        )
+        for row, (doc_id, meta) in enumerate(known)
+    }
+    for doc_id, meta in documents:
+        if meta is None:
+            contexts[doc_id] = DocumentContext(doc_id, "", {}, False, False)
+    return contexts
 
 
 def compute_signals(
@@ -148,46 +211,21 @@ def compute_signals(
     concept_ids = tuple(c.concept_id for c in taxonomy.concepts)
     column = {cid: n for n, cid in enumerate(concept_ids)}
     dims = np.array([DIMENSIONS.index(c.dimension) for c in taxonomy.concepts], dtype=np.int64)
-    shape = (len(items), len(concept_ids))
-    pair = {name: np.zeros(shape, dtype=np.float32) for name in PAIR_FEATURES}
-    contexts: dict[str, DocumentContext] = {}
-    hits: list[dict[str, AliasHit]] = []
-    aliases: list[dict[str, set[str]]] = []
-    stems: list[list[str]] = []
-    racism_here = np.zeros(len(items), dtype=np.float32)
-    # Where each concept's best hit is, gathered here and written into the arrays at once.
-    found_rows: list[int] = []
-    found_columns: list[int] = []
-    found_how: list[str] = []
-    found_late: list[float] = []
-    for row, item in enumerate(items):
-        if item.doc_id not in contexts:
-            meta = documents.get(item.doc_id)
-            contexts[item.doc_id] = document_context(meta, item.doc_id, vocabulary, rules)
-        item_stems = stems_of(item.text)
-        best, own = vocabulary.best(item_stems)
-        words = max(len(item_stems), 1)
-        for concept_id, found in best.items():
-            found_rows.append(row)
-            found_columns.append(column[concept_id])
-            found_how.append(found.how)
-            found_late.append(found.first / words)
-        hits.append(best)
-        aliases.append(own)
-        stems.append(item_stems)
-        racism_here[row] = rules.about_racism(item_stems)
-    at = (np.array(found_rows, dtype=np.int64), np.array(found_columns, dtype=np.int64))
-    how = np.array(found_how, dtype=object)
-    for kind, feature in FEATURE_OF.items():
-        this = how == kind
-        pair[feature][at[0][this], at[1][this]] = 1.0
-    pair["late"][at] = np.array(found_late, dtype=np.float32)
+    doc_ids = dict.fromkeys(item.doc_id for item in items)
+    contexts = document_contexts(
+        [(doc_id, documents.get(doc_id)) for doc_id in doc_ids], vocabulary, rules
+    )
+    tokens = tokenise([item.text for item in items])
+    found = vocabulary.locate(tokens)
+    best = found.best()
+    pair = _alias_evidence(tokens, best, len(concept_ids))
+    racism_here = _about_racism(tokens, rules)
     item_contexts = [contexts[item.doc_id] for item in items]
     _document_evidence(items, item_contexts, pair, column)
     _rivals(pair, dims)
     racism_doc = np.array([c.about_racism for c in item_contexts], dtype=np.float32)
     evident = (pair["alias_word"] + pair["alias_part"] + pair["subject"]) > 0
-    fired = _rule_evidence(stems, evident, (racism_here + racism_doc) > 0, pair, column, rules)
+    fired = _rule_evidence(tokens, evident, (racism_here + racism_doc) > 0, pair, column, rules)
     return Signals(
         concept_ids=concept_ids,
         dimension_index=dims,
@@ -197,12 +235,35 @@ def compute_signals(
             "racism_doc": racism_doc,
             "steering_doc": np.array([c.steering for c in item_contexts], dtype=np.float32),
         },
-        hits=hits,
-        aliases=aliases,
+        tokens=tokens,
+        found=found,
+        best=best,
         rules=fired,
         contexts=item_contexts,
-        stems=stems,
     )
+
+
+def _alias_evidence(tokens: Tokens, best: AliasHits, concepts: int) -> dict[str, np.ndarray]:
+    """The pair arrays, with what the passage's own words show filled in: how each concept's
+    best hit was found, and how late in the passage it comes (its word over the words)."""
+    shape = (tokens.passages, concepts)
+    pair = {name: np.zeros(shape, dtype=np.float32) for name in PAIR_FEATURES}
+    for code, how in enumerate(HOWS):
+        this = best.how == code
+        pair[FEATURE_OF[how]][best.rows[this], best.columns[this]] = 1.0
+    words = np.maximum(np.diff(tokens.starts), 1)
+    pair["late"][best.rows, best.columns] = best.first / words[best.rows]
+    return pair
+
+
+def _about_racism(tokens: Tokens, rules: Rules) -> np.ndarray:
+    """Per item, 1 where one of its words speaks of racism or discrimination: the rules'
+    answer asked once per distinct stem, and an item's words pooled with arrays."""
+    speaks = np.array([rules.about_racism((s,)) for s in tokens.stems], dtype=bool)
+    if not len(tokens.stem_ids):
+        return np.zeros(tokens.passages, dtype=np.float32)
+    rows = tokens.owners[speaks[tokens.stem_ids]]
+    return (np.bincount(rows, minlength=tokens.passages) > 0).astype(np.float32)
 
 
 def _document_evidence(
@@ -237,7 +298,7 @@ def _rivals(pair: dict[str, np.ndarray], dims: np.ndarray) -> None:
 
 
 def _rule_evidence(
-    stems: Sequence[Sequence[str]],
+    tokens: Tokens,
     evident: np.ndarray,
     about_racism: np.ndarray,
     pair: dict[str, np.ndarray],
@@ -249,8 +310,8 @@ def _rule_evidence(
     A rule's condition is met by evidence for its concepts in the passage or its document
     (an alias, the subject), or by its words in the passage; the link model then weighs the
     inference like any other evidence. Computed for all items at once: which rules fire is a
-    matrix product, their words are looked up by first stem, and items on which the same rules
-    fire share one (read-only) concept → rule table.
+    matrix product, their words are compared only where their first stem stands (found with
+    arrays), and items on which the same rules fire share one (read-only) concept → rule table.
     """
     n_rules = len(rules.rules)
     when = np.zeros((n_rules, len(column)), dtype=bool)
@@ -262,12 +323,7 @@ def _rule_evidence(
         for words in rule.when_words:
             phrases_from.setdefault(words[0], []).append((r, words))
     fired = (evident.astype(np.int32) @ when.T.astype(np.int32)) > 0
-    firsts = set(phrases_from)
-    for row, passage in enumerate(stems):
-        for first in firsts.intersection(passage):
-            for r, words in phrases_from[first]:
-                if not fired[row, r] and _holds(passage, words):
-                    fired[row, r] = True
+    _words_fire(tokens, phrases_from, fired)
     gated = np.array([rule.about_racism for rule in rules.rules], dtype=bool)
     fired[:, gated] &= about_racism[:, None]
     pair["rule"][(fired.astype(np.int32) @ then.astype(np.int32)) > 0] = 1.0
@@ -286,9 +342,20 @@ def _rule_evidence(
     return per_item
 
 
-def _holds(stems: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(
-        stems[i] == phrase[0] and tuple(stems[i : i + n]) == phrase
-        for i in range(len(stems) - n + 1)
-    )
+def _words_fire(
+    tokens: Tokens, phrases_from: dict[str, list[tuple[int, tuple[str, ...]]]], fired: np.ndarray
+) -> None:
+    """Mark in `fired` (items × rules) the rules whose words stand in the item."""
+    stem_id = {s: n for n, s in enumerate(tokens.stems)}
+    begins = np.zeros(len(tokens.stems), dtype=bool)
+    begins[[stem_id[s] for s in phrases_from if s in stem_id]] = True
+    flat, starts = tokens.stem_ids, tokens.starts
+    for position in np.flatnonzero(begins[flat]).tolist():
+        row = int(tokens.owners[position])
+        end = int(starts[row + 1])
+        for r, words in phrases_from[tokens.stems[flat[position]]]:
+            if fired[row, r] or position + len(words) > end:
+                continue
+            here = flat[position : position + len(words)].tolist()
+            if tuple(map(tokens.stems.__getitem__, here)) == words:
+                fired[row, r] = True

@@ -2,9 +2,11 @@
 
 Aliases and passages meet in one normal form: each word lower case, without diacritics (so OCR
 residue and clean text meet) and cut to its Swedish stem, so that inflected forms need not be
-listed ("samråd", "samråden", "samrådet" are one entry). Finding them costs a dictionary look-up
-per word, not a comparison of every window with every alias: a phrase is looked up by its first
-stem and its remaining stems compared in place.
+listed ("samråd", "samråden", "samrådet" are one entry). A call's passages are tokenised once
+(`tokenise`: one array of stem ids, each distinct word stemmed once) and what each distinct stem
+starts is looked up once (`Vocabulary.entry`); the hits are then placed over all passages with
+array operations (`Vocabulary.locate`), not by a comparison of every window with every alias: a
+phrase is compared only where its first two stems stand together.
 
 Compounds are handled by rule (data/rules.toml `[compounds]`): a one-word alias also counts as
 the *head* (last part) of a compound ("statistik" in "lokalstatistik") and as its *modifier*
@@ -21,14 +23,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import compress, islice
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import NamedTuple
 
+import numpy as np
 from snowballstemmer import stemmer
 
 from etl.parse import fold
-from etl.stated import Hit
 from etl.taxonomy import Taxonomy
 
 # Snowball cuts these derivational suffixes, which change the meaning: "jämställdhet" (gender
@@ -37,6 +39,8 @@ DERIVATIONAL = ("lig", "het", "els")
 # A word: letters and digits, with "FN:s"-style genitives kept whole. Hyphens separate words, so
 # "hbtqi-personer" holds the alias "hbtqi" and "budget- och uppföljningsprocessen" splits cleanly.
 WORD = re.compile(r"\w+(?::\w+)?")
+# The same words with the text between them: one pass gives both the words and their places.
+PIECES = re.compile(f"({WORD.pattern})")
 # snowballstemmer runs the C stemmer of PyStemmer when it is installed (a dependency): the same
 # Snowball algorithm and stems (checked on every word of the shipped and development documents),
 # six times faster on a corpus's new words.
@@ -47,6 +51,9 @@ _STEMMER = stemmer("swedish")
 WHOLE, HEAD, MODIFIER, MENTION = "word", "head", "modifier", "mention"
 # Which hit of a concept is its best: whole words before a compound's part before a mention.
 RANK = {WHOLE: 0, HEAD: 1, MODIFIER: 1, MENTION: 2}
+# How a hit was found, as the codes AliasHits stores.
+HOWS = (WHOLE, HEAD, MODIFIER, MENTION)
+_RANKS = np.array([RANK[how] for how in HOWS], dtype=np.int64)
 
 
 def stem(word: str) -> str:
@@ -88,18 +95,94 @@ def stems_of(text: str) -> list[str]:
     return stems  # type: ignore[return-value]
 
 
-def spans_of(text: str, words: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of the first `words` words of `text` (all if None), as stems_of counts.
-
-    Tuples, not the matches themselves: keeping 400,000 match objects alive cost three times
-    as much as reading their spans (at C level, with `map`).
-    """
-    return list(map(re.Match.span, islice(WORD.finditer(text), words)))
-
-
 def normalise(text: str) -> str:
     """The form aliases and passages are compared in."""
     return " ".join(stems_of(text))
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Passages as stem ids: every word of every passage in one array, each distinct word
+    stemmed once. The form every look-up of the match stage reads, made once per call, with
+    where each word stands in its passage's text (what a link's evidence points at).
+    """
+
+    # stem_ids[starts[p] : starts[p + 1]] are the words of passage p; word_starts and
+    # word_ends (parallel to stem_ids) their places in p's text.
+    stem_ids: np.ndarray
+    starts: np.ndarray
+    word_starts: np.ndarray
+    word_ends: np.ndarray
+    # Stem id → stem.
+    stems: tuple[str, ...]
+
+    @property
+    def passages(self) -> int:
+        """How many passages."""
+        return len(self.starts) - 1
+
+    @cached_property
+    def owners(self) -> np.ndarray:
+        """The passage of every word."""
+        return np.repeat(np.arange(self.passages, dtype=np.int64), np.diff(self.starts))
+
+    def stems_of(self, row: int) -> list[str]:
+        """The stems of passage `row`'s words, in order."""
+        ids = self.stem_ids[self.starts[row] : self.starts[row + 1]].tolist()
+        return list(map(self.stems.__getitem__, ids))
+
+    def take(self, rows: np.ndarray) -> Tokens:
+        """The passages `rows` only, in this order."""
+        words, _ = ranges(self.starts, rows)
+        lengths = np.diff(self.starts)[rows]
+        return Tokens(
+            stem_ids=self.stem_ids[words],
+            starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            word_starts=self.word_starts[words],
+            word_ends=self.word_ends[words],
+            stems=self.stems,
+        )
+
+
+def tokenise(texts: Sequence[str]) -> Tokens:
+    """Every passage's words as stem ids, in one array, with their places (see Tokens).
+
+    The passages are split as one text (joined by a space, which no word spans): one call
+    of the regular expression instead of one per passage, which cost a quarter more. A word's
+    passage and place follow from the lengths of the pieces before it. A dictionary from word
+    to stem id for the call makes the per-word work one look-up at C level (`map`).
+    """
+    pieces = PIECES.split(" ".join(texts))
+    words = pieces[1::2]
+    ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+    # Word k is piece 2k + 1: it starts where piece 2k ends.
+    starts_at, ends_at = ends[0:-1:2], ends[1::2]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    text_starts = np.cumsum(lengths + 1) - lengths - 1
+    owners = np.searchsorted(text_starts, starts_at, side="right") - 1
+    stem_id: dict[str, int] = {}
+    word_id: dict[str, int] = {}
+    for word in dict.fromkeys(words):
+        word_id[word] = stem_id.setdefault(stem(word), len(stem_id))
+    counts = np.bincount(owners, minlength=len(texts))
+    return Tokens(
+        stem_ids=np.fromiter(map(word_id.__getitem__, words), dtype=np.int64, count=len(words)),
+        starts=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        word_starts=starts_at - text_starts[owners],
+        word_ends=ends_at - text_starts[owners],
+        stems=tuple(stem_id),
+    )
+
+
+def ranges(starts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions starts[r] … starts[r + 1] - 1 of each of `rows`, concatenated, and the
+    index into `rows` each position belongs to: how a part of a flat array is taken."""
+    lengths = starts[rows + 1] - starts[rows]
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    offset = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
+    return starts[rows][owner] + offset, owner
 
 
 @dataclass(frozen=True)
@@ -125,8 +208,8 @@ class Phrase:
 class AliasHit(NamedTuple):
     """One alias found in a passage: its concept, the words it covers (token indices) and how.
 
-    A named tuple, not a dataclass: a long passage has dozens and creating them is the inner
-    loop of the look-up.
+    Made from AliasHits only for the hits something reads one by one (a document's subject,
+    a stated link, a test); the look-up itself works on arrays.
     """
 
     concept_id: str
@@ -138,11 +221,71 @@ class AliasHit(NamedTuple):
     # "function.participation samråd|head".
     key: str
 
-    def hit(self, item_id: str, spans: Sequence[tuple[int, int]]) -> Hit:
-        """The hit located in the passage's text, given the passage's word spans."""
-        return Hit(
-            item_id, self.concept_id, self.alias, 100.0, spans[self.first][0], spans[self.last][1]
+
+@dataclass(frozen=True)
+class AliasHits:
+    """Alias hits of a set of passages as arrays, one entry per hit, sorted by passage.
+
+    Arrays, not an AliasHit per hit: 10,000 passages have some 50,000 hits, and an object for
+    each was a sixth of the match stage. Objects are made only for the links kept.
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    # Index into HOWS, into alias_texts and into key_texts.
+    how: np.ndarray
+    alias: np.ndarray
+    key: np.ndarray
+    concept_ids: tuple[str, ...]
+    alias_texts: Sequence[str]
+    key_texts: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def hit(self, n: int) -> AliasHit:
+        """Hit `n` as an AliasHit."""
+        return AliasHit(
+            self.concept_ids[self.columns[n]],
+            self.alias_texts[self.alias[n]],
+            int(self.first[n]),
+            int(self.last[n]),
+            HOWS[self.how[n]],
+            self.key_texts[self.key[n]],
         )
+
+    def select(self, index: np.ndarray) -> AliasHits:
+        """The hits `index` (positions into these arrays), in that order."""
+        return AliasHits(
+            self.rows[index],
+            self.columns[index],
+            self.first[index],
+            self.last[index],
+            self.how[index],
+            self.alias[index],
+            self.key[index],
+            self.concept_ids,
+            self.alias_texts,
+            self.key_texts,
+        )
+
+    def best(self) -> AliasHits:
+        """Per passage × concept its best hit, by (passage, concept): the first found as whole
+        words, else the first inside a compound, else the first mention."""
+        found_order = np.arange(len(self), dtype=np.int64)
+        order = np.lexsort((found_order, _RANKS[self.how], self.columns, self.rows))
+        rows, columns = self.rows[order], self.columns[order]
+        opens = np.ones(len(order), dtype=bool)
+        opens[1:] = (rows[1:] != rows[:-1]) | (columns[1:] != columns[:-1])
+        return self.select(order[opens])
+
+    def take(self, rows: np.ndarray, passages: int) -> AliasHits:
+        """The hits of the passages `rows` (of `passages`), renumbered in this order."""
+        starts = np.searchsorted(self.rows, np.arange(passages + 1, dtype=np.int64))
+        index, owner = ranges(starts, rows)
+        return replace(self.select(index), rows=owner)
 
 
 # What a word starts, or () when it starts nothing: its one-word hits as (concept, alias, how,
@@ -152,6 +295,66 @@ class AliasHit(NamedTuple):
 Single = tuple[str, str, str, str]
 Following = dict[str, tuple[tuple[Phrase, int, str, str], ...]]
 Entry = tuple[tuple[Single, ...], tuple[Phrase, ...], Following] | tuple[()]
+
+
+# One hit to place, as _Rows stores it: concept column, how (index into HOWS), alias id, key
+# id, its place among the hits found at the same word, the words after the first, the phrase's
+# stems as the call's stem ids (-1: not in the call), and whether it is an exclude phrase.
+_Row = tuple[int, int, int, int, int, int, tuple[int, ...], bool]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Hits to place, in groups (a stem's one-word hits, or the phrases of a pair of stems):
+    group g is rows starts[g] … starts[g + 1] - 1, one array per field of _Row."""
+
+    starts: np.ndarray
+    column: np.ndarray
+    how: np.ndarray
+    alias: np.ndarray
+    key: np.ndarray
+    seq: np.ndarray
+    more: np.ndarray
+    words: np.ndarray
+    excludes: np.ndarray
+
+    @staticmethod
+    def of(groups: Sequence[Sequence[_Row]]) -> _Rows:
+        """The arrays of these groups of rows."""
+        rows = [row for group in groups for row in group]
+        width = max((len(row[6]) for row in rows), default=1)
+        column, how, alias, key, seq, more = (
+            np.array([row[n] for row in rows], dtype=np.int64).reshape(len(rows)) for n in range(6)
+        )
+        words = np.full((len(rows), width), -1, dtype=np.int64)
+        for n, row in enumerate(rows):
+            words[n, : len(row[6])] = row[6]
+        lengths = np.array([len(group) for group in groups], dtype=np.int64)
+        return _Rows(
+            starts=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            column=column,
+            how=how,
+            alias=alias,
+            key=key,
+            seq=seq,
+            more=more,
+            words=words,
+            excludes=np.array([row[7] for row in rows], dtype=bool).reshape(len(rows)),
+        )
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A call's stems' entries as arrays: the one-word hits and the one-word exclude phrases
+    of each stem id (`singles`, `lone_excludes`: group = stem id), which stems begin longer
+    phrases, and those phrases by their first two stems (`phrases`: group n is pair
+    `pairs[n]`, a pair written first stem id × stems + second stem id, sorted)."""
+
+    singles: _Rows
+    lone_excludes: _Rows
+    begins_phrase: np.ndarray
+    pairs: np.ndarray
+    phrases: _Rows
 
 
 class Vocabulary:
@@ -187,6 +390,13 @@ class Vocabulary:
             for first, phrases in self.by_first.items()
         }
         self._entries: dict[str, Entry] = {}
+        self.concept_ids = tuple(c.concept_id for c in taxonomy.concepts)
+        self.column = {concept_id: n for n, concept_id in enumerate(self.concept_ids)}
+        # Aliases and "concept alias|how" keys by id, as AliasHits names them.
+        self.alias_texts: list[str] = []
+        self.key_texts: list[str] = []
+        self._alias_ids: dict[str, int] = {}
+        self._key_ids: dict[str, int] = {}
 
     def entry(self, word_stem: str) -> Entry:
         """What a passage's word with this stem starts (cached): the one-word aliases it is or
@@ -215,6 +425,75 @@ class Vocabulary:
         self._entries[word_stem] = result
         return result
 
+    def _table(self, stems: Sequence[str]) -> _Table:
+        """The entries of these stems (a call's stem ids) as arrays (see _Table)."""
+        stem_id = {word_stem: n for n, word_stem in enumerate(stems)}
+        singles: list[list[_Row]] = []
+        lone: list[list[_Row]] = []
+        phrases: dict[int, list[_Row]] = {}
+        begins = np.zeros(len(stems), dtype=bool)
+        for first, word_stem in enumerate(stems):
+            found = (
+                self._entries[word_stem] if word_stem in self._entries else self.entry(word_stem)
+            )
+            if not found:
+                singles.append([])
+                lone.append([])
+                continue
+            own, alone, following = found
+            singles.append(
+                [
+                    (self.column[c], HOWS.index(how), self._alias_id(a), self._key_id(k), n, 0)
+                    + ((first,), False)
+                    for n, (c, a, how, k) in enumerate(own)
+                ]
+            )
+            lone.append(
+                [
+                    (self.column[phrase.concept_id], 0, 0, 0, 0, 0, (first,), True)
+                    for phrase in alone
+                ]
+            )
+            begins[first] = bool(following)
+            for second, group in following.items():
+                if second not in stem_id:
+                    continue
+                phrases[first * len(stems) + stem_id[second]] = [
+                    (
+                        self.column[phrase.concept_id],
+                        HOWS.index(how),
+                        self._alias_id(phrase.text),
+                        self._key_id(key),
+                        n,
+                        more,
+                        tuple(stem_id.get(s, -1) for s in phrase.stems),
+                        phrase.excludes,
+                    )
+                    for n, (phrase, more, key, how) in enumerate(group)
+                ]
+        pairs = sorted(phrases)
+        return _Table(
+            singles=_Rows.of(singles),
+            lone_excludes=_Rows.of(lone),
+            begins_phrase=begins,
+            pairs=np.array(pairs, dtype=np.int64),
+            phrases=_Rows.of([phrases[pair] for pair in pairs]),
+        )
+
+    def _alias_id(self, text: str) -> int:
+        known = self._alias_ids.get(text)
+        if known is None:
+            known = self._alias_ids[text] = len(self.alias_texts)
+            self.alias_texts.append(text)
+        return known
+
+    def _key_id(self, key: str) -> int:
+        known = self._key_ids.get(key)
+        if known is None:
+            known = self._key_ids[key] = len(self.key_texts)
+            self.key_texts.append(key)
+        return known
+
     def parts(self, word_stem: str) -> tuple[tuple[Phrase, str], ...]:
         """One-word aliases found as the head or the modifier of this (compound) stem."""
         cached = self._parts.get(word_stem)
@@ -239,61 +518,118 @@ class Vocabulary:
             return False
         return any(len(head) >= rule.min_rest for head in heads)
 
-    def find(self, stems: Sequence[str]) -> list[AliasHit]:
-        """Every alias hit among these stems that no exclude phrase of its concept covers."""
-        return [AliasHit(*found) for found in self._hits(stems)]
+    def locate(self, tokens: Tokens) -> AliasHits:
+        """Every alias hit of every passage that no exclude phrase of its concept covers, in
+        the order found: by passage, word, one-word aliases before the phrases starting there.
 
-    def best(self, stems: Sequence[str]) -> tuple[dict[str, AliasHit], dict[str, set[str]]]:
-        """Per concept, its best hit among these stems (the first found as whole words, else
-        the first inside a compound, else the first mention) and the keys of all its hits.
-
-        What the link model needs of a passage, without an object for every hit.
+        One `entry` per distinct stem, turned into arrays (`_table`); every hit is then placed
+        by array operations: the one-word hits spread over the words that have them, the
+        phrases over the places where their first two stems stand together and the rest
+        follows. Only the exclusions found are visited one by one.
         """
-        first: dict[str, tuple[str, str, int, int, str, str]] = {}
-        keys: dict[str, set[str]] = {}
-        for found in self._hits(stems):
-            concept_id = found[0]
-            known = keys.get(concept_id)
-            if known is None:
-                keys[concept_id] = {found[5]}
-                first[concept_id] = found
-                continue
-            known.add(found[5])
-            if RANK[found[4]] < RANK[first[concept_id][4]]:
-                first[concept_id] = found
-        return {c: AliasHit(*found) for c, found in first.items()}, keys
+        table = self._table(tokens.stems)
+        flat, owners = tokens.stem_ids, tokens.owners
+        # One-word hits: each word's rows of the table, in the entry's order.
+        single, at = ranges(table.singles.starts, flat)
+        singles = _placed(table.singles, single, at, tokens, group=0)
+        # Phrases: the places where a phrase's first two stems stand in one passage.
+        begins = np.flatnonzero(table.begins_phrase[flat[:-1]])
+        begins = begins[owners[begins] == owners[begins + 1]]
+        pairs = flat[begins] * len(tokens.stems) + flat[begins + 1]
+        kept = _holds(table.pairs, pairs)
+        groups = np.searchsorted(table.pairs, pairs[kept])
+        phrase, at = ranges(table.phrases.starts, groups)
+        places = begins[kept][at]
+        fits = _phrase_fits(table.phrases, phrase, places, tokens)
+        phrase, places = phrase[fits], places[fits]
+        excludes = table.phrases.excludes[phrase]
+        hits = _placed(table.phrases, phrase[~excludes], places[~excludes], tokens, group=1)
+        excluded = _excluded_spans(table, tokens, phrase[excludes], places[excludes])
+        rows, columns, first, last, how, alias, key, group, seq = (
+            np.concatenate(parts) for parts in zip(singles, hits, strict=True)
+        )
+        order = np.lexsort((seq, group, first, rows))
+        if excluded:
+            codes = rows[order] * len(self.concept_ids) + columns[order]
+            wanted = np.array([r * len(self.concept_ids) + c for r, c in excluded])
+            keep = np.ones(len(order), dtype=bool)
+            for n in np.flatnonzero(_holds(np.unique(wanted), codes)).tolist():
+                hit = order[n]
+                spans = excluded[(int(rows[hit]), int(columns[hit]))]
+                keep[n] = not _covered(int(first[hit]), int(last[hit]), spans)
+            order = order[keep]
+        return AliasHits(
+            rows[order],
+            columns[order],
+            first[order],
+            last[order],
+            how[order],
+            alias[order],
+            key[order],
+            self.concept_ids,
+            self.alias_texts,
+            self.key_texts,
+        )
 
-    def _hits(self, stems: Sequence[str]) -> list[tuple[str, str, int, int, str, str]]:
-        """The hits as plain tuples in AliasHit's field order (cheap to make: a long passage
-        has dozens). One dictionary look-up per word; most words start nothing."""
-        hits: list[tuple[str, str, int, int, str, str]] = []
-        excluded: dict[str, list[tuple[int, int]]] = {}
-        words = len(stems)
-        entries = list(map(self._entries.get, stems))
-        if None in entries:
-            for word_stem in {s for s, e in zip(stems, entries, strict=True) if e is None}:
-                self.entry(word_stem)
-            entries = list(map(self._entries.__getitem__, stems))
-        # Only the words that start something are visited (compress tests them at C level).
-        for index in compress(range(words), entries):
-            singles, alone, following = entries[index]  # type: ignore[misc]
-            for concept_id, alias, how, key in singles:
-                hits.append((concept_id, alias, index, index, how, key))
-            for phrase in alone:
-                excluded.setdefault(phrase.concept_id, []).append((index, index))
-            if not following or index + 1 >= words:
-                continue
-            for phrase, more, key, how in following.get(stems[index + 1], ()):
-                last = index + more
-                if more > 1 and tuple(stems[index : last + 1]) != phrase.stems:
-                    continue
-                if phrase.excludes:
-                    excluded.setdefault(phrase.concept_id, []).append((index, last))
-                else:
-                    hits.append((phrase.concept_id, phrase.text, index, last, how, key))
-        if not excluded:
-            return hits
-        return [h for h in hits if h[0] not in excluded or not _covered(h[2], h[3], excluded[h[0]])]
+
+def _placed(
+    table: _Rows, rows: np.ndarray, places: np.ndarray, tokens: Tokens, group: int
+) -> tuple[np.ndarray, ...]:
+    """Hits of these table rows at these word positions (of the flat stem ids), as the arrays
+    of AliasHits (passage, column, first and last word, how, alias, key) plus the order keys
+    (`group`: 0 for one-word hits, found before the phrases at the same word; the entry's
+    order)."""
+    passages = tokens.owners[places]
+    first = places - tokens.starts[passages]
+    return (
+        passages,
+        table.column[rows],
+        first,
+        first + table.more[rows],
+        table.how[rows],
+        table.alias[rows],
+        table.key[rows],
+        np.full(len(rows), group, dtype=np.int64),
+        table.seq[rows],
+    )
+
+
+def _phrase_fits(table: _Rows, rows: np.ndarray, places: np.ndarray, tokens: Tokens) -> np.ndarray:
+    """Which phrases (table rows) beginning at these places stand there in full: within the
+    passage, and every stem after the second one the phrase's."""
+    more = table.more[rows]
+    fits = places + more < tokens.starts[tokens.owners[places] + 1]
+    for word in range(2, table.words.shape[1]):
+        check = np.flatnonzero(fits & (more >= word))
+        stands = tokens.stem_ids[places[check] + word] == table.words[rows[check], word]
+        fits[check[~stands]] = False
+    return fits
+
+
+def _excluded_spans(
+    table: _Table, tokens: Tokens, phrases: np.ndarray, places: np.ndarray
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """The words exclude phrases cover, per (passage, concept column): the longer ones found
+    (table rows `phrases` at `places`) and every one-word exclude phrase."""
+    excluded: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    lone, at = ranges(table.lone_excludes.starts, tokens.stem_ids)
+    for found in (
+        _placed(table.phrases, phrases, places, tokens, group=1),
+        _placed(table.lone_excludes, lone, at, tokens, group=0),
+    ):
+        passages, columns, first, last = (values.tolist() for values in found[:4])
+        for passage, column, start, end in zip(passages, columns, first, last, strict=True):
+            excluded.setdefault((passage, column), []).append((start, end))
+    return excluded
+
+
+def _holds(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of `values` are among `sorted_values` (np.isin sorts both, which cost more than
+    the look-up itself)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
 
 
 def _key(concept_id: str, alias: str, how: str) -> str:
