@@ -9,6 +9,9 @@ accept / reject decisions):
 - per dimension, a logistic model over all evidence (alias words, alias inside a compound, the
   document's subject, the concept's share of the document's items, the learned signal, the
   document being a steering document), and a threshold per dimension.
+- per alias and per inference rule, its record in labelled passages (how often the concept it
+  points to was right): "samråd" and "staff training in a plan against racism → eccar.06" are
+  not equally good evidence, and one weight for all rules of a dimension cannot say so.
 The combiner is fitted on learned signals computed *without* the example's own document
 (naive-Bayes counts are additive: the document's own counts are subtracted), so it learns how
 far the learned signal holds on a document it has not seen.
@@ -32,12 +35,13 @@ from etl.errors import InputError
 from etl.signals import ITEM_FEATURES, PAIR_FEATURES, Signals
 from etl.taxonomy import DIMENSIONS
 
-LEARNED_FEATURES = ("alias_reliability", "learned")
+LEARNED_FEATURES = ("alias_reliability", "rule_reliability", "learned")
 FEATURES = (*PAIR_FEATURES, *LEARNED_FEATURES, *ITEM_FEATURES)
-# Smoothing of an alias's record (labelled hits, right hits) towards its dimension's record:
-# as if each alias had been seen this many more times at its dimension's rate.
+# Smoothing of an alias's or a rule's record (labelled hits, right hits) towards its
+# dimension's record: as if each had been seen this many more times at its dimension's rate.
 ALIAS_SMOOTHING = 2.0
-FORMAT = 4
+# Format 5: inference rules have their own record and reliability feature.
+FORMAT = 5
 # Laplace smoothing of the stem counts; 0.5 and 2 gave the same out-of-document F1 within 0.005.
 SMOOTHING = 1.0
 # A stem must occur in this many labelled passages to get a weight: rarer ones are names.
@@ -72,6 +76,7 @@ class LinkModel:
     thresholds: np.ndarray
     trained_on: dict[str, object]
     alias_record: dict[str, tuple[int, int]]
+    rule_record: dict[str, tuple[int, int]]
 
     @cached_property
     def column_of(self) -> dict[str, int]:
@@ -89,7 +94,8 @@ class LinkModel:
     def learned(self, signals: Signals) -> dict[str, np.ndarray]:
         """The learned evidence for every item × concept of `signals`."""
         return {
-            "alias_reliability": _reliability(signals, self.alias_record),
+            "alias_reliability": _reliability(signals, _alias_keys(signals), self.alias_record),
+            "rule_reliability": _reliability(signals, _rule_keys(signals), self.rule_record),
             "learned": self.word_signal(signals),
         }
 
@@ -127,19 +133,19 @@ def train(
     weights, prior = _ratios(positive, negative, labels)
     rows_in_signals = np.array([e.row for e in examples], dtype=np.int64)
     sub = signals.take(rows_in_signals)
-    record = _alias_record(sub, labels, range(len(examples)))
-    out_of_doc = {
-        "alias_reliability": np.zeros(labels.shape, dtype=np.float32),
-        "learned": np.zeros(labels.shape, dtype=np.float32),
-    }
+    keys = {"alias_reliability": _alias_keys(sub), "rule_reliability": _rule_keys(sub)}
+    records = {name: _record(of, labels, sub, range(len(examples))) for name, of in keys.items()}
+    out_of_doc = {name: np.zeros(labels.shape, dtype=np.float32) for name in LEARNED_FEATURES}
     for doc_id in sorted({e.doc_id for e in examples}):
         rows = np.array([n for n, e in enumerate(examples) if e.doc_id == doc_id])
         own_pos, own_neg = _counts(presence[rows], labels[rows])
         w, p = _ratios(positive - own_pos, negative - own_neg, np.delete(labels, rows, axis=0))
         row_ids, row_lengths = _stem_ids([stems[r] for r in rows], vocabulary)
         out_of_doc["learned"][rows] = _ratio_sums(w, row_ids, row_lengths) + p
-        without = _subtract(record, _alias_record(sub, labels, rows))
-        out_of_doc["alias_reliability"][rows] = _reliability(sub.take(rows), without)
+        for name, of in keys.items():
+            without = _subtract(records[name], _record(of, labels, sub, rows))
+            own = [of[r] for r in rows]
+            out_of_doc[name][rows] = _reliability(sub.take(rows), own, without)
     # The combiner and the thresholds learn from the pairs the guide lets be linked at all
     # (Signals.may_link): an ECCAR pair outside work against racism is never linked, so it
     # says nothing about where to draw the line.
@@ -155,7 +161,8 @@ def train(
         combiner=combiner,
         thresholds=thresholds,
         trained_on=trained_on,
-        alias_record=record,
+        alias_record=records["alias_reliability"],
+        rule_record=records["rule_reliability"],
     )
 
 
@@ -172,6 +179,7 @@ def save_model(model: LinkModel, path: Path) -> None:
         "concepts": list(model.concept_ids),
         "prior": [round(float(p), 3) for p in model.prior],
         "alias_record": {key: list(value) for key, value in sorted(model.alias_record.items())},
+        "rule_record": {key: list(value) for key, value in sorted(model.rule_record.items())},
         "stems": stems,
         "weights": {
             cid: [round(float(w), 2) for w in model.weights[:, n]]
@@ -208,6 +216,7 @@ def load_model(path: Path) -> LinkModel:
         thresholds=np.array(document["thresholds"], dtype=np.float64),
         trained_on=document["trained_on"],
         alias_record={k: (int(v[0]), int(v[1])) for k, v in document["alias_record"].items()},
+        rule_record={k: (int(v[0]), int(v[1])) for k, v in document["rule_record"].items()},
     )
 
 
@@ -301,14 +310,31 @@ def _logits(combiner: np.ndarray, signals: Signals, learned: dict[str, np.ndarra
     return np.einsum("ncf,cf->nc", stack, combiner[signals.dimension_index])
 
 
-def _alias_record(
-    signals: Signals, labels: np.ndarray, rows: Iterable[int]
+def _alias_keys(signals: Signals) -> list[dict[str, set[str]]]:
+    """Per item, concept id → its "concept alias" keys (the aliases found for it)."""
+    return signals.aliases
+
+
+def _rule_keys(signals: Signals) -> list[dict[str, set[str]]]:
+    """Per item, concept id → its "concept rule:id" key (the guide rule that inferred it)."""
+    return [
+        {concept_id: {f"{concept_id} rule:{rule.rule_id}"} for concept_id, rule in fired.items()}
+        for fired in signals.rules
+    ]
+
+
+def _record(
+    keys_of: Sequence[dict[str, set[str]]],
+    labels: np.ndarray,
+    signals: Signals,
+    rows: Iterable[int],
 ) -> dict[str, tuple[int, int]]:
-    """Per "concept alias" key: (labelled hits, hits where the concept was right)."""
+    """Per key (an alias or a rule, with its concept): (labelled hits, hits where the concept
+    was right)."""
     record: dict[str, tuple[int, int]] = {}
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
     for row in rows:
-        for concept_id, keys in signals.aliases[row].items():
+        for concept_id, keys in keys_of[row].items():
             label = labels[row, column[concept_id]]
             if np.isnan(label):
                 continue
@@ -328,12 +354,17 @@ def _subtract(
     return result
 
 
-def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.ndarray:
-    """Log-odds that a concept is right given the best record among the aliases found for it.
+def _reliability(
+    signals: Signals,
+    keys_per_item: Sequence[dict[str, set[str]]],
+    record: dict[str, tuple[int, int]],
+) -> np.ndarray:
+    """Log-odds that a concept is right given the best record among its keys in the item (the
+    aliases found for it, or the rule that inferred it).
 
-    Each alias's record is smoothed towards its dimension's: an alias never labelled counts as
-    the dimension's average alias. The log-odds are worked out once per alias key, then the
-    best key of each item × concept is taken.
+    Each key's record is smoothed towards its dimension's: a key never labelled counts as the
+    dimension's average. The log-odds are worked out once per key, then the best key of each
+    item × concept is taken.
     """
     rate: dict[str, float] = {}
     totals: dict[str, list[int]] = {}
@@ -353,12 +384,10 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
     # Flattened over all items at once, each distinct key's odds worked out once and read
     # with `map`: a Python call per item × concept cost a fifth of the link model's time.
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
-    keys_of = [keys for found in signals.aliases for keys in found.values()]
+    keys_of = [keys for found in keys_per_item for keys in found.values()]
     log_odds = {key: odds(key) for key in set().union(*keys_of)}
-    rows = np.repeat(
-        np.arange(len(signals.aliases), dtype=np.int64), [len(f) for f in signals.aliases]
-    )
-    columns = [column[concept_id] for found in signals.aliases for concept_id in found]
+    rows = np.repeat(np.arange(len(keys_per_item), dtype=np.int64), [len(f) for f in keys_per_item])
+    columns = [column[concept_id] for found in keys_per_item for concept_id in found]
     values = [max(map(log_odds.__getitem__, keys)) for keys in keys_of]
     result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
     result[rows, columns] = values
