@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain, repeat
@@ -94,8 +94,8 @@ class LinkModel:
     def learned(self, signals: Signals) -> dict[str, np.ndarray]:
         """The learned evidence for every item × concept of `signals`."""
         return {
-            "alias_reliability": _reliability(signals, _alias_keys(signals), self.alias_record),
-            "rule_reliability": _reliability(signals, _rule_keys(signals), self.rule_record),
+            "alias_reliability": _reliability(signals, self.alias_record),
+            "rule_reliability": _rule_reliability(signals, self.rule_record),
             "learned": self.word_signal(signals),
         }
 
@@ -133,8 +133,8 @@ def train(
     weights, prior = _ratios(positive, negative, labels)
     rows_in_signals = np.array([e.row for e in examples], dtype=np.int64)
     sub = signals.take(rows_in_signals)
-    keys = {"alias_reliability": _alias_keys(sub), "rule_reliability": _rule_keys(sub)}
-    records = {name: _record(of, labels, sub, range(len(examples))) for name, of in keys.items()}
+    record = _alias_record(sub, labels, range(len(examples)))
+    rule_record = _rule_record(sub, labels, range(len(examples)))
     out_of_doc = {name: np.zeros(labels.shape, dtype=np.float32) for name in LEARNED_FEATURES}
     for doc_id in sorted({e.doc_id for e in examples}):
         rows = np.array([n for n, e in enumerate(examples) if e.doc_id == doc_id])
@@ -142,10 +142,10 @@ def train(
         w, p = _ratios(positive - own_pos, negative - own_neg, np.delete(labels, rows, axis=0))
         row_ids, row_lengths = _stem_ids([stems[r] for r in rows], vocabulary)
         out_of_doc["learned"][rows] = _ratio_sums(w, row_ids, row_lengths) + p
-        for name, of in keys.items():
-            without = _subtract(records[name], _record(of, labels, sub, rows))
-            own = [of[r] for r in rows]
-            out_of_doc[name][rows] = _reliability(sub.take(rows), own, without)
+        without = _subtract(record, _alias_record(sub, labels, rows))
+        out_of_doc["alias_reliability"][rows] = _reliability(sub.take(rows), without)
+        rules_without = _subtract(rule_record, _rule_record(sub, labels, rows))
+        out_of_doc["rule_reliability"][rows] = _rule_reliability(sub.take(rows), rules_without)
     # The combiner and the thresholds learn from the pairs the guide lets be linked at all
     # (Signals.may_link): an ECCAR pair outside work against racism is never linked, so it
     # says nothing about where to draw the line.
@@ -161,8 +161,8 @@ def train(
         combiner=combiner,
         thresholds=thresholds,
         trained_on=trained_on,
-        alias_record=records["alias_reliability"],
-        rule_record=records["rule_reliability"],
+        alias_record=record,
+        rule_record=rule_record,
     )
 
 
@@ -310,31 +310,14 @@ def _logits(combiner: np.ndarray, signals: Signals, learned: dict[str, np.ndarra
     return np.einsum("ncf,cf->nc", stack, combiner[signals.dimension_index])
 
 
-def _alias_keys(signals: Signals) -> list[dict[str, set[str]]]:
-    """Per item, concept id → its "concept alias" keys (the aliases found for it)."""
-    return signals.aliases
-
-
-def _rule_keys(signals: Signals) -> list[dict[str, set[str]]]:
-    """Per item, concept id → its "concept rule:id" key (the guide rule that inferred it)."""
-    return [
-        {concept_id: {f"{concept_id} rule:{rule.rule_id}"} for concept_id, rule in fired.items()}
-        for fired in signals.rules
-    ]
-
-
-def _record(
-    keys_of: Sequence[dict[str, set[str]]],
-    labels: np.ndarray,
-    signals: Signals,
-    rows: Iterable[int],
+def _alias_record(
+    signals: Signals, labels: np.ndarray, rows: Iterable[int]
 ) -> dict[str, tuple[int, int]]:
-    """Per key (an alias or a rule, with its concept): (labelled hits, hits where the concept
-    was right)."""
+    """Per "concept alias" key: (labelled hits, hits where the concept was right)."""
     record: dict[str, tuple[int, int]] = {}
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
     for row in rows:
-        for concept_id, keys in keys_of[row].items():
+        for concept_id, keys in signals.aliases[row].items():
             label = labels[row, column[concept_id]]
             if np.isnan(label):
                 continue
@@ -342,6 +325,40 @@ def _record(
                 seen, right = record.get(key, (0, 0))
                 record[key] = (seen + 1, right + int(label == 1))
     return record
+
+
+def _rule_record(
+    signals: Signals, labels: np.ndarray, rows: Iterable[int]
+) -> dict[str, tuple[int, int]]:
+    """Per "concept rule:id" key: (labelled items the rule inferred the concept for, items
+    where the concept was right)."""
+    record: dict[str, tuple[int, int]] = {}
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    for row in rows:
+        for concept_id, rule in signals.rules[row].items():
+            label = labels[row, column[concept_id]]
+            if np.isnan(label):
+                continue
+            key = _rule_key(concept_id, rule.rule_id)
+            seen, right = record.get(key, (0, 0))
+            record[key] = (seen + 1, right + int(label == 1))
+    return record
+
+
+def _rule_key(concept_id: str, rule_id: str) -> str:
+    return f"{concept_id} rule:{rule_id}"
+
+
+def _rule_reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.ndarray:
+    """Log-odds that a concept is right given the record of the rule that inferred it,
+    smoothed like an alias's; 0 where no rule inferred the concept."""
+    odds = _smoothed_odds(record)
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    result = np.zeros((len(signals.rules), len(signals.concept_ids)), dtype=np.float32)
+    for row, fired in enumerate(signals.rules):
+        for concept_id, rule in fired.items():
+            result[row, column[concept_id]] = odds(_rule_key(concept_id, rule.rule_id))
+    return result
 
 
 def _subtract(
@@ -354,18 +371,33 @@ def _subtract(
     return result
 
 
-def _reliability(
-    signals: Signals,
-    keys_per_item: Sequence[dict[str, set[str]]],
-    record: dict[str, tuple[int, int]],
-) -> np.ndarray:
-    """Log-odds that a concept is right given the best record among its keys in the item (the
-    aliases found for it, or the rule that inferred it).
+def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.ndarray:
+    """Log-odds that a concept is right given the best record among the aliases found for it.
 
-    Each key's record is smoothed towards its dimension's: a key never labelled counts as the
-    dimension's average. The log-odds are worked out once per key, then the best key of each
-    item × concept is taken.
+    Each alias's record is smoothed towards its dimension's: an alias never labelled counts as
+    the dimension's average alias. The log-odds are worked out once per alias key, then the
+    best key of each item × concept is taken.
     """
+    odds = _smoothed_odds(record)
+
+    # Flattened over all items at once, each distinct key's odds worked out once and read
+    # with `map`: a Python call per item × concept cost a fifth of the link model's time.
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    keys_of = [keys for found in signals.aliases for keys in found.values()]
+    log_odds = {key: odds(key) for key in set().union(*keys_of)}
+    rows = np.repeat(
+        np.arange(len(signals.aliases), dtype=np.int64), [len(f) for f in signals.aliases]
+    )
+    columns = [column[concept_id] for found in signals.aliases for concept_id in found]
+    values = [max(map(log_odds.__getitem__, keys)) for keys in keys_of]
+    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
+    result[rows, columns] = values
+    return result
+
+
+def _smoothed_odds(record: dict[str, tuple[int, int]]) -> Callable[[str], float]:
+    """key → log-odds of its record smoothed towards its dimension's (the key's beginning,
+    "eccar.02 …"): a key never labelled counts as its dimension's average."""
     rate: dict[str, float] = {}
     totals: dict[str, list[int]] = {}
     for key, (seen, right) in record.items():
@@ -381,17 +413,7 @@ def _reliability(
         share = min(max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99)
         return math.log(share / (1 - share))
 
-    # Flattened over all items at once, each distinct key's odds worked out once and read
-    # with `map`: a Python call per item × concept cost a fifth of the link model's time.
-    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
-    keys_of = [keys for found in keys_per_item for keys in found.values()]
-    log_odds = {key: odds(key) for key in set().union(*keys_of)}
-    rows = np.repeat(np.arange(len(keys_per_item), dtype=np.int64), [len(f) for f in keys_per_item])
-    columns = [column[concept_id] for found in keys_per_item for concept_id in found]
-    values = [max(map(log_odds.__getitem__, keys)) for keys in keys_of]
-    result = np.zeros((len(signals.stems), len(signals.concept_ids)), dtype=np.float32)
-    result[rows, columns] = values
-    return result
+    return odds
 
 
 def _fit_combiner(
