@@ -9,6 +9,9 @@ accept / reject decisions):
 - per dimension, a logistic model over all evidence (alias words, alias inside a compound, the
   document's subject, the concept's share of the document's items, the learned signal, the
   document being a steering document), and a threshold per dimension.
+- per alias and per inference rule, its record in labelled passages (how often the concept it
+  points to was right): "samråd" and "staff training in a plan against racism → eccar.06" are
+  not equally good evidence, and one weight for all rules of a dimension cannot say so.
 The combiner is fitted on learned signals computed *without* the example's own document
 (naive-Bayes counts are additive: the document's own counts are subtracted), so it learns how
 far the learned signal holds on a document it has not seen.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain, repeat
@@ -32,12 +35,13 @@ from etl.errors import InputError
 from etl.signals import ITEM_FEATURES, PAIR_FEATURES, Signals
 from etl.taxonomy import DIMENSIONS
 
-LEARNED_FEATURES = ("alias_reliability", "learned")
+LEARNED_FEATURES = ("alias_reliability", "rule_reliability", "learned")
 FEATURES = (*PAIR_FEATURES, *LEARNED_FEATURES, *ITEM_FEATURES)
-# Smoothing of an alias's record (labelled hits, right hits) towards its dimension's record:
-# as if each alias had been seen this many more times at its dimension's rate.
+# Smoothing of an alias's or a rule's record (labelled hits, right hits) towards its
+# dimension's record: as if each had been seen this many more times at its dimension's rate.
 ALIAS_SMOOTHING = 2.0
-FORMAT = 4
+# Format 5: inference rules have their own record and reliability feature.
+FORMAT = 5
 # Laplace smoothing of the stem counts; 0.5 and 2 gave the same out-of-document F1 within 0.005.
 SMOOTHING = 1.0
 # A stem must occur in this many labelled passages to get a weight: rarer ones are names.
@@ -72,6 +76,7 @@ class LinkModel:
     thresholds: np.ndarray
     trained_on: dict[str, object]
     alias_record: dict[str, tuple[int, int]]
+    rule_record: dict[str, tuple[int, int]]
 
     @cached_property
     def column_of(self) -> dict[str, int]:
@@ -90,6 +95,7 @@ class LinkModel:
         """The learned evidence for every item × concept of `signals`."""
         return {
             "alias_reliability": _reliability(signals, self.alias_record),
+            "rule_reliability": _rule_reliability(signals, self.rule_record),
             "learned": self.word_signal(signals),
         }
 
@@ -133,10 +139,8 @@ def train(
     rows_in_signals = np.array([e.row for e in examples], dtype=np.int64)
     sub = signals.take(rows_in_signals)
     record = _alias_record(sub, labels, range(len(examples)))
-    out_of_doc = {
-        "alias_reliability": np.zeros(labels.shape, dtype=np.float32),
-        "learned": np.zeros(labels.shape, dtype=np.float32),
-    }
+    rule_record = _rule_record(sub, labels, range(len(examples)))
+    out_of_doc = {name: np.zeros(labels.shape, dtype=np.float32) for name in LEARNED_FEATURES}
     for doc_id in sorted({e.doc_id for e in examples}):
         rows = np.array([n for n, e in enumerate(examples) if e.doc_id == doc_id])
         own_pos, own_neg = _counts(presence[rows], labels[rows])
@@ -145,6 +149,8 @@ def train(
         out_of_doc["learned"][rows] = _ratio_sums(w, row_ids, row_lengths) + p
         without = _subtract(record, _alias_record(sub, labels, rows))
         out_of_doc["alias_reliability"][rows] = _reliability(sub.take(rows), without)
+        rules_without = _subtract(rule_record, _rule_record(sub, labels, rows))
+        out_of_doc["rule_reliability"][rows] = _rule_reliability(sub.take(rows), rules_without)
     # The combiner and the thresholds learn from the pairs the guide lets be linked at all
     # (Signals.may_link): an ECCAR pair outside work against racism is never linked, so it
     # says nothing about where to draw the line.
@@ -161,6 +167,7 @@ def train(
         thresholds=thresholds,
         trained_on=trained_on,
         alias_record=record,
+        rule_record=rule_record,
     )
 
 
@@ -177,6 +184,7 @@ def save_model(model: LinkModel, path: Path) -> None:
         "concepts": list(model.concept_ids),
         "prior": [round(float(p), 3) for p in model.prior],
         "alias_record": {key: list(value) for key, value in sorted(model.alias_record.items())},
+        "rule_record": {key: list(value) for key, value in sorted(model.rule_record.items())},
         "stems": stems,
         "weights": {
             cid: [round(float(w), 2) for w in model.weights[:, n]]
@@ -213,6 +221,7 @@ def load_model(path: Path) -> LinkModel:
         thresholds=np.array(document["thresholds"], dtype=np.float64),
         trained_on=document["trained_on"],
         alias_record={k: (int(v[0]), int(v[1])) for k, v in document["alias_record"].items()},
+        rule_record={k: (int(v[0]), int(v[1])) for k, v in document["rule_record"].items()},
     )
 
 
@@ -329,6 +338,40 @@ def _alias_record(
     return record
 
 
+def _rule_record(
+    signals: Signals, labels: np.ndarray, rows: Iterable[int]
+) -> dict[str, tuple[int, int]]:
+    """Per "concept rule:id" key: (labelled items the rule inferred the concept for, items
+    where the concept was right)."""
+    record: dict[str, tuple[int, int]] = {}
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    for row in rows:
+        for concept_id, rule in signals.rules[row].items():
+            label = labels[row, column[concept_id]]
+            if np.isnan(label):
+                continue
+            key = _rule_key(concept_id, rule.rule_id)
+            seen, right = record.get(key, (0, 0))
+            record[key] = (seen + 1, right + int(label == 1))
+    return record
+
+
+def _rule_key(concept_id: str, rule_id: str) -> str:
+    return f"{concept_id} rule:{rule_id}"
+
+
+def _rule_reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.ndarray:
+    """Log-odds that a concept is right given the record of the rule that inferred it,
+    smoothed like an alias's; 0 where no rule inferred the concept."""
+    odds = _smoothed_odds(record)
+    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
+    result = np.zeros((len(signals.rules), len(signals.concept_ids)), dtype=np.float32)
+    for row, fired in enumerate(signals.rules):
+        for concept_id, rule in fired.items():
+            result[row, column[concept_id]] = odds(_rule_key(concept_id, rule.rule_id))
+    return result
+
+
 def _subtract(
     total: dict[str, tuple[int, int]], part: dict[str, tuple[int, int]]
 ) -> dict[str, tuple[int, int]]:
@@ -346,6 +389,21 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
     the dimension's average alias. The log-odds are worked out once per alias key, then the
     best key of each item × concept is taken.
     """
+    odds = _smoothed_odds(record)
+    # Over the arrays of all hits at once, each distinct key's odds worked out once: a Python
+    # call per item × concept cost a fifth of the link model's time.
+    found = signals.found
+    present = np.unique(found.key)
+    log_odds = np.zeros(len(found.key_texts), dtype=np.float64)
+    log_odds[present] = [odds(found.key_texts[k]) for k in present.tolist()]
+    best = np.full((signals.rows, len(signals.concept_ids)), -np.inf)
+    np.maximum.at(best, (found.rows, found.columns), log_odds[found.key])
+    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
+
+
+def _smoothed_odds(record: dict[str, tuple[int, int]]) -> Callable[[str], float]:
+    """key → log-odds of its record smoothed towards its dimension's (the key's beginning,
+    "eccar.02 …"): a key never labelled counts as its dimension's average."""
     rate: dict[str, float] = {}
     totals: dict[str, list[int]] = {}
     for key, (seen, right) in record.items():
@@ -361,15 +419,7 @@ def _reliability(signals: Signals, record: dict[str, tuple[int, int]]) -> np.nda
         share = min(max((right + ALIAS_SMOOTHING * prior) / (seen + ALIAS_SMOOTHING), 0.01), 0.99)
         return math.log(share / (1 - share))
 
-    # Over the arrays of all hits at once, each distinct key's odds worked out once: a Python
-    # call per item × concept cost a fifth of the link model's time.
-    found = signals.found
-    present = np.unique(found.key)
-    log_odds = np.zeros(len(found.key_texts), dtype=np.float64)
-    log_odds[present] = [odds(found.key_texts[k]) for k in present.tolist()]
-    best = np.full((signals.rows, len(signals.concept_ids)), -np.inf)
-    np.maximum.at(best, (found.rows, found.columns), log_odds[found.key])
-    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
+    return odds
 
 
 def _fit_combiner(

@@ -22,7 +22,13 @@ from etl.taxonomy import DIMENSIONS, Taxonomy
 from etl.vocabulary import CompoundRule, stem, stems_of
 
 TOP_LEVEL_KEYS = ("context", "compounds", "rule")
-CONTEXT_KEYS = ("racism_words", "steering_kinds", "subject_dimensions", "document_words")
+CONTEXT_KEYS = (
+    "racism_words",
+    "steering_kinds",
+    "subject_dimensions",
+    "document_words",
+    "passing_words",
+)
 COMPOUND_KEYS = ("min_alias", "min_rest", "linking", "not_after_modifier")
 RULE_KEYS = ("id", "why", "when_concepts", "when_words", "about_racism", "then", "example")
 EXAMPLE_KEYS = ("text", "title", "kind")
@@ -58,7 +64,8 @@ class Rules:
     steering_kinds: frozenset[str]
     compounds: CompoundRule
     rules: tuple[InferenceRule, ...]
-    # Aliases, as stems, that name a kind of steering document: their hits are mentions.
+    # Aliases, as stems, whose hit alone is a mention: those that name a kind of steering
+    # document (`document_words`) and everyday steering words (`passing_words`).
     document_words: frozenset[tuple[str, ...]]
     # The dimensions whose concepts a document's title and subject give to its items.
     subject_dimensions: frozenset[str]
@@ -132,7 +139,9 @@ def parse_rules(document: dict[str, Any], taxonomy: Taxonomy, source: str) -> Ru
         ),
         subject_dimensions=_dimensions(context, source),
         document_words=frozenset(
-            tuple(stems_of(w)) for w in _texts(context, "document_words", f"{source} [context]")
+            tuple(stems_of(w))
+            for key in ("document_words", "passing_words")
+            for w in _texts(context, key, f"{source} [context]")
         ),
         rules=rules,
     )

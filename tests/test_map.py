@@ -19,11 +19,11 @@ import pytest
 
 import benchmarks.evaluate_mapping as evaluation
 from etl.errors import InputError
-from etl.learn import LinkModel, load_model, save_model
+from etl.learn import Labelled, LinkModel, load_model, save_model, train
 from etl.map import MODEL_FILE, RULES_FILE, Knowledge, load_knowledge, map_items, normalise
 from etl.model import MAPPING_BASES, DocumentMeta, Item
 from etl.paths import ROOT, Paths
-from etl.rules import InferenceRule, Rules, parse_rules
+from etl.rules import Example, InferenceRule, Rules, parse_rules
 from etl.signals import Signals, compute_signals
 from etl.taxonomy import Concept, Taxonomy, load_taxonomy
 from etl.vocabulary import Vocabulary, stems_of
@@ -151,6 +151,53 @@ def test_naming_a_kind_of_document_in_passing_is_a_mention_and_no_link() -> None
     opening = signals_for("Programmet gäller alla nämnder och bolag.", GOVERNANCE)
     assert opening.pair["alias_word"][0, 0] == 0.0
     assert opening.may_link()[0, 0], "a passage opening with the document is about it"
+
+
+def test_an_everyday_steering_word_alone_is_a_mention() -> None:
+    """rules.toml passing_words: "föräldrars ansvar" is no assignment of the rights work, but a
+    verb alias ("ansvarar") or a second steering word carries the link (guide §2)."""
+    governance = concept("function.governance", ["ansvar", "ansvarar", "handlingsplan"])
+    passing = signals_for(
+        "Broschyren beskriver barns rättigheter och föräldrars ansvar.", governance
+    )
+    assert passing.pair["alias_mention"][0, 0] == 1.0
+    assert not passing.may_link()[0, 0]
+    assigned = signals_for("Kommunstyrelsen ansvarar för samordningen av arbetet.", governance)
+    assert assigned.pair["alias_word"][0, 0] == 1.0 and assigned.may_link()[0, 0]
+    with_plan = signals_for("Nämnden har ansvar för att ta fram en handlingsplan.", governance)
+    assert with_plan.may_link()[0, 0], "a second steering word makes it governance"
+
+
+def test_each_rule_is_weighed_by_its_own_record() -> None:
+    """Two rules infer the same dimension; labelled passages show one is right and the other
+    wrong, and the learned reliability tells them apart (a single rule weight could not)."""
+    training = concept("function.competence", ["utbildning"])
+    service = concept("function.service", ["bemötande"])
+    staff = concept("eccar.06", ["personalpolitik"])
+    school = concept("eccar.08", ["läromedel"])
+    taxonomy = Taxonomy((training, service, staff, school), ())
+    base = language_rules(taxonomy)
+    example = Example("x", "", "other")
+    rules = replace(
+        base,
+        rules=(
+            InferenceRule("good", "g", ("function.competence",), (), True, ("eccar.06",), example),
+            InferenceRule("poor", "p", ("function.service",), (), True, ("eccar.08",), example),
+        ),
+    )
+    texts = ["Personalen får utbildning mot rasism.", "Bemötandet ska vara fritt från rasism."]
+    items = [item(text, f"i{n}{t}", f"d{n}") for n in range(4) for t, text in enumerate(texts)]
+    documents = {
+        f"d{n}": DocumentMeta(f"d{n}", "d.txt", "Malmö", "O", "plan", "") for n in range(4)
+    }
+    vocabulary = Vocabulary(taxonomy, rules.compounds, rules.document_words)
+    signals = compute_signals(items, taxonomy, vocabulary, rules, documents)
+    labels = [{"eccar.06": 1.0}, {"eccar.08": 0.0}] * 4
+    examples = [Labelled(n, i.doc_id, labels[n]) for n, i in enumerate(items)]
+    model = train(signals, examples, {})
+    reliability = model.learned(signals)["rule_reliability"]
+    assert model.rule_record == {"eccar.06 rule:good": (4, 4), "eccar.08 rule:poor": (4, 0)}
+    assert reliability[0, 2] > 0 > reliability[1, 3]
 
 
 def test_a_documents_subject_gives_whom_and_eccar_but_not_how_or_where() -> None:
