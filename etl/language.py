@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from etl.model import DOCUMENT_LANGUAGES
@@ -82,7 +82,12 @@ class Language:
 
     def section(self, key: str) -> Section | None:
         """The standard section with this key, or None (an "other:" section, the preamble)."""
-        return next((s for s in self.sections if s.key == key), None)
+        return self._sections_by_key.get(key)
+
+    @cached_property
+    def _sections_by_key(self) -> dict[str, Section]:
+        """The reader asks for a block's section at every rule (40,000 times on 100 documents)."""
+        return {s.key: s for s in self.sections}  # keys of one TOML table: unique
 
     def role(self, key: str) -> str:
         """What a section holds (see SECTION_ROLES); "content" for any non-standard one."""

@@ -224,6 +224,11 @@ class OcrRules:
         return {}
 
     @cached_property
+    def pair_by_reading(self) -> dict[str, ContextPair]:
+        """The context pair of each reading (a reading has one pair: `parse_ocr_rules`)."""
+        return {pair.reading: pair for pair in self.pairs}
+
+    @cached_property
     def token_re(self) -> re.Pattern[str]:
         """Tokens: runs of letters and digits plus the other characters OCR put for letters."""
         extra = "".join(sorted(c for c in self.confusable if not c.isalnum()))
@@ -479,13 +484,15 @@ def lexicon_from_counts(domain: Mapping[str, int], rules: OcrRules | None = None
 def needs_repair(text: str, rules: OcrRules | None = None) -> bool:
     """Swedish prose with (almost) no å/ä/ö has lost them: clean Swedish uses them constantly."""
     rules = rules or default_rules()
+    # Set operations and `map` rather than a Python test per character: this runs on every
+    # document and was a third of the repair stage (which leaves four in five alone).
     tokens = rules.token_re.findall(text)
-    words = [t.lower() for t in tokens if any(c.isalpha() for c in t)]
+    words = [t.lower() for t in tokens if t.isalpha() or any(map(str.isalpha, t))]
     if len(words) < MIN_WORDS_FOR_DETECTION:
         return False
     diacritics = rules.diacritics
-    swedish = sum(w in rules.function_words for w in words) / len(words)
-    with_diacritics = sum(any(c in diacritics for c in w) for w in words) / len(words)
+    swedish = sum(map(rules.function_words.__contains__, words)) / len(words)
+    with_diacritics = sum(not diacritics.isdisjoint(w) for w in words) / len(words)
     return swedish >= MIN_SWEDISH_SHARE and with_diacritics < MAX_DIACRITIC_SHARE
 
 
@@ -559,10 +566,12 @@ class _Corrector:
         self.lexicon = lexicon
         self.reading_cache: dict[str, dict[str, float]] = {}
         self.part_cache: dict[str, tuple[str, float, float] | None] = {}
-        self.word_cache: dict[str, list[tuple[str, float]]] = {}
+        self.word_cache: dict[str, dict[str, float]] = {}
+        self.best_cache: dict[tuple[str, bool], str] = {}
 
     def size(self) -> int:
-        return len(self.reading_cache) + len(self.part_cache) + len(self.word_cache)
+        caches = (self.reading_cache, self.part_cache, self.word_cache, self.best_cache)
+        return sum(map(len, caches))
 
     def readings(self, garbled: str) -> dict[str, float]:
         if garbled not in self.reading_cache:
@@ -616,8 +625,9 @@ class _Corrector:
                     best = ("".join(p[0] for p in parts), score)
         return best
 
-    def candidates(self, garbled: str) -> list[tuple[str, float]]:
-        """Readings of a lowercase token, best first; the token itself is always among them."""
+    def candidates(self, garbled: str) -> dict[str, float]:
+        """Readings of a lowercase token and their scores, best first; the token itself is
+        always among them."""
         if garbled in self.word_cache:
             return self.word_cache[garbled]
         scored: dict[str, float] = {}
@@ -644,9 +654,24 @@ class _Corrector:
             if split is not None:
                 offer(split[0], split[1])
         scored[garbled] = max(scored.get(garbled, -99.0), UNKNOWN_SCORE)
-        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        ranked = dict(sorted(scored.items(), key=lambda kv: -kv[1]))
         self.word_cache[garbled] = ranked
         return ranked
+
+    def best(self, garbled: str, prev: str) -> str:
+        """The highest-scoring reading, giving a long common identity word its real-word margin
+        unless an infinitive marker comes before it ("att lasa" is "att läsa")."""
+        key = (garbled, prev in self.lexicon.rules.infinitive_markers)
+        if key not in self.best_cache:
+            options = self.candidates(garbled)
+            margin = 0.0
+            score = self.lexicon.score(garbled)
+            if len(garbled) >= REAL_WORD_MIN_LEN and score >= REAL_WORD_MIN_ZIPF and not key[1]:
+                margin = REAL_WORD_MARGIN
+            self.best_cache[key] = max(
+                options, key=lambda w: options[w] + (margin if w == garbled else 0.0)
+            )
+        return self.best_cache[key]
 
 
 _correctors: WeakKeyDictionary[Lexicon, _Corrector] = WeakKeyDictionary()
@@ -720,15 +745,6 @@ def _is_number(tokens: list[tuple[int, int, str]], k: int, text: str, rules: Ocr
     return prev.lower() in rules.number_after or nxt.lower() in rules.number_before
 
 
-def _best(garbled: str, options: dict[str, float], prev: str, lexicon: Lexicon) -> str:
-    """Highest-scoring reading, giving a long common identity word its real-word margin."""
-    margin = 0.0
-    real = len(garbled) >= REAL_WORD_MIN_LEN and lexicon.score(garbled) >= REAL_WORD_MIN_ZIPF
-    if real and prev not in lexicon.rules.infinitive_markers:
-        margin = REAL_WORD_MARGIN
-    return max(options, key=lambda w: options[w] + (margin if w == garbled else 0.0))
-
-
 def _small_number(word: str) -> bool:
     """A count ("3 år"), as opposed to a year or a case number."""
     return word.isdigit() and len(word) <= MAX_COUNT_DIGITS
@@ -737,9 +753,9 @@ def _small_number(word: str) -> bool:
 def _contextual(word: str, options: dict[str, float], prev: str, nxt: str, rules: OcrRules) -> str:
     """Settle the pairs frequency cannot (år/är, bör/bor, stöd/stod ...) by the neighbouring
     words, as the context pairs of the rules file say."""
-    for pair in rules.pairs:
-        if word == pair.reading and pair.instead in options and pair.applies(prev, nxt):
-            return pair.instead
+    pair = rules.pair_by_reading.get(word)
+    if pair is not None and pair.instead in options and pair.applies(prev, nxt):
+        return pair.instead
     return word
 
 
@@ -763,6 +779,13 @@ def _neighbour(
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in PROTECTED_RE.finditer(text)]
+
+
+def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether `position` lies in one of `spans` (in order, apart): found by bisection, not by
+    testing every span at every token."""
+    k = bisect_right(spans, (position, math.inf)) - 1
+    return k >= 0 and position < spans[k][1]
 
 
 def repair_text(text: str, lexicon: Lexicon) -> str:
@@ -795,18 +818,18 @@ def repair_edits(text: str, lexicon: Lexicon) -> list[Edit]:
     tokens = [
         (m.start(), m.end(), m.group(0))
         for m in rules.token_re.finditer(text)
-        if not any(a <= m.start() < b for a, b in protected)
+        if not _inside(m.start(), protected)
     ]
     corrector = corrector_for(lexicon)
     chosen: list[str] = []
     options: list[dict[str, float]] = []
     for _, _, tok in tokens:
         low = tok.lower()
-        if not 2 <= len(low) <= MAX_TOKEN_LEN or not set(low) & confusable:
+        if not 2 <= len(low) <= MAX_TOKEN_LEN or confusable.isdisjoint(low):
             chosen.append(low)
             options.append({})
             continue
-        if not any(c.isalpha() for c in low) or _acronym(tok):
+        if not any(map(str.isalpha, low)) or _acronym(tok):
             chosen.append(low)
             options.append({})
             continue
@@ -814,15 +837,16 @@ def repair_edits(text: str, lexicon: Lexicon) -> list[Edit]:
             chosen.append(low)
             options.append({})
             continue
-        options.append(dict(corrector.candidates(low)))
-        chosen.append("")
-    for k, (_, _, tok) in enumerate(tokens):
+        options.append(corrector.candidates(low))
+        chosen.append(low)
+    for k, low in enumerate(chosen):
         if options[k]:
-            prev = _neighbour(tokens, chosen, k, k - 1, text)
-            chosen[k] = _best(tok.lower(), options[k], prev, lexicon)
+            chosen[k] = corrector.best(low, _neighbour(tokens, chosen, k, k - 1, text))
 
     edits: list[Edit] = []
     for k, (start, end, tok) in enumerate(tokens):
+        if not options[k] and tok != digit and tok not in rules.fragments:
+            continue  # not garbled: no reading to choose, the token stays as it is
         prev = _neighbour(tokens, chosen, k, k - 1, text)
         nxt = _neighbour(tokens, chosen, k, k + 1, text)
         if nxt == digit and k + 2 <= len(tokens) and not _is_number(tokens, k + 1, text, rules):
