@@ -570,8 +570,12 @@ class _Corrector:
         self.best_cache: dict[tuple[str, bool], str] = {}
 
     def size(self) -> int:
-        caches = (self.reading_cache, self.part_cache, self.word_cache, self.best_cache)
-        return sum(map(len, caches))
+        return (
+            len(self.reading_cache)
+            + len(self.part_cache)
+            + len(self.word_cache)
+            + len(self.best_cache)
+        )
 
     def readings(self, garbled: str) -> dict[str, float]:
         if garbled not in self.reading_cache:
