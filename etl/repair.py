@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -219,9 +219,33 @@ class OcrRules:
         }
 
     @cached_property
-    def skeleton_plain(self) -> dict[str, SkeletonOptions]:
-        """Filled as the search meets them: a character with no confusion stands for itself."""
+    def _confusions_memo(self) -> dict[tuple[str, bool], list[tuple[int, SkeletonOptions]]]:
         return {}
+
+    def confusions_at(self, ahead: str, initial: bool) -> list[tuple[int, SkeletonOptions]]:
+        """What the characters `ahead` (one or two) of a position may stand for, at the start
+        of a word or not: (characters read, their letters grouped by skeleton letter). Worked
+        out once per pair of characters, not at every position of every token."""
+        key = (ahead, initial)
+        if key not in self._confusions_memo:
+            self._confusions_memo[key] = self._confusions_ahead(ahead, initial)
+        return self._confusions_memo[key]
+
+    def _confusions_ahead(self, ahead: str, initial: bool) -> list[tuple[int, SkeletonOptions]]:
+        confusions = self.skeleton_confusions
+        starting = self.skeleton_initial_confusions if initial else {}
+        options: list[tuple[int, SkeletonOptions]] = []
+        # Two observed characters for one letter first, then one (MAX_CONFUSION_CHARS).
+        if len(ahead) == 2:
+            grouped = confusions.get(ahead) or starting.get(ahead)
+            if grouped:
+                options.append((2, grouped))
+        char = ahead[:1]
+        grouped = confusions.get(char) or starting.get(char)
+        if not grouped:  # a character with no confusion is itself
+            grouped = _by_skeleton({char: 0.0}, self.skeleton)
+        options.append((1, grouped))
+        return options
 
     @cached_property
     def pair_by_reading(self) -> dict[str, ContextPair]:
@@ -428,6 +452,9 @@ class Lexicon:
     zipf: dict[str, float]
     skeletons: dict[str, tuple[str, ...]]
     rules: OcrRules
+    # The skeletons in order, for `starts_some_skeleton`: sorted once here (0.15 s) and kept in
+    # the build cache with the rest, rather than again in every worker process.
+    sorted_skeletons: tuple[str, ...]
 
     def __repr__(self) -> str:
         return f"Lexicon({len(self.zipf)} words)"
@@ -435,6 +462,11 @@ class Lexicon:
     def score(self, word: str) -> float:
         """Zipf score of a lowercase word, 0 when unknown; informal words are damped."""
         return self.zipf.get(word, 0.0) - self.rules.register_penalties.get(word, 0.0)
+
+    def starts_some_skeleton(self, prefix: str) -> bool:
+        """Whether some word's skeleton begins with `prefix` (found by bisection)."""
+        at = bisect_left(self.sorted_skeletons, prefix)
+        return at < len(self.sorted_skeletons) and self.sorted_skeletons[at].startswith(prefix)
 
 
 @lru_cache(maxsize=1)
@@ -478,7 +510,12 @@ def lexicon_from_counts(domain: Mapping[str, int], rules: OcrRules | None = None
             continue
         zipf[word] = math.log10(p) + ZIPF_OFFSET
         index.setdefault(word.translate(skeleton), []).append(word)
-    return Lexicon(zipf=zipf, skeletons={k: tuple(v) for k, v in index.items()}, rules=rules)
+    return Lexicon(
+        zipf=zipf,
+        skeletons={k: tuple(v) for k, v in index.items()},
+        rules=rules,
+        sorted_skeletons=tuple(sorted(index)),
+    )
 
 
 def needs_repair(text: str, rules: OcrRules | None = None) -> bool:
@@ -504,35 +541,38 @@ Edit = tuple[int, int, str]
 Slot = dict[str, float]
 
 
-def _variants(garbled: str, rules: OcrRules) -> list[tuple[str, tuple[Slot, ...]]]:
-    """Skeleton spellings a lowercase garbled string may stand for, each with its slot costs."""
+def _variants(garbled: str, lexicon: Lexicon) -> list[tuple[str, tuple[Slot, ...]]]:
+    """Skeleton spellings a lowercase garbled string may stand for, each with its slot costs.
+
+    The search is depth-first over the confusions each position allows, and stops after
+    MAX_VARIANTS spellings. It leaves out each branch whose spelling so far begins no word's
+    skeleton: none of its spellings could be read as a word. Where the cap could cut the
+    search, the spellings left out still count toward it (`_count_spellings`), so the
+    spellings given are always those of the full search that the lexicon knows, in its order:
+    the same readings, found without building the rest.
+    """
+    rules = lexicon.rules
+    choices = [rules.confusions_at(garbled[pos : pos + 2], pos == 0) for pos in range(len(garbled))]
+    capped = _most_spellings(choices) > MAX_VARIANTS
     out: list[tuple[str, tuple[Slot, ...]]] = []
-    confusions, initial = rules.skeleton_confusions, rules.skeleton_initial_confusions
-    plain = rules.skeleton_plain
+    searched = 0  # spellings of the full search passed: given, or left out with their branch
+    counts: dict[tuple[int, float], int] = {}
 
     def walk(pos: int, skel: str, slots: tuple[Slot, ...], bound: float) -> None:
-        if len(out) >= MAX_VARIANTS:
+        nonlocal searched
+        if searched >= MAX_VARIANTS:
             return
         if pos == len(garbled):
             out.append((skel, slots))
+            searched += 1
             return
-        options: list[tuple[int, SkeletonOptions]] = []
-        # Two observed characters for one letter first, then one (MAX_CONFUSION_CHARS).
-        pair = garbled[pos : pos + 2]
-        if len(pair) == 2:
-            grouped = confusions.get(pair) or (initial.get(pair) if pos == 0 else None)
-            if grouped:
-                options.append((2, grouped))
-        char = garbled[pos]
-        grouped = confusions.get(char) or (initial.get(char) if pos == 0 else None)
-        if not grouped:  # a character with no confusion is itself
-            grouped = plain.get(char) or plain.setdefault(
-                char, _by_skeleton({char: 0.0}, rules.skeleton)
-            )
-        options.append((1, grouped))
-        for width, grouped in options:
+        for width, grouped in choices[pos]:
             for key, best, sub in grouped:
                 if bound + best < MAX_CHANNEL_COST:
+                    continue
+                if key and not lexicon.starts_some_skeleton(skel + key):
+                    if capped:
+                        searched += _count_spellings(choices, pos + width, bound + best, counts)
                     continue
                 next_slots = slots + (sub,) if key else slots
                 walk(pos + width, skel + key, next_slots, bound + best)
@@ -541,10 +581,39 @@ def _variants(garbled: str, rules: OcrRules) -> list[tuple[str, tuple[Slot, ...]
     return out
 
 
+Choices = list[list[tuple[int, SkeletonOptions]]]  # per position: (characters read, letters)
+
+
+def _most_spellings(choices: Choices) -> int:
+    """How many spellings the search could make at most, costs aside: when this is within
+    MAX_VARIANTS, the cap cannot cut the search (most tokens: OCR confuses few letters)."""
+    ways = [0] * len(choices) + [1]
+    for pos in reversed(range(len(choices))):
+        ways[pos] = sum(len(grouped) * ways[pos + width] for width, grouped in choices[pos])
+    return ways[0]
+
+
+def _count_spellings(
+    choices: Choices, pos: int, bound: float, counts: dict[tuple[int, float], int]
+) -> int:
+    """How many spellings the full search makes from `pos` on with cost `bound` so far (at
+    most MAX_VARIANTS): they depend on nothing else, so `counts` remembers them."""
+    if pos == len(choices):
+        return 1
+    if (pos, bound) not in counts:
+        total = 0
+        for width, grouped in choices[pos]:
+            for _, best, _ in grouped:
+                if bound + best >= MAX_CHANNEL_COST and total < MAX_VARIANTS:
+                    total += _count_spellings(choices, pos + width, bound + best, counts)
+        counts[pos, bound] = min(total, MAX_VARIANTS)
+    return counts[pos, bound]
+
+
 def _readings(garbled: str, lexicon: Lexicon) -> dict[str, float]:
     """Lexicon words a lowercase garbled string can be read as, with their channel cost."""
     found: dict[str, float] = {}
-    for skel, slots in _variants(garbled, lexicon.rules):
+    for skel, slots in _variants(garbled, lexicon):
         for word in lexicon.skeletons.get(skel, ()):
             cost = 0.0
             for letter, slot in zip(word, slots, strict=True):
