@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from etl.language import LINE_KINDS, Language, Section, detect_language, language
 from etl.model import Block, ParsedDocument, SkippedBlock, SourceText
@@ -118,10 +118,21 @@ def standard_section(line: str, lang: Language | None = None) -> Section | None:
 
 def _set_aside(body: str, lang: Language, running: set[str]) -> str:
     """The reason a line is no content ('boilerplate', 'furniture', 'contact'), or ''."""
+    return _line_kind(body, lang.code) or ("furniture" if fold(body) in running else "")
+
+
+# A line is asked about up to three times (for itself, and as each neighbour of a candidate
+# running header); the rules are whole-line patterns of up to 200 characters of look-ahead.
+LINE_KIND_MEMO_ENTRIES = 4096
+
+
+@lru_cache(maxsize=LINE_KIND_MEMO_ENTRIES)
+def _line_kind(body: str, code: str) -> str:
+    """What the line rules of `language(code)` (and the others') set a line aside as, or ''."""
     folded = fold(body)
     if not folded:
         return ""
-    rules = _line_rules(lang.code)
+    rules = _line_rules(code)
     for kind in ("boilerplate", "contact", "furniture"):
         if rules[kind].match(folded):
             return kind
@@ -129,7 +140,7 @@ def _set_aside(body: str, lang: Language, running: set[str]) -> str:
     unmarked = fold(strip_marker(body)[1])
     if unmarked != folded and rules["boilerplate"].match(unmarked):
         return "boilerplate"
-    return "furniture" if folded in running else ""
+    return ""
 
 
 @cache
