@@ -16,6 +16,11 @@ from functools import lru_cache
 SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[A-ZÅÄÖÉÜ0-9\"“”–-])")
 
 
+# Characters whose folding is remembered: a document uses a few hundred distinct ones; the
+# bound keeps a file made of every code point from growing the tables to 1.1 million entries.
+MAX_REMEMBERED_CHARACTERS = 65_536
+
+
 class _CombiningMarks(dict[int, int | None]):
     """For `str.translate`: None (delete) for a combining character, else the character itself.
 
@@ -25,7 +30,9 @@ class _CombiningMarks(dict[int, int | None]):
     """
 
     def __missing__(self, code: int) -> int | None:
-        self[code] = kept = None if unicodedata.combining(chr(code)) else code
+        kept = None if unicodedata.combining(chr(code)) else code
+        if len(self) < MAX_REMEMBERED_CHARACTERS:
+            self[code] = kept
         return kept
 
 
@@ -63,7 +70,9 @@ class _FoldedCharacters(dict[int, str]):
         char = chr(code)
         decomposed = unicodedata.normalize("NFKD", char.lower())
         base = "".join(c for c in decomposed if not unicodedata.combining(c))
-        self[code] = folded = base if len(base) == 1 else char
+        folded = base if len(base) == 1 else char
+        if len(self) < MAX_REMEMBERED_CHARACTERS:
+            self[code] = folded
         return folded
 
 
