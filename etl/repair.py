@@ -22,7 +22,7 @@ import re
 import tomllib
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -545,7 +545,9 @@ Edit = tuple[int, int, str]
 Slot = dict[str, float]
 
 
-def _variants(garbled: str, lexicon: Lexicon) -> list[tuple[str, tuple[Slot, ...]]]:
+def _variants(
+    garbled: str, rules: OcrRules, starts_skeleton: Callable[[str], bool]
+) -> list[tuple[str, tuple[Slot, ...]]]:
     """Skeleton spellings a lowercase garbled string may stand for, each with its slot costs.
 
     The search is depth-first over the confusions each position allows, and stops after
@@ -555,15 +557,14 @@ def _variants(garbled: str, lexicon: Lexicon) -> list[tuple[str, tuple[Slot, ...
     spellings given are always those of the full search that the lexicon knows, in its order:
     the same readings, found without building the rest.
     """
-    rules = lexicon.rules
     choices = [rules.confusions_at(garbled[pos : pos + 2], pos == 0) for pos in range(len(garbled))]
-    capped = _most_spellings(choices) > MAX_VARIANTS
+    capped: bool | None = None  # whether the cap could cut the search; asked at the first cut
     out: list[tuple[str, tuple[Slot, ...]]] = []
     searched = 0  # spellings of the full search passed: given, or left out with their branch
     counts: dict[tuple[int, float], int] = {}
 
     def walk(pos: int, skel: str, slots: tuple[Slot, ...], bound: float) -> None:
-        nonlocal searched
+        nonlocal searched, capped
         if searched >= MAX_VARIANTS:
             return
         if pos == len(garbled):
@@ -574,7 +575,9 @@ def _variants(garbled: str, lexicon: Lexicon) -> list[tuple[str, tuple[Slot, ...
             for key, best, sub in grouped:
                 if bound + best < MAX_CHANNEL_COST:
                     continue
-                if key and not lexicon.starts_some_skeleton(skel + key):
+                if key and not starts_skeleton(skel + key):
+                    if capped is None:
+                        capped = _most_spellings(choices) > MAX_VARIANTS
                     if capped:
                         searched += _count_spellings(choices, pos + width, bound + best, counts)
                     continue
@@ -614,10 +617,12 @@ def _count_spellings(
     return counts[pos, bound]
 
 
-def _readings(garbled: str, lexicon: Lexicon) -> dict[str, float]:
+def _readings(
+    garbled: str, lexicon: Lexicon, starts_skeleton: Callable[[str], bool]
+) -> dict[str, float]:
     """Lexicon words a lowercase garbled string can be read as, with their channel cost."""
     found: dict[str, float] = {}
-    for skel, slots in _variants(garbled, lexicon):
+    for skel, slots in _variants(garbled, lexicon.rules, starts_skeleton):
         for word in lexicon.skeletons.get(skel, ()):
             cost = 0.0
             for letter, slot in zip(word, slots, strict=True):
@@ -641,6 +646,7 @@ class _Corrector:
         self.part_cache: dict[str, tuple[str, float, float] | None] = {}
         self.word_cache: dict[str, dict[str, float]] = {}
         self.best_cache: dict[tuple[str, bool], str] = {}
+        self.prefix_cache: dict[str, bool] = {}
 
     def size(self) -> int:
         return (
@@ -648,11 +654,21 @@ class _Corrector:
             + len(self.part_cache)
             + len(self.word_cache)
             + len(self.best_cache)
+            + len(self.prefix_cache)
         )
+
+    def starts_some_skeleton(self, prefix: str) -> bool:
+        """`Lexicon.starts_some_skeleton`, remembered: the search asks the same short prefixes
+        for token after token, and a look-up is cheaper than a bisection."""
+        if prefix not in self.prefix_cache:
+            self.prefix_cache[prefix] = self.lexicon.starts_some_skeleton(prefix)
+        return self.prefix_cache[prefix]
 
     def readings(self, garbled: str) -> dict[str, float]:
         if garbled not in self.reading_cache:
-            self.reading_cache[garbled] = _readings(garbled, self.lexicon)
+            self.reading_cache[garbled] = _readings(
+                garbled, self.lexicon, self.starts_some_skeleton
+            )
         return self.reading_cache[garbled]
 
     def best_part(self, garbled: str) -> tuple[str, float, float] | None:
