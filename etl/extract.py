@@ -226,7 +226,10 @@ def _novel_summary_passages(
 
 
 def _content_words(text: str) -> set[str]:
-    """Word stems long enough to carry meaning; a crude stem (6 letters) absorbs inflection."""
+    """Word stems long enough to carry meaning; a crude stem (6 letters) absorbs inflection.
+
+    Those of texts joined by spaces are those of the texts together: no word spans a space.
+    """
     return {w[:6] for w in re.findall(r"\w{4,}", fold(text))}
 
 
@@ -263,9 +266,9 @@ def _general_passages(
             yield _skip(block, reason)
             continue
         if role == "summary":
-            if body_words is None:
-                body = (b.text for b in blocks if lang.role(b.section) != "summary")
-                body_words = _content_words(" ".join(body))
+            if body_words is None:  # block by block: the reader's tests folded each already
+                body = [b.text for b in blocks if lang.role(b.section) != "summary"]
+                body_words = set().union(*map(_content_words, body))
             if _repeated(block.text, body_words):
                 yield _skip(block, "repeated")
                 continue
