@@ -29,8 +29,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
-from etl.language import Language, Section, detect_language, language
+from etl.language import LINE_KINDS, Language, Section, detect_language, language
 from etl.model import Block, ParsedDocument, SkippedBlock, SourceText
 from etl.text import SENTENCE_END, fold, fold_each
 
@@ -43,6 +44,7 @@ SECTION_NUMBER = re.compile(r"^(§ ?\d+|\d{1,2}(\.\d{1,2})+\.?)\s+(?=\S)")
 LIST_NUMBER_END = re.compile(r"(^|\s)\d{1,2}[.)]$")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
 BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*:?$")
+BOLD_MARK = re.compile(r"\*\*")
 TERMINAL = (".", "!", "?", "”", '"', "’", ")")
 # A short stand-alone line followed by a long paragraph or a full sentence is a heading the
 # standard list lacks.
@@ -116,25 +118,46 @@ def standard_section(line: str, lang: Language | None = None) -> Section | None:
 
 def _set_aside(body: str, lang: Language, running: set[str]) -> str:
     """The reason a line is no content ('boilerplate', 'furniture', 'contact'), or ''."""
+    return _line_kind(body, lang.code) or ("furniture" if fold(body) in running else "")
+
+
+# A line is asked about up to three times (for itself, and as each neighbour of a candidate
+# running header); the rules are whole-line patterns of up to 200 characters of look-ahead.
+LINE_KIND_MEMO_ENTRIES = 4096
+
+
+@lru_cache(maxsize=LINE_KIND_MEMO_ENTRIES)
+def _line_kind(body: str, code: str) -> str:
+    """What the line rules of `language(code)` (and the others') set a line aside as, or ''."""
     folded = fold(body)
     if not folded:
         return ""
+    rules = _line_rules(code)
     for kind in ("boilerplate", "contact", "furniture"):
-        if any(p.match(folded) for rules in _line_rules(lang) for p in rules[kind]):
+        if rules[kind].match(folded):
             return kind
     # a menu or a mirror lists its links as bullets ("• Dela sidan", "• No results found")
     unmarked = fold(strip_marker(body)[1])
-    if unmarked != folded and any(
-        p.match(unmarked) for rules in _line_rules(lang) for p in rules["boilerplate"]
-    ):
+    if unmarked != folded and rules["boilerplate"].match(unmarked):
         return "boilerplate"
-    return "furniture" if folded in running else ""
+    return ""
 
 
-def _line_rules(lang: Language) -> tuple[dict[str, tuple[re.Pattern[str], ...]], ...]:
-    """Boilerplate and furniture of every language: a Swedish host frames English pages too."""
-    others = tuple(language(code).lines for code in ("sv", "en") if code != lang.code)
-    return (lang.lines, *others)
+@cache
+def _line_rules(code: str) -> dict[str, re.Pattern[str]]:
+    """Each kind of line set aside, as one pattern over every language's rules, the document's
+    own first: a Swedish host frames English pages too.
+
+    One alternation per kind matches where any of its patterns does (each is a whole line,
+    `^…$`), at one call instead of one per pattern: a per-pattern loop was a tenth of parsing.
+    """
+    languages = [language(code), *(language(c) for c in ("sv", "en") if c != code)]
+    return {
+        kind: re.compile(
+            "|".join(f"(?:{p.pattern})" for lang in languages for p in lang.lines[kind])
+        )
+        for kind in LINE_KINDS
+    }
 
 
 def _running_headers(lines: list[_Line], lang: Language) -> set[str]:
@@ -184,8 +207,7 @@ def _flat_cuts(text: str, lang: Language) -> Iterator[int]:
         if not LIST_NUMBER_END.search(text, 0, match.start()):  # "… följande. 1. Planen …"
             yield match.end()
     folded = fold_each(text)
-    for section in lang.sections:
-        inline = re.compile(r"(?<![\w-])(?:" + section.pattern.pattern[4:-2] + r") ")
+    for inline in _inline_headings(lang.code):
         for match in inline.finditer(folded):
             before = text[: match.start()].rstrip()
             opens_text = text[match.end() : match.end() + 1].isupper()
@@ -201,6 +223,16 @@ def _flat_cuts(text: str, lang: Language) -> Iterator[int]:
             yield match.start()
     for match in re.finditer(r"(?<=[.:;!?]) [-–•] (?=[A-ZÅÄÖ])", text):
         yield match.start() + 1
+
+
+@cache
+def _inline_headings(code: str) -> tuple[re.Pattern[str], ...]:
+    """Each standard heading of `language(code)` as it stands inside flat text: its pattern
+    without the whole-line anchors, as a word followed by a space."""
+    return tuple(
+        re.compile(r"(?<![\w-])(?:" + section.pattern.pattern[4:-2] + r") ")
+        for section in language(code).sections
+    )
 
 
 def strip_marker(line: str) -> tuple[str, str]:
@@ -221,38 +253,60 @@ def clean_with_map(raw: str) -> tuple[str, list[int]]:
     """Raw block text → (clean text, offset in `raw` of every clean character).
 
     The map lets a later stage cut a block into sentences and still give each its exact raw span.
+    Built a line at a time (text pieces and ranges of offsets), not a character at a time: that
+    was a third of the parse stage.
     """
-    chars: list[tuple[str, int]] = []
+    pieces: list[str] = []  # the clean text so far, never an empty piece
+    where: list[int] = []
     pos = 0
     for line in raw.split("\n"):
         start = pos
         pos += len(line) + 1
         body = line.strip()
         offset = start + len(line) - len(line.lstrip())
-        if not chars:
+        if not where:
             _, unmarked = strip_marker(body)
             offset += len(body) - len(unmarked)
             body = unmarked
         if not body:
             continue
-        if chars and chars[-1][0] == "-" and _hyphenated(chars, body):
-            chars.pop()
-        elif chars and chars[-1][0] != "-":
-            chars.append((" ", start - 1))
+        if where and pieces[-1].endswith("-") and _hyphenated(pieces, body):
+            pieces[-1] = pieces[-1][:-1]
+            where.pop()
+            if not pieces[-1]:
+                pieces.pop()
+        elif where and not pieces[-1].endswith("-"):
+            pieces.append(" ")
+            where.append(start - 1)
         # bold marks go; any other character, a stray NUL of a PDF included, stays in place
-        bold = {i for m in re.finditer(r"\*\*", body) for i in (m.start(), m.start() + 1)}
-        chars += [(char, offset + i) for i, char in enumerate(body) if i not in bold]
-    kept = chars
-    while kept and kept[-1][0].isspace():
-        kept.pop()
-    while kept and kept[0][0].isspace():
-        kept.pop(0)
-    return "".join(c for c, _ in kept), [w for _, w in kept]
+        kept = 0
+        for mark in BOLD_MARK.finditer(body):
+            _keep(pieces, where, body, kept, mark.start(), offset)
+            kept = mark.end()
+        _keep(pieces, where, body, kept, len(body), offset)
+    clean = "".join(pieces)
+    lead, end = len(clean) - len(clean.lstrip()), len(clean.rstrip())
+    if lead or end < len(clean):
+        return clean[lead:end], where[lead:end]
+    return clean, where
 
 
-def _hyphenated(chars: list[tuple[str, int]], next_line: str) -> bool:
-    """'samhälls-' + 'uppgifter' is one word; 'MR-' + 'programmet', '434-' + '21' keep the dash."""
-    return len(chars) > 1 and chars[-2][0].islower() and next_line[:1].islower()
+def _keep(
+    pieces: list[str], where: list[int], body: str, start: int, end: int, offset: int
+) -> None:
+    """Add `body[start:end]` (at `offset` in the raw text) to the clean text and its map."""
+    if end > start:
+        pieces.append(body[start:end])
+        where.extend(range(offset + start, offset + end))
+
+
+def _hyphenated(pieces: list[str], next_line: str) -> bool:
+    """'samhälls-' + 'uppgifter' is one word; 'MR-' + 'programmet', '434-' + '21' keep the dash.
+
+    `pieces` is the clean text so far, which ends with the dash.
+    """
+    before = pieces[-1][-2:-1] or (pieces[-2][-1:] if len(pieces) > 1 else "")
+    return before.islower() and next_line[:1].islower()
 
 
 def parse_document(source: SourceText) -> ParsedDocument:

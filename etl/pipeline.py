@@ -26,11 +26,11 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from collections.abc import Mapping as MappingType
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
@@ -482,7 +482,7 @@ def _document_values(
             tasks.append((n, [s.name for s in stages], {k: own[k] for k in consumed if k in own}))
     needed = {i for _, names, _ in tasks for s in STAGES if s.name in names for i in s.inputs}
     constants = {name: shared.value(name) for name in shared.keys if name in needed}
-    for n, outputs in _run_tasks(tasks, constants, cache, keys):
+    for n, outputs in _run_tasks(tasks, constants, cache, keys, wanted):
         documents[n].update(outputs)
         progress(_document_summary(n, len(metas), documents[n]))
     if len(tasks) < len(metas):
@@ -496,19 +496,22 @@ def _run_tasks(
     constants: dict[str, Any],
     cache: BuildCache,
     keys: Sequence[dict[str, str]],
+    wanted: Sequence[str],
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Run the tasks' stages in chunks of documents (in a pool when there are many); store
     kept outputs a chunk at a time, each one transaction, so a killed build keeps what it
-    finished."""
+    finished. Each document's `wanted` and kept outputs come back, nothing else."""
     chunks = [tasks[n : n + BATCH_DOCUMENTS] for n in range(0, len(tasks), BATCH_DOCUMENTS)]
+    kept = [out for stage in document_stages() for out in stage.kept]
+    returned = frozenset(wanted) | frozenset(kept)
     cores = len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
     if len(tasks) >= POOL_MIN_DOCUMENTS and cores > 1:
         pool = ProcessPoolExecutor(cores, initializer=_receive_constants, initargs=(constants,))
-        results: Iterator[list[dict[str, Any]]] = pool.map(_run_in_worker, chunks)
+        run = partial(_run_in_worker, returned=returned)
+        results: Iterator[list[dict[str, Any]]] = pool.map(run, chunks)
     else:
         pool = None
-        results = (run_chunk(chunk, constants) for chunk in chunks)
-    kept = [out for stage in document_stages() for out in stage.kept]
+        results = (run_chunk(chunk, constants, returned) for chunk in chunks)
     try:
         for chunk, outputs in zip(chunks, results, strict=True):
             cache.put_many(
@@ -560,12 +563,19 @@ def _receive_constants(constants: dict[str, Any]) -> None:
     _worker_constants.update(constants)
 
 
-def _run_in_worker(chunk: list[Task]) -> list[dict[str, Any]]:
-    return run_chunk(chunk, _worker_constants)
+def _run_in_worker(chunk: list[Task], returned: frozenset[str]) -> list[dict[str, Any]]:
+    return run_chunk(chunk, _worker_constants, returned)
 
 
-def run_chunk(chunk: Sequence[Task], constants: dict[str, Any]) -> list[dict[str, Any]]:
-    """The planned stages of some documents, in `STAGES` order; what each produced.
+def run_chunk(
+    chunk: Sequence[Task], constants: dict[str, Any], returned: Collection[str]
+) -> list[dict[str, Any]]:
+    """The planned stages of some documents, in `STAGES` order; what each produced of
+    `returned`.
+
+    Only what the caller reads travels back from a worker: the parse before and after repair
+    and the matcher's intermediate records are a quarter or more of a chunk's pickle and were
+    unpickled in the build's main process for nothing.
 
     A batched stage runs once over the documents that plan it, its records handed back to
     their documents by `item_id`; every other stage runs document by document.
@@ -597,6 +607,7 @@ def run_chunk(chunk: Sequence[Task], constants: dict[str, Any]) -> list[dict[str
             for stage in document_stages()
             if stage.name in names
             for out in stage.outputs
+            if out in returned
         }
         for (_, names, _), own in zip(chunk, values, strict=True)
     ]

@@ -20,16 +20,14 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
-
-from wordfreq import get_frequency_dict
 
 from etl.errors import InputError
 from etl.model import ParsedDocument
@@ -219,9 +217,38 @@ class OcrRules:
         }
 
     @cached_property
-    def skeleton_plain(self) -> dict[str, SkeletonOptions]:
-        """Filled as the search meets them: a character with no confusion stands for itself."""
+    def _confusions_memo(self) -> dict[tuple[str, bool], list[tuple[int, SkeletonOptions]]]:
         return {}
+
+    def confusions_at(self, ahead: str, initial: bool) -> list[tuple[int, SkeletonOptions]]:
+        """What the characters `ahead` (one or two) of a position may stand for, at the start
+        of a word or not: (characters read, their letters grouped by skeleton letter). Worked
+        out once per pair of characters, not at every position of every token."""
+        key = (ahead, initial)
+        if key not in self._confusions_memo:
+            self._confusions_memo[key] = self._confusions_ahead(ahead, initial)
+        return self._confusions_memo[key]
+
+    def _confusions_ahead(self, ahead: str, initial: bool) -> list[tuple[int, SkeletonOptions]]:
+        confusions = self.skeleton_confusions
+        starting = self.skeleton_initial_confusions if initial else {}
+        options: list[tuple[int, SkeletonOptions]] = []
+        # Two observed characters for one letter first, then one (MAX_CONFUSION_CHARS).
+        if len(ahead) == 2:
+            grouped = confusions.get(ahead) or starting.get(ahead)
+            if grouped:
+                options.append((2, grouped))
+        char = ahead[:1]
+        grouped = confusions.get(char) or starting.get(char)
+        if not grouped:  # a character with no confusion is itself
+            grouped = _by_skeleton({char: 0.0}, self.skeleton)
+        options.append((1, grouped))
+        return options
+
+    @cached_property
+    def pair_by_reading(self) -> dict[str, ContextPair]:
+        """The context pair of each reading (a reading has one pair: `parse_ocr_rules`)."""
+        return {pair.reading: pair for pair in self.pairs}
 
     @cached_property
     def token_re(self) -> re.Pattern[str]:
@@ -423,6 +450,9 @@ class Lexicon:
     zipf: dict[str, float]
     skeletons: dict[str, tuple[str, ...]]
     rules: OcrRules
+    # The skeletons in order, for `starts_some_skeleton`: sorted once here (0.15 s) and kept in
+    # the build cache with the rest, rather than again in every worker process.
+    sorted_skeletons: tuple[str, ...]
 
     def __repr__(self) -> str:
         return f"Lexicon({len(self.zipf)} words)"
@@ -431,10 +461,21 @@ class Lexicon:
         """Zipf score of a lowercase word, 0 when unknown; informal words are damped."""
         return self.zipf.get(word, 0.0) - self.rules.register_penalties.get(word, 0.0)
 
+    def starts_some_skeleton(self, prefix: str) -> bool:
+        """Whether some word's skeleton begins with `prefix` (found by bisection)."""
+        at = bisect_left(self.sorted_skeletons, prefix)
+        return at < len(self.sorted_skeletons) and self.sorted_skeletons[at].startswith(prefix)
+
 
 @lru_cache(maxsize=1)
 def _general_frequencies() -> dict[str, float]:
-    """wordfreq's Swedish list, alphabetic words only; cached because it is the same every run."""
+    """wordfreq's Swedish list, alphabetic words only; cached because it is the same every run.
+
+    wordfreq is imported here, not at the top: it costs 0.15 s, and a build whose lexicon comes
+    from the build cache never reads its list.
+    """
+    from wordfreq import get_frequency_dict
+
     return {w: f for w, f in get_frequency_dict("sv", wordlist="large").items() if w.isalpha()}
 
 
@@ -473,19 +514,26 @@ def lexicon_from_counts(domain: Mapping[str, int], rules: OcrRules | None = None
             continue
         zipf[word] = math.log10(p) + ZIPF_OFFSET
         index.setdefault(word.translate(skeleton), []).append(word)
-    return Lexicon(zipf=zipf, skeletons={k: tuple(v) for k, v in index.items()}, rules=rules)
+    return Lexicon(
+        zipf=zipf,
+        skeletons={k: tuple(v) for k, v in index.items()},
+        rules=rules,
+        sorted_skeletons=tuple(sorted(index)),
+    )
 
 
 def needs_repair(text: str, rules: OcrRules | None = None) -> bool:
     """Swedish prose with (almost) no å/ä/ö has lost them: clean Swedish uses them constantly."""
     rules = rules or default_rules()
+    # Set operations and `map` rather than a Python test per character: this runs on every
+    # document and was a third of the repair stage (which leaves four in five alone).
     tokens = rules.token_re.findall(text)
-    words = [t.lower() for t in tokens if any(c.isalpha() for c in t)]
+    words = [t.lower() for t in tokens if t.isalpha() or any(map(str.isalpha, t))]
     if len(words) < MIN_WORDS_FOR_DETECTION:
         return False
     diacritics = rules.diacritics
-    swedish = sum(w in rules.function_words for w in words) / len(words)
-    with_diacritics = sum(any(c in diacritics for c in w) for w in words) / len(words)
+    swedish = sum(map(rules.function_words.__contains__, words)) / len(words)
+    with_diacritics = sum(not diacritics.isdisjoint(w) for w in words) / len(words)
     return swedish >= MIN_SWEDISH_SHARE and with_diacritics < MAX_DIACRITIC_SHARE
 
 
@@ -497,35 +545,41 @@ Edit = tuple[int, int, str]
 Slot = dict[str, float]
 
 
-def _variants(garbled: str, rules: OcrRules) -> list[tuple[str, tuple[Slot, ...]]]:
-    """Skeleton spellings a lowercase garbled string may stand for, each with its slot costs."""
+def _variants(
+    garbled: str, rules: OcrRules, starts_skeleton: Callable[[str], bool]
+) -> list[tuple[str, tuple[Slot, ...]]]:
+    """Skeleton spellings a lowercase garbled string may stand for, each with its slot costs.
+
+    The search is depth-first over the confusions each position allows, and stops after
+    MAX_VARIANTS spellings. It leaves out each branch whose spelling so far begins no word's
+    skeleton: none of its spellings could be read as a word. Where the cap could cut the
+    search, the spellings left out still count toward it (`_count_spellings`), so the
+    spellings given are always those of the full search that the lexicon knows, in its order:
+    the same readings, found without building the rest.
+    """
+    choices = [rules.confusions_at(garbled[pos : pos + 2], pos == 0) for pos in range(len(garbled))]
+    capped: bool | None = None  # whether the cap could cut the search; asked at the first cut
     out: list[tuple[str, tuple[Slot, ...]]] = []
-    confusions, initial = rules.skeleton_confusions, rules.skeleton_initial_confusions
-    plain = rules.skeleton_plain
+    searched = 0  # spellings of the full search passed: given, or left out with their branch
+    counts: dict[tuple[int, float], int] = {}
 
     def walk(pos: int, skel: str, slots: tuple[Slot, ...], bound: float) -> None:
-        if len(out) >= MAX_VARIANTS:
+        nonlocal searched, capped
+        if searched >= MAX_VARIANTS:
             return
         if pos == len(garbled):
             out.append((skel, slots))
+            searched += 1
             return
-        options: list[tuple[int, SkeletonOptions]] = []
-        # Two observed characters for one letter first, then one (MAX_CONFUSION_CHARS).
-        pair = garbled[pos : pos + 2]
-        if len(pair) == 2:
-            grouped = confusions.get(pair) or (initial.get(pair) if pos == 0 else None)
-            if grouped:
-                options.append((2, grouped))
-        char = garbled[pos]
-        grouped = confusions.get(char) or (initial.get(char) if pos == 0 else None)
-        if not grouped:  # a character with no confusion is itself
-            grouped = plain.get(char) or plain.setdefault(
-                char, _by_skeleton({char: 0.0}, rules.skeleton)
-            )
-        options.append((1, grouped))
-        for width, grouped in options:
+        for width, grouped in choices[pos]:
             for key, best, sub in grouped:
                 if bound + best < MAX_CHANNEL_COST:
+                    continue
+                if key and not starts_skeleton(skel + key):
+                    if capped is None:
+                        capped = _most_spellings(choices) > MAX_VARIANTS
+                    if capped:
+                        searched += _count_spellings(choices, pos + width, bound + best, counts)
                     continue
                 next_slots = slots + (sub,) if key else slots
                 walk(pos + width, skel + key, next_slots, bound + best)
@@ -534,10 +588,41 @@ def _variants(garbled: str, rules: OcrRules) -> list[tuple[str, tuple[Slot, ...]
     return out
 
 
-def _readings(garbled: str, lexicon: Lexicon) -> dict[str, float]:
+Choices = list[list[tuple[int, SkeletonOptions]]]  # per position: (characters read, letters)
+
+
+def _most_spellings(choices: Choices) -> int:
+    """How many spellings the search could make at most, costs aside: when this is within
+    MAX_VARIANTS, the cap cannot cut the search (most tokens: OCR confuses few letters)."""
+    ways = [0] * len(choices) + [1]
+    for pos in reversed(range(len(choices))):
+        ways[pos] = sum(len(grouped) * ways[pos + width] for width, grouped in choices[pos])
+    return ways[0]
+
+
+def _count_spellings(
+    choices: Choices, pos: int, bound: float, counts: dict[tuple[int, float], int]
+) -> int:
+    """How many spellings the full search makes from `pos` on with cost `bound` so far (at
+    most MAX_VARIANTS): they depend on nothing else, so `counts` remembers them."""
+    if pos == len(choices):
+        return 1
+    if (pos, bound) not in counts:
+        total = 0
+        for width, grouped in choices[pos]:
+            for _, best, _ in grouped:
+                if bound + best >= MAX_CHANNEL_COST and total < MAX_VARIANTS:
+                    total += _count_spellings(choices, pos + width, bound + best, counts)
+        counts[pos, bound] = min(total, MAX_VARIANTS)
+    return counts[pos, bound]
+
+
+def _readings(
+    garbled: str, lexicon: Lexicon, starts_skeleton: Callable[[str], bool]
+) -> dict[str, float]:
     """Lexicon words a lowercase garbled string can be read as, with their channel cost."""
     found: dict[str, float] = {}
-    for skel, slots in _variants(garbled, lexicon.rules):
+    for skel, slots in _variants(garbled, lexicon.rules, starts_skeleton):
         for word in lexicon.skeletons.get(skel, ()):
             cost = 0.0
             for letter, slot in zip(word, slots, strict=True):
@@ -559,14 +644,31 @@ class _Corrector:
         self.lexicon = lexicon
         self.reading_cache: dict[str, dict[str, float]] = {}
         self.part_cache: dict[str, tuple[str, float, float] | None] = {}
-        self.word_cache: dict[str, list[tuple[str, float]]] = {}
+        self.word_cache: dict[str, dict[str, float]] = {}
+        self.best_cache: dict[tuple[str, bool], str] = {}
+        self.prefix_cache: dict[str, bool] = {}
 
     def size(self) -> int:
-        return len(self.reading_cache) + len(self.part_cache) + len(self.word_cache)
+        return (
+            len(self.reading_cache)
+            + len(self.part_cache)
+            + len(self.word_cache)
+            + len(self.best_cache)
+            + len(self.prefix_cache)
+        )
+
+    def starts_some_skeleton(self, prefix: str) -> bool:
+        """`Lexicon.starts_some_skeleton`, remembered: the search asks the same short prefixes
+        for token after token, and a look-up is cheaper than a bisection."""
+        if prefix not in self.prefix_cache:
+            self.prefix_cache[prefix] = self.lexicon.starts_some_skeleton(prefix)
+        return self.prefix_cache[prefix]
 
     def readings(self, garbled: str) -> dict[str, float]:
         if garbled not in self.reading_cache:
-            self.reading_cache[garbled] = _readings(garbled, self.lexicon)
+            self.reading_cache[garbled] = _readings(
+                garbled, self.lexicon, self.starts_some_skeleton
+            )
         return self.reading_cache[garbled]
 
     def best_part(self, garbled: str) -> tuple[str, float, float] | None:
@@ -616,8 +718,9 @@ class _Corrector:
                     best = ("".join(p[0] for p in parts), score)
         return best
 
-    def candidates(self, garbled: str) -> list[tuple[str, float]]:
-        """Readings of a lowercase token, best first; the token itself is always among them."""
+    def candidates(self, garbled: str) -> dict[str, float]:
+        """Readings of a lowercase token and their scores, best first; the token itself is
+        always among them."""
         if garbled in self.word_cache:
             return self.word_cache[garbled]
         scored: dict[str, float] = {}
@@ -644,9 +747,24 @@ class _Corrector:
             if split is not None:
                 offer(split[0], split[1])
         scored[garbled] = max(scored.get(garbled, -99.0), UNKNOWN_SCORE)
-        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        ranked = dict(sorted(scored.items(), key=lambda kv: -kv[1]))
         self.word_cache[garbled] = ranked
         return ranked
+
+    def best(self, garbled: str, prev: str) -> str:
+        """The highest-scoring reading, giving a long common identity word its real-word margin
+        unless an infinitive marker comes before it ("att lasa" is "att läsa")."""
+        key = (garbled, prev in self.lexicon.rules.infinitive_markers)
+        if key not in self.best_cache:
+            options = self.candidates(garbled)
+            margin = 0.0
+            score = self.lexicon.score(garbled)
+            if len(garbled) >= REAL_WORD_MIN_LEN and score >= REAL_WORD_MIN_ZIPF and not key[1]:
+                margin = REAL_WORD_MARGIN
+            self.best_cache[key] = max(
+                options, key=lambda w: options[w] + (margin if w == garbled else 0.0)
+            )
+        return self.best_cache[key]
 
 
 _correctors: WeakKeyDictionary[Lexicon, _Corrector] = WeakKeyDictionary()
@@ -720,15 +838,6 @@ def _is_number(tokens: list[tuple[int, int, str]], k: int, text: str, rules: Ocr
     return prev.lower() in rules.number_after or nxt.lower() in rules.number_before
 
 
-def _best(garbled: str, options: dict[str, float], prev: str, lexicon: Lexicon) -> str:
-    """Highest-scoring reading, giving a long common identity word its real-word margin."""
-    margin = 0.0
-    real = len(garbled) >= REAL_WORD_MIN_LEN and lexicon.score(garbled) >= REAL_WORD_MIN_ZIPF
-    if real and prev not in lexicon.rules.infinitive_markers:
-        margin = REAL_WORD_MARGIN
-    return max(options, key=lambda w: options[w] + (margin if w == garbled else 0.0))
-
-
 def _small_number(word: str) -> bool:
     """A count ("3 år"), as opposed to a year or a case number."""
     return word.isdigit() and len(word) <= MAX_COUNT_DIGITS
@@ -737,9 +846,9 @@ def _small_number(word: str) -> bool:
 def _contextual(word: str, options: dict[str, float], prev: str, nxt: str, rules: OcrRules) -> str:
     """Settle the pairs frequency cannot (år/är, bör/bor, stöd/stod ...) by the neighbouring
     words, as the context pairs of the rules file say."""
-    for pair in rules.pairs:
-        if word == pair.reading and pair.instead in options and pair.applies(prev, nxt):
-            return pair.instead
+    pair = rules.pair_by_reading.get(word)
+    if pair is not None and pair.instead in options and pair.applies(prev, nxt):
+        return pair.instead
     return word
 
 
@@ -763,6 +872,13 @@ def _neighbour(
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in PROTECTED_RE.finditer(text)]
+
+
+def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether `position` lies in one of `spans` (in order, apart): found by bisection, not by
+    testing every span at every token."""
+    k = bisect_right(spans, (position, math.inf)) - 1
+    return k >= 0 and position < spans[k][1]
 
 
 def repair_text(text: str, lexicon: Lexicon) -> str:
@@ -795,18 +911,18 @@ def repair_edits(text: str, lexicon: Lexicon) -> list[Edit]:
     tokens = [
         (m.start(), m.end(), m.group(0))
         for m in rules.token_re.finditer(text)
-        if not any(a <= m.start() < b for a, b in protected)
+        if not _inside(m.start(), protected)
     ]
     corrector = corrector_for(lexicon)
     chosen: list[str] = []
     options: list[dict[str, float]] = []
     for _, _, tok in tokens:
         low = tok.lower()
-        if not 2 <= len(low) <= MAX_TOKEN_LEN or not set(low) & confusable:
+        if not 2 <= len(low) <= MAX_TOKEN_LEN or confusable.isdisjoint(low):
             chosen.append(low)
             options.append({})
             continue
-        if not any(c.isalpha() for c in low) or _acronym(tok):
+        if not any(map(str.isalpha, low)) or _acronym(tok):
             chosen.append(low)
             options.append({})
             continue
@@ -814,15 +930,16 @@ def repair_edits(text: str, lexicon: Lexicon) -> list[Edit]:
             chosen.append(low)
             options.append({})
             continue
-        options.append(dict(corrector.candidates(low)))
-        chosen.append("")
-    for k, (_, _, tok) in enumerate(tokens):
+        options.append(corrector.candidates(low))
+        chosen.append(low)
+    for k, low in enumerate(chosen):
         if options[k]:
-            prev = _neighbour(tokens, chosen, k, k - 1, text)
-            chosen[k] = _best(tok.lower(), options[k], prev, lexicon)
+            chosen[k] = corrector.best(low, _neighbour(tokens, chosen, k, k - 1, text))
 
     edits: list[Edit] = []
     for k, (start, end, tok) in enumerate(tokens):
+        if not options[k] and tok != digit and tok not in rules.fragments:
+            continue  # not garbled: no reading to choose, the token stays as it is
         prev = _neighbour(tokens, chosen, k, k - 1, text)
         nxt = _neighbour(tokens, chosen, k, k + 1, text)
         if nxt == digit and k + 2 <= len(tokens) and not _is_number(tokens, k + 1, text, rules):
@@ -876,21 +993,20 @@ def _repaired_block(
 
     `clean_with_map` tells for each clean character where it came from, so an edited token's
     characters are replaced by its restored word once, wherever cleaning moved them (a word
-    hyphenated across a line end is two tokens, each restored on its own).
+    hyphenated across a line end is two tokens, each restored on its own). The map rises with
+    the text, so each edit's characters are found by bisection, not by a test per character.
     """
     clean, where = clean_with_map(text[raw_start:raw_end])
-    k = bisect_right(starts, raw_start) - 1
-    k = max(k, 0)
     out: list[str] = []
-    current = -1
-    for char, offset in zip(clean, where, strict=True):
-        position = raw_start + offset
-        while k < len(edits) and edits[k][1] <= position:
-            k += 1
-        if k < len(edits) and edits[k][0] <= position:
-            if current != k:
-                out.append(edits[k][2])
-                current = k
-            continue
-        out.append(char)
+    written = 0  # clean characters before this one are in `out`
+    k = max(bisect_right(starts, raw_start) - 1, 0)
+    while k < len(edits) and edits[k][0] < raw_end:
+        start, end, word = edits[k]
+        first = bisect_left(where, start - raw_start)
+        last = bisect_left(where, end - raw_start)
+        if first < last:
+            out += (clean[written:first], word)
+            written = last
+        k += 1
+    out.append(clean[written:])
     return "".join(out)
