@@ -491,8 +491,13 @@ def _pieces(source: str, block: Block, cuts: list[int]) -> Iterator[tuple[int, i
         last_char = starts[n + 1] if n + 1 < len(starts) else len(block.text)
         first = token_at[first_char]
         last = token_at[starts[n + 1]] - 1 if n + 1 < len(starts) else len(raw_tokens) - 1
-        raw_start = block.raw_start + where[raw_tokens[first][0]]
-        raw_end = block.raw_start + where[raw_tokens[last][1] - 1] + 1
+        # the first and last piece reach the block's edges, so a line of markup alone at an
+        # edge ("**") stays inside a passage
+        raw_start = block.raw_start + where[raw_tokens[first][0]] if n else block.raw_start
+        ends_block = n + 1 == len(starts)
+        raw_end = (
+            block.raw_end if ends_block else block.raw_start + where[raw_tokens[last][1] - 1] + 1
+        )
         yield raw_start, raw_end, block.text[first_char:last_char].strip()
 
 

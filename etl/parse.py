@@ -558,7 +558,7 @@ def _to_block(text: str, draft: _Draft) -> Block:
     raw = text[start:end]
     clean, where = clean_with_map(raw)
     if where:
-        start, end = start + where[0], start + where[-1] + 1
+        start, end = _span_of_content(draft.lines, start + where[0], start + where[-1] + 1)
     return Block(
         section=draft.section,
         subsection=draft.subsection,
@@ -568,6 +568,21 @@ def _to_block(text: str, draft: _Draft) -> Block:
         text=clean,
         level=draft.level,
     )
+
+
+def _span_of_content(lines: list[_Line], first: int, last: int) -> tuple[int, int]:
+    """The block's span: from its first to its last clean character (markers and bold marks
+    at the edges are not the block's text), except that a first or last line giving no clean
+    character at all (a line of bold marks alone, "**") is still covered, so that no line of
+    the document falls outside every block and skip (found by tests/test_reader.py's
+    every-line property)."""
+    content = [ln for ln in lines if ln.stripped]
+    head, tail = content[0], content[-1]
+    if first >= head.end:
+        first = head.start + len(head.text) - len(head.text.lstrip())
+    if last <= tail.start:
+        last = tail.start + len(tail.text.rstrip())
+    return first, last
 
 
 def section_label(key: str, code: str = "sv") -> str:

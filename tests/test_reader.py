@@ -383,6 +383,21 @@ def test_a_stray_control_character_keeps_its_line_accounted_for() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Staden arrangerar en festival mot rasism varje år.\n**\n",
+        "**\nStaden arrangerar en festival mot rasism varje år.\n",
+    ],
+)
+def test_a_line_of_bold_marks_alone_stays_inside_its_passage(text: str) -> None:
+    """A line of markup alone gives the passage no text, yet it is covered (a property-test
+    find: ':\n**' lost its second line)."""
+    _, items = reader(text, "webpage")
+    assert [i.text_raw for i in items] == [text.strip("\n")]
+    assert [i.text for i in items] == ["Staden arrangerar en festival mot rasism varje år."]
+
+
+@pytest.mark.parametrize(
     ("text", "language"),
     [
         ("Staden arbetar för att alla ska ha samma rättigheter och möjligheter.", "sv"),
