@@ -54,6 +54,10 @@ POLARS_TYPES: dict[str, pl.DataType] = {
 # How many offending keys or values a failed check names per rule: enough to find the cause.
 MAX_NAMED = 5
 
+# What a `build_inputs` row is the digest of: one document's results; the code and shared data
+# (taxonomy, rules, model, quality figures, undescribed files); the review decisions.
+BUILD_INPUT_KINDS = ("document", "build", "decisions")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -312,6 +316,18 @@ TABLES: tuple[Table, ...] = (
             Column("topic", "what the message is about"),
             Column("message", "the message"),
         ),
+    ),
+    Table(
+        "build_inputs",
+        "one row per document, one for the code and data the whole build depends on and one for "
+        "the review decisions applied: a digest of what the published rows were made from, so "
+        "that the next build republishes only the documents whose digest changed",
+        (
+            Column("kind", "what the digest is of", accepted=BUILD_INPUT_KINDS),
+            Column("name", "the document's id; empty for the other kinds"),
+            Column("digest", "sha256 of the inputs, as the build cache keys them"),
+        ),
+        key=("kind", "name"),
     ),
 )
 
