@@ -196,6 +196,9 @@ def _ours(module_name: str) -> bool:
     return module_name.split(".")[0] == __name__.split(".")[0]
 
 
+# A module's source and imports are read once per process: every stage's key walks the same
+# modules (an ingest's keys parsed 66 modules' source, 2.3 of its 15 profiled seconds).
+@cache
 def _source(module_name: str) -> bytes:
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
@@ -203,6 +206,7 @@ def _source(module_name: str) -> bytes:
     return Path(spec.origin).read_bytes()
 
 
+@cache
 def _imports(module_name: str) -> list[str]:
     """Absolute module names a module imports (`from etl.x import y` → `etl.x`, and `etl.x.y`
     if that is a module too)."""

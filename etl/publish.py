@@ -32,7 +32,7 @@ import polars as pl
 from etl.cache import digest
 from etl.model import METHOD_BASIS, Item, Mapping, SkippedBlock, SourceText
 from etl.overrides import Decision
-from etl.schema import BUILD_INPUT_KINDS, ddl, frame, violations
+from etl.schema import BUILD_INPUT_KINDS, Scope, ddl, frame, violations
 from etl.taxonomy import Taxonomy
 from etl.text import covered_share
 
@@ -193,7 +193,9 @@ def publish(build: Build, target: Path) -> Published:
             starts = _place(con, change.order, build.items)
             _insert(con, frames(build, starts))
             _regroup(con, build.regrouped)
-            check(con)
+            # A full publish checks every row; an incremental one the rows it changed (the
+            # others passed the same check when `change.previous` was published).
+            check(con, None if change.previous is None else _touched(con, build))
             published = counts(con)
             con.execute("CHECKPOINT")
         _swap(temporary, target)
@@ -282,18 +284,39 @@ def _place(
 
 
 def _regroup(con: duckdb.DuckDBPyConnection, regrouped: Sequence[tuple[str, str]]) -> None:
-    """Give kept items the unit ids dedupe found for them with this build's documents."""
-    if not regrouped:
-        return
-    units = pl.DataFrame(
-        regrouped, schema={"item_id": pl.String, "unit_id": pl.String}, orient="row"
-    )
-    con.register("regrouped", units)
+    """Give kept items the unit ids dedupe found for them with this build's documents (kept as
+    the temporary table `regrouped`, which the check's scope names)."""
+    schema = {"item_id": pl.String, "unit_id": pl.String}
+    con.register("frame", pl.DataFrame(regrouped, schema=schema, orient="row"))
+    con.execute("CREATE TEMP TABLE regrouped AS FROM frame")
+    con.unregister("frame")
     con.execute(
         "UPDATE items SET unit_id = r.unit_id FROM regrouped r "
         "WHERE items.item_id = r.item_id AND items.unit_id <> r.unit_id"
     )
-    con.unregister("regrouped")
+
+
+def _touched(con: duckdb.DuckDBPyConnection, build: Build) -> Scope:
+    """What an incremental publish changed, for `check` to look at: the rows of this build's
+    documents, the kept items it regrouped, and the documents and items it deleted (the
+    temporary tables `_drop` made). Every other table it rewrote whole."""
+    con.execute(
+        "CREATE TEMP TABLE fresh AS SELECT unnest(?::VARCHAR[]) AS doc_id",
+        [[s.meta.doc_id for s in build.sources]],
+    )
+    own = "doc_id IN (FROM fresh)"
+    links = f"item_id IN (SELECT item_id FROM items WHERE {own})"  # noqa: S608 (constants)
+    return Scope(
+        changed={
+            "documents": own,
+            "document_texts": own,
+            "skipped_blocks": own,
+            "items": f"{own} OR item_id IN (SELECT item_id FROM regrouped)",  # noqa: S608
+            "suggestions": links,
+            "mappings": links,
+        },
+        lost={"documents": "FROM dropped", "items": "FROM gone"},
+    )
 
 
 def revise(
@@ -479,9 +502,10 @@ def _log_frame(log: Sequence[tuple[str, str]]) -> pl.DataFrame:
     return frame("build_log", ({"topic": t, "message": m} for t, m in log))
 
 
-def check(con: duckdb.DuckDBPyConnection) -> None:
+def check(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> None:
     """Keys unique and not null, accepted values, references resolve (the rules declared in
-    etl/schema.py) — or raise, naming the bad keys and values."""
-    problems = violations(con)
+    etl/schema.py), of every row or of those in `scope` — or raise, naming the bad keys and
+    values."""
+    problems = violations(con, scope)
     if problems:
         raise PublishCheckFailed("the built database breaks its own rules:\n" + "\n".join(problems))
