@@ -541,15 +541,25 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
     with BuildCache(paths.cache) as cache:
         shared = Shared(paths, cache, metas)
         datas = [(paths.raw / m.source_file).read_bytes() for m in metas]
-        keys = [
-            output_keys(meta, data, shared.keys, shared.language)
-            for meta, data in zip(metas, datas, strict=True)
-        ]
-        plan = plan_publish(paths.db, metas, keys, shared)
+        plan = plan_publish(paths.db, metas, datas, shared)
         requests = {n: PUBLISHED_VALUES for n in plan.published}
         requests |= {n: NEIGHBOUR_VALUES for n in plan.neighbours}
+        # Cache keys of the documents the corpus stages read (27 digests each: 1.5 s at
+        # 10,000 documents); every document's only when the cache has results to drop.
+        keys: dict[int, dict[str, str]] = {}
+
+        def keys_of(n: int) -> dict[str, str]:
+            if n not in keys:
+                keys[n] = output_keys(metas[n], datas[n], shared.keys, shared.language)
+            return keys[n]
+
+        for n in requests:
+            keys_of(n)
         documents, processed = _document_values(metas, datas, keys, requests, shared, progress)
-        cache.keep_only([shared.lexicon_key, *(k[out] for k in keys for out in kept)])
+        cache.keep_only(
+            1 + len(metas) * len(kept),
+            lambda: [shared.lexicon_key, *(keys_of(n)[o] for n in range(len(metas)) for o in kept)],
+        )
         for problem in cache.problems:
             progress(f"warning: {problem}")
     progress(_plan_summary(plan))
@@ -605,8 +615,21 @@ def _corpus_stages(
     return corpus
 
 
+def document_digest(meta: DocumentMeta, data: bytes, shared: Shared) -> str:
+    """What a document's published rows are made from: its manifest row and bytes, the data
+    and language files its stages read and their code — what each of its cache keys is made of
+    (one digest, where its keys are 27)."""
+    return digest(
+        json.dumps(asdict(meta), sort_keys=True),
+        data,
+        *shared.keys.values(),
+        shared.language,
+        *(code_digest(stage.run.__module__) for stage in document_stages()),
+    )
+
+
 def plan_publish(
-    db: Path, metas: Sequence[DocumentMeta], keys: Sequence[dict[str, str]], shared: Shared
+    db: Path, metas: Sequence[DocumentMeta], datas: Sequence[bytes], shared: Shared
 ) -> Plan:
     """What the corpus stages must do to bring the database at `db` up to date.
 
@@ -619,8 +642,8 @@ def plan_publish(
         (SHARED_INPUT, "", shared.build_digest),
         (DECISIONS_INPUT, "", decisions_digest(shared.decisions)),
         *(
-            (DOCUMENT_INPUT, meta.doc_id, digest(*(key[name] for name in PUBLISHED_VALUES)))
-            for meta, key in zip(metas, keys, strict=True)
+            (DOCUMENT_INPUT, meta.doc_id, document_digest(meta, data, shared))
+            for meta, data in zip(metas, datas, strict=True)
         ),
     )
     order = tuple(m.doc_id for m in metas)
@@ -737,7 +760,7 @@ def _is_document_value(name: str) -> bool:
 def _document_values(
     metas: Sequence[DocumentMeta],
     datas: Sequence[bytes],
-    keys: Sequence[dict[str, str]],
+    keys: MappingType[int, dict[str, str]],
     requests: dict[int, tuple[str, ...]],
     shared: Shared,
     progress: Progress,
@@ -775,7 +798,7 @@ def _run_tasks(
     tasks: list[Task],
     constants: dict[str, Any],
     cache: BuildCache,
-    keys: Sequence[dict[str, str]],
+    keys: MappingType[int, dict[str, str]],
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Run the tasks' stages in chunks of documents (in a pool when there are many); store
     kept outputs a chunk at a time, each one transaction, so a killed build keeps what it
