@@ -429,6 +429,13 @@ class Shared:
         )
 
     @cached_property
+    def stages_digest(self) -> str:
+        """Digest of what shapes every document's stages besides the document: the shared
+        data they read, the language files and their code."""
+        codes = (code_digest(stage.run.__module__) for stage in document_stages())
+        return digest(*self.keys.values(), self.language, *codes)
+
+    @cached_property
     def language(self) -> str:
         """Digest of what shapes every document stage besides its own code: the language files
         (data/language/) and this module, which runs the stages (batching, planning)."""
@@ -619,13 +626,7 @@ def document_digest(meta: DocumentMeta, data: bytes, shared: Shared) -> str:
     """What a document's published rows are made from: its manifest row and bytes, the data
     and language files its stages read and their code — what each of its cache keys is made of
     (one digest, where its keys are 27)."""
-    return digest(
-        json.dumps(asdict(meta), sort_keys=True),
-        data,
-        *shared.keys.values(),
-        shared.language,
-        *(code_digest(stage.run.__module__) for stage in document_stages()),
-    )
+    return digest(json.dumps(vars(meta), sort_keys=True), data, shared.stages_digest)
 
 
 def plan_publish(
