@@ -174,6 +174,10 @@ def account_for(parsed: ParsedDocument) -> tuple[str, tuple[SkippedBlock, ...]]:
     return parsed.language, skipped_blocks(parsed)
 
 
+# The build_log topic of files in data/raw the manifest does not describe.
+UNDESCRIBED_TOPIC = "undescribed file"
+
+
 def build_messages(
     units: Sequence[Item], outcome: Outcome, manifest: Sequence[DocumentMeta], raw: Path
 ) -> list[tuple[str, str]]:
@@ -188,9 +192,6 @@ def build_messages(
         )
         for name in undescribed_files(manifest, raw)
     ]
-
-
-UNDESCRIBED_TOPIC = "undescribed file"
 
 
 def publish_corpus(
@@ -503,17 +504,8 @@ def run_stages(stages: Sequence[Stage], values: dict[str, Any]) -> dict[str, Any
     return values
 
 
-# The document values the corpus stages read of each document they publish, and of each
-# neighbour (a document that only shares a dedupe group with one): their kept results.
-PUBLISHED_VALUES: tuple[str, ...] = (
-    "compared",
-    "items",
-    "language_read",
-    "repaired_text",
-    "skipped",
-    "source",
-)
-PUBLISHED_VALUES += ("suggestions",)
+# What the corpus stages read of a neighbour (a document that only shares a dedupe group with
+# one they publish): its kept results dedupe needs.
 NEIGHBOUR_VALUES: tuple[str, ...] = ("items", "compared")
 PublishKind = Literal["full", "incremental", "none"]
 
@@ -549,7 +541,7 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
         shared = Shared(paths, cache, metas)
         datas = [(paths.raw / m.source_file).read_bytes() for m in metas]
         plan = plan_publish(paths.db, metas, datas, shared)
-        requests = {n: PUBLISHED_VALUES for n in plan.published}
+        requests = {n: published_values() for n in plan.published}
         requests |= {n: NEIGHBOUR_VALUES for n in plan.neighbours}
         # Cache keys of the documents the corpus stages read (27 digests each: 1.5 s at
         # 10,000 documents); every document's only when the cache has results to drop.
@@ -605,7 +597,7 @@ def _corpus_stages(
 ) -> dict[str, Any]:
     """Run the corpus stages over the documents `plan` publishes; every value they made."""
     corpus: dict[str, Any] = {
-        name: [documents[n][name] for n in plan.published] for name in PUBLISHED_VALUES
+        name: [documents[n][name] for n in plan.published] for name in published_values()
     }
     corpus["change"] = plan.change
     corpus["neighbours"] = [
@@ -754,8 +746,11 @@ def _published_now(db: Path) -> tuple[Published, tuple[tuple[str, str], ...]]:
         return counts(con, "published"), tuple((topic, message) for topic, message in log)
 
 
-def _is_document_value(name: str) -> bool:
-    return any(name in s.outputs for s in document_stages())
+def published_values() -> tuple[str, ...]:
+    """The document values the corpus stages read: what they need of each document they
+    publish (its kept results)."""
+    made = {out for s in document_stages() for out in s.outputs}
+    return tuple(sorted({name for s in corpus_stages() for name in s.inputs if name in made}))
 
 
 def _document_values(
@@ -849,7 +844,7 @@ def _stage_summary(name: str, corpus: dict[str, Any]) -> list[str]:
     if name == "log":
         log = corpus["log"]
         undescribed = [
-            f"warning: not in the database: {m}" for t, m in log if t == "undescribed file"
+            f"warning: not in the database: {m}" for t, m in log if t == UNDESCRIBED_TOPIC
         ]
         unmapped = sum(topic == UNMAPPED_TOPIC for topic, _ in log)
         return [*undescribed, f"log: {unmapped} items unmapped"]
