@@ -20,7 +20,7 @@ import importlib.util
 import pickle
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -116,12 +116,22 @@ class BuildCache:
             with self.con:
                 self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
 
-    def keep_only(self, keys: Iterable[str]) -> None:
-        """Drop every result not in `keys`: what no current document can ask for again."""
+    def keep_only(self, live: int, keys: Callable[[], Iterable[str]]) -> None:
+        """Drop every result not in `keys()` (what no current document can ask for again) when
+        the file holds more than `live` results, the most the corpus can ask for.
+
+        Only then must some be unreachable. Otherwise any unreachable ones are no more than
+        the reachable ones missing, and wait for a later build: the file never holds more than
+        a full cache would, and a build that drops nothing does not list every key (at 10,000
+        documents listing and matching 70,000 keys took a second).
+        """
+        (stored,) = self.con.execute("SELECT count(*) FROM results").fetchone()
+        if stored <= live:
+            return
         with self.con:
             self.con.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
             self.con.execute("DELETE FROM live")
-            self.con.executemany("INSERT OR IGNORE INTO live VALUES (?)", [[k] for k in keys])
+            self.con.executemany("INSERT OR IGNORE INTO live VALUES (?)", [[k] for k in keys()])
             self.con.execute("DELETE FROM results WHERE key NOT IN (SELECT key FROM live)")
 
     def close(self) -> None:
@@ -196,6 +206,9 @@ def _ours(module_name: str) -> bool:
     return module_name.split(".")[0] == __name__.split(".")[0]
 
 
+# A module's source and imports are read once per process: every stage's key walks the same
+# modules (an ingest's keys parsed 66 modules' source, 2.3 of its 15 profiled seconds).
+@cache
 def _source(module_name: str) -> bytes:
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
@@ -203,6 +216,7 @@ def _source(module_name: str) -> bytes:
     return Path(spec.origin).read_bytes()
 
 
+@cache
 def _imports(module_name: str) -> list[str]:
     """Absolute module names a module imports (`from etl.x import y` → `etl.x`, and `etl.x.y`
     if that is a module too)."""

@@ -117,6 +117,14 @@ def extract_items(doc: ParsedDocument) -> tuple[Item, ...]:
     return tuple(items)
 
 
+def account_for(parsed: ParsedDocument) -> tuple[str, tuple[SkippedBlock, ...]]:
+    """The account stage: the reader's account of a document besides its items, the language
+    it was read in and every stretch that became no item (with why). It lives here, not in
+    etl/pipeline.py, because a stage's cache key covers its module's imports: from the pipeline
+    it covered every etl module, so any change to publish reran every document's reading."""
+    return parsed.language, skipped_blocks(parsed)
+
+
 def skipped_blocks(doc: ParsedDocument) -> tuple[SkippedBlock, ...]:
     """Every stretch of the document that is no part of an item, with its reason, in order.
 

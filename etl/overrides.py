@@ -14,14 +14,16 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
+import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from etl.cache import digest
 from etl.csvtext import read_text, records
 from etl.errors import InputError
 from etl.model import Mapping
@@ -76,6 +78,11 @@ def _latest(text: str, source: str) -> dict[tuple[str, str, str], Decision]:
 
 def load_decisions(path: Path) -> tuple[Decision, ...]:
     return parse_decisions(read_text(path), path.name) if path.exists() else ()
+
+
+def decisions_digest(decisions: Iterable[Decision]) -> str:
+    """A digest of the decisions in force: a build whose digest differs applies them anew."""
+    return digest(*(json.dumps([getattr(d, c) for c in REVIEW_COLUMNS]) for d in decisions))
 
 
 def _validate(decision: Decision, where: str) -> None:
@@ -145,11 +152,20 @@ def apply_decisions(
     decisions: Iterable[Decision],
     item_ids: Iterable[str],
     concept_ids: Iterable[str],
+    kept_items: Set[str] = frozenset(),
+    kept_links: Set[tuple[str, str]] = frozenset(),
 ) -> Outcome:
-    """Re-apply every decision to this build's suggestions; report those that no longer fit."""
+    """Re-apply every decision to this build's suggestions; report those that no longer fit.
+
+    `kept_items` and `kept_links` (item × concept) are items and suggested links outside
+    `item_ids` and `suggestions` that stay published as they were (an incremental build
+    republishes only the documents that changed): a decision on them still fits, and its
+    mapping row, already applied, stays where it is.
+    """
     decisions = tuple(decisions)
     by_key = {(m.item_id, m.concept_id): m for m in suggestions}
-    stale = stale_decisions(decisions, item_ids, concept_ids, by_key)
+    items = set(item_ids)
+    stale = stale_decisions(decisions, items | kept_items, concept_ids, by_key.keys() | kept_links)
     unapplied = {s.decision for s in stale}
     not_covered: list[Decision] = []
     for d in decisions:
@@ -158,6 +174,8 @@ def apply_decisions(
         current = by_key.get((d.item_id, d.concept_id))
         if d.decision == "not_covered":
             not_covered.append(d)
+        elif d.item_id not in items:
+            continue  # on a kept item: its mapping is published already
         elif d.decision == "reject" and current is not None:
             by_key[(d.item_id, d.concept_id)] = replace(current, status="rejected")
         else:

@@ -4,19 +4,33 @@
 the inputs it names and nothing else:
 
     load → parse → repair → extract → compare → account → match → stated → map   per document
-    dedupe → overrides → log → publish                       once, over the whole corpus
+    dedupe → overrides → log → publish                    once, over what changed
 
 A document stage's inputs are the document's own values (`meta`, `data`, earlier outputs) and
 the build's shared data (`lexicon`, `taxonomy`, `knowledge`); a corpus stage sees each document
-value as a list, one entry per document in manifest order, plus `decisions`, `quality`, `raw`
-and `db`. When a stage's signature changes, its `inputs` tuple is the one line to change.
+value as a list, one entry per document it publishes, in manifest order, plus `decisions`,
+`quality`, `raw`, `db`, the `manifest` and what the build `change`s (below). When a stage's
+signature changes, its `inputs` tuple is the one line to change.
 
 Document stages fan out over a process pool, and what they keep (`kept`) is stored in the build
 cache (etl/cache.py) under a key made of the document's bytes and manifest row, the data the
 stage reads and the source code of the stage's module and its imports. So an ingest runs the
 document stages for one document, a taxonomy, rules or model change reruns only match → stated →
-map, and
-results are only reused where they would come out the same. Publishing stays atomic.
+map, and results are only reused where they would come out the same.
+
+Corpus stages are incremental. The published database records what it was made from
+(`build_inputs`: a digest of each document's kept results, one of the code and shared data,
+one of the review decisions). When the code, shared data and decisions are those of this build,
+the corpus stages run over the documents whose digest changed (or that are new) only, and
+publish applies them to a copy of that database: the changed and removed documents' rows go,
+the new ones come in (`publish.Change`). Dedupe also reads the other documents of the city ×
+policy groups they touch (`neighbours`: a unit can only join components of one group), and
+overrides judges stale decisions with what stays published. Anything else — a missing or
+foreign database, another code version, a taxonomy, rules, model or quality change, a review
+decision the database does not have, a file in data/raw the manifest does not describe — makes
+the change one from an empty database: a full publish, through the same stages. When nothing
+changed, the corpus stages have nothing to do and the database is left as it is.
+Publishing stays atomic either way: built aside, checked, renamed.
 """
 
 from __future__ import annotations
@@ -39,7 +53,7 @@ import duckdb
 
 from etl.cache import BuildCache, code_digest, digest, files_digest
 from etl.dedupe import assign_units, comparison_texts
-from etl.extract import extract_items, skipped_blocks
+from etl.extract import account_for, extract_items
 from etl.load import load_source
 from etl.manifest import load_manifest, undescribed_files
 from etl.map import MODEL_FILE, RULES_FILE, Knowledge, best_links, load_knowledge, match_items
@@ -52,10 +66,25 @@ from etl.model import (
     SkippedBlock,
     SourceText,
 )
-from etl.overrides import Outcome, apply_decisions, load_decisions
+from etl.overrides import Decision, Outcome, apply_decisions, decisions_digest, load_decisions
 from etl.parse import parse_document
 from etl.paths import Paths
-from etl.publish import STALE_TOPIC, UNMAPPED_TOPIC, Build, publish, revise, unmapped_messages
+from etl.publish import (
+    DECISIONS_INPUT,
+    DOCUMENT_INPUT,
+    SHARED_INPUT,
+    STALE_TOPIC,
+    UNMAPPED_TOPIC,
+    Build,
+    BuildInput,
+    Change,
+    Published,
+    counts,
+    inputs_digest,
+    publish,
+    revise,
+    unmapped_messages,
+)
 from etl.repair import (
     Lexicon,
     build_lexicon,
@@ -88,54 +117,74 @@ class Stage:
     batched: bool = False
 
 
+@dataclass(frozen=True)
+class Neighbour:
+    """A published document that is not republished but shares a dedupe group (city ×
+    policy) with one that is: what dedupe needs of it."""
+
+    meta: DocumentMeta
+    items: tuple[Item, ...]
+    compared: tuple[str, ...]
+
+
 def dedupe_corpus(
     items: Sequence[tuple[Item, ...]],
     compared: Sequence[tuple[str, ...]],
     sources: Sequence[SourceText],
-) -> list[Item]:
-    """The dedupe stage over every document's items: `unit_id` joins the same component."""
-    policies = {s.meta.doc_id: s.meta.relates_to for s in sources}
-    return list(
-        assign_units(
-            list(chain.from_iterable(items)), policies, list(chain.from_iterable(compared))
-        )
-    )
+    neighbours: Sequence[Neighbour],
+) -> tuple[list[Item], list[tuple[str, str]]]:
+    """The dedupe stage: `unit_id` joins the same component.
+
+    Over the documents published and their neighbours, the other members of their groups
+    (units never cross a group); gives the published documents' items and, for publish to
+    update, the neighbours' components' (item_id, unit_id)."""
+    own = list(chain.from_iterable(items))
+    policies = {
+        m.doc_id: m.relates_to
+        for m in chain((s.meta for s in sources), (n.meta for n in neighbours))
+    }
+    texts = [*chain.from_iterable(compared), *(t for n in neighbours for t in n.compared)]
+    units = assign_units([*own, *(i for n in neighbours for i in n.items)], policies, texts)
+    regrouped = [(i.item_id, i.unit_id) for i in units[len(own) :] if i.kind == "component"]
+    return list(units[: len(own)]), regrouped
 
 
 def review_corpus(
     suggestions: Sequence[tuple[Mapping, ...]],
-    decisions: Sequence[Any],
+    decisions: Sequence[Decision],
     units: Sequence[Item],
     taxonomy: Taxonomy,
+    change: Change,
 ) -> Outcome:
-    """The overrides stage: every review decision re-applied to this build's suggestions."""
+    """The overrides stage: every review decision re-applied to this build's suggestions; those
+    on items that stay published are judged by what stays (`change.decided_*`)."""
     return apply_decisions(
         list(chain.from_iterable(suggestions)),
         decisions,
         (i.item_id for i in units),
         (c.concept_id for c in taxonomy.concepts),
+        change.decided_items,
+        change.decided_links,
     )
 
 
-def account_for(parsed: ParsedDocument) -> tuple[str, tuple[SkippedBlock, ...]]:
-    """The reader's account of a document besides its items: the language it was read in, and
-    every stretch that became no item (with why)."""
-    return parsed.language, skipped_blocks(parsed)
+# The build_log topic of files in data/raw the manifest does not describe.
+UNDESCRIBED_TOPIC = "undescribed file"
 
 
 def build_messages(
-    units: Sequence[Item], outcome: Outcome, sources: Sequence[SourceText], raw: Path
+    units: Sequence[Item], outcome: Outcome, manifest: Sequence[DocumentMeta], raw: Path
 ) -> list[tuple[str, str]]:
-    """The build log: items nothing maps to, review decisions that no longer apply, and files
-    in data/raw the manifest does not describe."""
+    """The build log: this build's items nothing maps to, review decisions that no longer
+    apply, and files in data/raw the manifest does not describe."""
     log = unmapped_messages(((i.item_id, i.text) for i in units), outcome.mappings)
     log += [(STALE_TOPIC, message) for message in outcome.unapplied]
     return log + [
         (
-            "undescribed file",
+            UNDESCRIBED_TOPIC,
             f"data/raw/{name} has no row in the manifest; describe it or remove it",
         )
-        for name in undescribed_files((s.meta for s in sources), raw)
+        for name in undescribed_files(manifest, raw)
     ]
 
 
@@ -150,10 +199,13 @@ def publish_corpus(
     log: Sequence[tuple[str, str]],
     languages: Sequence[str],
     skipped: Sequence[tuple[SkippedBlock, ...]],
+    change: Change,
+    regrouped: Sequence[tuple[str, str]],
     db: Path,
-) -> Path:
-    """The publish stage: everything into a new database file, checked, renamed over `db`."""
-    publish(
+) -> Published:
+    """The publish stage: `change` applied to a copy of the database it starts from (or to a
+    new one), checked, renamed over `db`."""
+    return publish(
         Build(
             sources=sources,
             repaired_texts=repaired_texts,
@@ -166,10 +218,11 @@ def publish_corpus(
             log=log,
             languages={s.meta.doc_id: lang for s, lang in zip(sources, languages, strict=True)},
             skipped=list(chain.from_iterable(skipped)),
+            change=change,
+            regrouped=regrouped,
         ),
         db,
     )
-    return db
 
 
 STAGES: tuple[Stage, ...] = (
@@ -225,15 +278,21 @@ STAGES: tuple[Stage, ...] = (
         kept=("suggestions",),
         batched=True,
     ),
-    Stage("dedupe", dedupe_corpus, ("items", "compared", "source"), ("units",), "corpus"),
+    Stage(
+        "dedupe",
+        dedupe_corpus,
+        ("items", "compared", "source", "neighbours"),
+        ("units", "regrouped"),
+        "corpus",
+    ),
     Stage(
         "overrides",
         review_corpus,
-        ("suggestions", "decisions", "units", "taxonomy"),
+        ("suggestions", "decisions", "units", "taxonomy", "change"),
         ("outcome",),
         "corpus",
     ),
-    Stage("log", build_messages, ("units", "outcome", "source", "raw"), ("log",), "corpus"),
+    Stage("log", build_messages, ("units", "outcome", "manifest", "raw"), ("log",), "corpus"),
     Stage(
         "publish",
         publish_corpus,
@@ -248,6 +307,8 @@ STAGES: tuple[Stage, ...] = (
             "log",
             "language_read",
             "skipped",
+            "change",
+            "regrouped",
             "db",
         ),
         ("published",),
@@ -275,17 +336,21 @@ class BuildReport:
     seconds: float
     messages: tuple[tuple[str, str], ...]
     processed: int = 0  # documents whose document stages ran (the rest came from the cache)
-    # Passages per document id: what an ingest reports, without opening the new database (in
-    # the app's process a new connection would still see the old file; DuckDB shares it).
+    # Passages per document id of the documents this build published: what an ingest reports,
+    # without opening the new database (in the app's process a new connection would still see
+    # the old file; DuckDB shares it).
     items_by_document: tuple[tuple[str, int], ...] = ()
+    publish: PublishKind = "full"
+    published: int = 0  # documents whose rows the corpus stages made (all, in a full publish)
 
 
 class Shared:
     """The build's shared inputs, read from `paths` only when a stage asks for them."""
 
-    def __init__(self, paths: Paths, cache: BuildCache) -> None:
+    def __init__(self, paths: Paths, cache: BuildCache, manifest: Sequence[DocumentMeta]) -> None:
         self.paths = paths
         self.cache = cache
+        self.manifest = manifest
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -344,6 +409,26 @@ class Shared:
             "taxonomy": files_digest([self.paths.taxonomy]),
             "knowledge": files_digest([self.paths.data / RULES_FILE, self.paths.data / MODEL_FILE]),
         }
+
+    @cached_property
+    def build_digest(self) -> str:
+        """What every published row depends on besides its own document: the code (this module
+        and every module it imports, with the libraries' versions), the taxonomy, rules and
+        model, the quality figures and the files in data/raw the manifest does not describe."""
+        return digest(
+            code_digest(__name__),
+            self.keys["taxonomy"],
+            self.keys["knowledge"],
+            files_digest([self.paths.quality]),
+            *undescribed_files(self.manifest, self.paths.raw),
+        )
+
+    @cached_property
+    def stages_digest(self) -> str:
+        """Digest of what shapes every document's stages besides the document: the shared
+        data they read, the language files and their code."""
+        codes = (code_digest(stage.run.__module__) for stage in document_stages())
+        return digest(*self.keys.values(), self.language, *codes)
 
     @cached_property
     def language(self) -> str:
@@ -413,21 +498,106 @@ def run_stages(stages: Sequence[Stage], values: dict[str, Any]) -> dict[str, Any
     return values
 
 
+# What the corpus stages read of a neighbour (a document that only shares a dedupe group with
+# one they publish): its kept results dedupe needs.
+NEIGHBOUR_VALUES: tuple[str, ...] = ("items", "compared")
+PublishKind = Literal["full", "incremental", "none"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the corpus stages of a build do: the change to the published database, the
+    documents (manifest positions) they publish and those they only read for dedupe."""
+
+    change: Change
+    published: tuple[int, ...]
+    neighbours: tuple[int, ...] = ()
+    reason: str = ""  # why the publish is a full one
+
+    @property
+    def kind(self) -> PublishKind:
+        if self.change.previous is None:
+            return "full"
+        return "incremental" if self.published or self.change.dropped else "none"
+
+
 def build(paths: Paths, progress: Progress = print) -> BuildReport:
     """Build paths.db from data/raw, the manifest, the taxonomy and the review file.
 
     Every result is what a build from scratch would give; document results are taken from the
-    build cache where their inputs did not change.
+    build cache where their inputs did not change, and only the documents that changed since
+    the published database are published again (see the module's docstring).
     """
     started = time.perf_counter()
     metas = load_manifest(paths.manifest, paths.cities, paths.raw)
-    wanted = sorted({n for s in corpus_stages() for n in s.inputs if _is_document_value(n)})
+    kept = [out for s in document_stages() for out in s.kept]
     with BuildCache(paths.cache) as cache:
-        shared = Shared(paths, cache)
-        documents, processed = _document_values(paths, metas, wanted, shared, cache, progress)
+        shared = Shared(paths, cache, metas)
+        datas = [(paths.raw / m.source_file).read_bytes() for m in metas]
+        plan = plan_publish(paths.db, metas, datas, shared)
+        requests = {n: published_values() for n in plan.published}
+        requests |= {n: NEIGHBOUR_VALUES for n in plan.neighbours}
+        # Cache keys of the documents the corpus stages read (27 digests each: 1.5 s at
+        # 10,000 documents); every document's only when the cache has results to drop.
+        keys: dict[int, dict[str, str]] = {}
+
+        def keys_of(n: int) -> dict[str, str]:
+            if n not in keys:
+                keys[n] = output_keys(metas[n], datas[n], shared.keys, shared.language)
+            return keys[n]
+
+        for n in requests:
+            keys_of(n)
+        documents, processed = _document_values(metas, datas, keys, requests, shared, progress)
+        cache.keep_only(
+            1 + len(metas) * len(kept),
+            lambda: [shared.lexicon_key, *(keys_of(n)[o] for n in range(len(metas)) for o in kept)],
+        )
         for problem in cache.problems:
             progress(f"warning: {problem}")
-    corpus: dict[str, Any] = {name: [d[name] for d in documents] for name in wanted}
+    progress(_plan_summary(plan))
+    if plan.kind == "none":
+        for stage in corpus_stages():
+            progress(f"{stage.name}: nothing changed")
+        published, messages = _published_now(paths.db)
+        seconds = time.perf_counter() - started
+        progress(f"{paths.db} is up to date; checked in {seconds:.1f} s")
+        units: list[Item] = []
+    else:
+        corpus = _corpus_stages(plan, documents, metas, shared, progress)
+        published, messages, units = corpus["published"], tuple(corpus["log"]), corpus["units"]
+        seconds = time.perf_counter() - started
+        progress(f"published {paths.db} in {seconds:.1f} s")
+    return BuildReport(
+        documents=published.documents,
+        items=published.items,
+        units=published.units,
+        mappings=published.mappings,
+        seconds=seconds,
+        messages=messages,
+        processed=processed,
+        items_by_document=tuple(Counter(i.doc_id for i in units).items()),
+        publish=plan.kind,
+        published=len(plan.published),
+    )
+
+
+def _corpus_stages(
+    plan: Plan,
+    documents: dict[int, dict[str, Any]],
+    metas: Sequence[DocumentMeta],
+    shared: Shared,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Run the corpus stages over the documents `plan` publishes; every value they made."""
+    corpus: dict[str, Any] = {
+        name: [documents[n][name] for n in plan.published] for name in published_values()
+    }
+    corpus["change"] = plan.change
+    corpus["neighbours"] = [
+        Neighbour(metas[n], documents[n]["items"], documents[n]["compared"])
+        for n in plan.neighbours
+    ]
     for stage in corpus_stages():
         for name in stage.inputs:
             if name not in corpus:
@@ -435,59 +605,183 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
         run_stages([stage], corpus)
         for line in _stage_summary(stage.name, corpus):
             progress(line)
-    seconds = time.perf_counter() - started
-    progress(f"published {paths.db} in {seconds:.1f} s")
-    units, outcome = corpus["units"], corpus["outcome"]
-    return BuildReport(
-        documents=len(metas),
-        items=len(units),
-        units=len({i.unit_id for i in units}),
-        mappings=len(outcome.mappings),
-        seconds=seconds,
-        messages=tuple(corpus["log"]),
-        processed=processed,
-        items_by_document=tuple(Counter(i.doc_id for i in units).items()),
+    return corpus
+
+
+def document_digest(meta: DocumentMeta, data: bytes, shared: Shared) -> str:
+    """What a document's published rows are made from: its manifest row and bytes, the data
+    and language files its stages read and their code — what each of its cache keys is made of
+    (one digest, where its keys are 27)."""
+    return digest(json.dumps(vars(meta), sort_keys=True), data, shared.stages_digest)
+
+
+def plan_publish(
+    db: Path, metas: Sequence[DocumentMeta], datas: Sequence[bytes], shared: Shared
+) -> Plan:
+    """What the corpus stages must do to bring the database at `db` up to date.
+
+    An incremental change when the database records (`build_inputs`) this build's code, shared
+    data and review decisions; a full publish otherwise, with the reason why. Read through a
+    new in-memory connection: in a process that still holds one to a replaced file (the app),
+    a plain connect could see the old file.
+    """
+    inputs: tuple[BuildInput, ...] = (
+        (SHARED_INPUT, "", shared.build_digest),
+        (DECISIONS_INPUT, "", decisions_digest(shared.decisions)),
+        *(
+            (DOCUMENT_INPUT, meta.doc_id, document_digest(meta, data, shared))
+            for meta, data in zip(metas, datas, strict=True)
+        ),
+    )
+    order = tuple(m.doc_id for m in metas)
+
+    def full(reason: str) -> Plan:
+        return Plan(Change(order=order, inputs=inputs), tuple(range(len(metas))), (), reason)
+
+    if not db.exists():
+        return full("there is no database yet")
+    with duckdb.connect() as con:
+        try:
+            con.execute("ATTACH ? AS previous (READ_ONLY)", [str(db)])
+            rows = con.execute("SELECT kind, name, digest FROM previous.build_inputs").fetchall()
+            previous_inputs = inputs_digest(con, "previous")
+        except duckdb.Error:
+            return full("the database was made by another version of the pipeline")
+        recorded = {(kind, name): value for kind, name, value in rows}
+        if recorded.get((SHARED_INPUT, "")) != shared.build_digest:
+            return full("the code or the shared data changed since the database was published")
+        if recorded.get((DECISIONS_INPUT, "")) != inputs[1][2]:
+            return full("the review decisions changed since the database was published")
+        before = {name: value for (kind, name), value in recorded.items() if kind == DOCUMENT_INPUT}
+        now = {name: value for kind, name, value in inputs if kind == DOCUMENT_INPUT}
+        dropped = sorted(doc for doc, value in before.items() if now.get(doc) != value)
+        published = tuple(n for n, m in enumerate(metas) if before.get(m.doc_id) != now[m.doc_id])
+        groups = {(metas[n].city, metas[n].relates_to) for n in published}
+        groups |= set(
+            con.execute(
+                "SELECT city, coalesce(relates_to, '') FROM previous.documents "
+                "WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+                [dropped],
+            ).fetchall()
+        )
+        chosen = set(published)
+        neighbours = tuple(
+            n
+            for n, m in enumerate(metas)
+            if n not in chosen and m.relates_to and (m.city, m.relates_to) in groups
+        )
+        decided_items, decided_links = _kept_decided(con, shared.decisions, dropped)
+    change = Change(
+        previous=db,
+        dropped=frozenset(dropped),
+        order=order,
+        inputs=inputs,
+        previous_inputs=previous_inputs,
+        decided_items=decided_items,
+        decided_links=decided_links,
+    )
+    return Plan(change, published, neighbours)
+
+
+def _kept_decided(
+    con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], dropped: Sequence[str]
+) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Of the items the decisions name, those the previous database keeps (their document is
+    not dropped); of the reject decisions' links, those among the kept items' suggestions."""
+    named = sorted({d.item_id for d in decisions if d.item_id})
+    items = frozenset(
+        row[0]
+        for row in con.execute(
+            "SELECT item_id FROM previous.items WHERE item_id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND doc_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+            [named, list(dropped)],
+        ).fetchall()
+    )
+    rejected = sorted(
+        {
+            (d.item_id, d.concept_id)
+            for d in decisions
+            if d.decision == "reject" and d.item_id in items
+        }
+    )
+    links = frozenset(
+        (item_id, concept_id)
+        for item_id, concept_id in con.execute(
+            "SELECT s.item_id, s.concept_id FROM previous.suggestions s JOIN "
+            "(SELECT unnest(?::VARCHAR[]) AS item_id, unnest(?::VARCHAR[]) AS concept_id) r "
+            "USING (item_id, concept_id)",
+            [[i for i, _ in rejected], [c for _, c in rejected]],
+        ).fetchall()
+    )
+    return items, links
+
+
+def _plan_summary(plan: Plan) -> str:
+    change = plan.change
+    if plan.kind == "full":
+        return f"publish: all {len(change.order)} documents ({plan.reason})"
+    if plan.kind == "none":
+        return "publish: no document changed since the database was published"
+    removed = len(change.dropped - {change.order[n] for n in plan.published})
+    return (
+        f"publish: {len(plan.published)} changed or new documents, {removed} removed, into a copy "
+        f"of the database ({len(plan.neighbours)} more read for dedupe)"
     )
 
 
-def _is_document_value(name: str) -> bool:
-    return any(name in s.outputs for s in document_stages())
+def _published_now(db: Path) -> tuple[Published, tuple[tuple[str, str], ...]]:
+    """What the database holds, and its log's lines about the whole corpus (stale decisions,
+    undescribed files): what an unchanged build reports."""
+    with duckdb.connect() as con:
+        con.execute("ATTACH ? AS published (READ_ONLY)", [str(db)])
+        log = con.execute(
+            "SELECT topic, message FROM published.build_log WHERE topic <> ?", [UNMAPPED_TOPIC]
+        ).fetchall()
+        return counts(con, "published"), tuple((topic, message) for topic, message in log)
+
+
+def published_values() -> tuple[str, ...]:
+    """The document values the corpus stages read: what they need of each document they
+    publish (its kept results)."""
+    made = {out for s in document_stages() for out in s.outputs}
+    return tuple(sorted({name for s in corpus_stages() for name in s.inputs if name in made}))
 
 
 def _document_values(
-    paths: Paths,
     metas: Sequence[DocumentMeta],
-    wanted: Sequence[str],
+    datas: Sequence[bytes],
+    keys: MappingType[int, dict[str, str]],
+    requests: dict[int, tuple[str, ...]],
     shared: Shared,
-    cache: BuildCache,
     progress: Progress,
-) -> tuple[list[dict[str, Any]], int]:
-    """Each document's wanted values, from the cache or by running its document stages."""
-    datas = [(paths.raw / m.source_file).read_bytes() for m in metas]
-    keys = [
-        output_keys(meta, data, shared.keys, shared.language)
-        for meta, data in zip(metas, datas, strict=True)
-    ]
+) -> tuple[dict[int, dict[str, Any]], int]:
+    """The requested values of the requested documents (manifest position → names), from the
+    cache or by running their document stages; and how many documents ran stages."""
+    cache = shared.cache
     kept = [out for s in document_stages() for out in s.kept]
-    found = cache.get_many(k[out] for k in keys for out in kept)
-    documents: list[dict[str, Any]] = []
+    found = cache.get_many(keys[n][out] for n, wanted in requests.items() for out in wanted)
+    # A document missing a wanted result: every result it has tells what must run for it.
+    missing = [n for n, wanted in requests.items() if any(keys[n][o] not in found for o in wanted)]
+    found |= cache.get_many(keys[n][out] for n in missing for out in kept)
+    documents: dict[int, dict[str, Any]] = {}
     tasks: list[Task] = []
-    for n, (meta, data, key) in enumerate(zip(metas, datas, keys, strict=True)):
+    for n in sorted(requests):
+        key = keys[n]
         cached = {out: found[key[out]] for out in kept if key[out] in found}
-        stages, reads = plan(wanted, set(cached))
-        documents.append({out: cached[out] for out in reads})
+        stages, reads = plan(requests[n], set(cached))
+        documents[n] = {out: cached[out] for out in reads}
         if stages:
-            own = {"meta": meta, "data": data, **documents[-1]}
+            own = {"meta": metas[n], "data": datas[n], **documents[n]}
             consumed = {i for s in stages for i in s.inputs}
             tasks.append((n, [s.name for s in stages], {k: own[k] for k in consumed if k in own}))
     needed = {i for _, names, _ in tasks for s in STAGES if s.name in names for i in s.inputs}
     constants = {name: shared.value(name) for name in shared.keys if name in needed}
+    wanted = sorted({out for outs in requests.values() for out in outs})
     for n, outputs in _run_tasks(tasks, constants, cache, keys, wanted):
         documents[n].update(outputs)
-        progress(_document_summary(n, len(metas), documents[n]))
-    if len(tasks) < len(metas):
-        progress(f"{len(metas) - len(tasks)} unchanged documents taken from the build cache")
-    cache.keep_only([shared.lexicon_key, *(k[out] for k in keys for out in kept)])
+        progress(_document_summary(n, metas, documents[n]))
+    if len(tasks) < len(requests):
+        progress(f"{len(requests) - len(tasks)} documents' results taken from the build cache")
     return documents, len(tasks)
 
 
@@ -495,7 +789,7 @@ def _run_tasks(
     tasks: list[Task],
     constants: dict[str, Any],
     cache: BuildCache,
-    keys: Sequence[dict[str, str]],
+    keys: MappingType[int, dict[str, str]],
     wanted: Sequence[str],
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Run the tasks' stages in chunks of documents (in a pool when there are many); store
@@ -529,10 +823,10 @@ def _run_tasks(
             pool.shutdown(cancel_futures=True)
 
 
-def _document_summary(n: int, total: int, outputs: dict[str, Any]) -> str:
-    source = outputs["source"]
-    repaired = " (repaired)" if outputs["repaired_text"] != source.text else ""
-    return f"[{n + 1}/{total}] {source.meta.source_file}{repaired}: {len(outputs['items'])} items"
+def _document_summary(n: int, metas: Sequence[DocumentMeta], values: dict[str, Any]) -> str:
+    repaired = "source" in values and values.get("repaired_text", values["source"].text)
+    flag = " (repaired)" if repaired and repaired != values["source"].text else ""
+    return f"[{n + 1}/{len(metas)}] {metas[n].source_file}{flag}: {len(values['items'])} items"
 
 
 def _stage_summary(name: str, corpus: dict[str, Any]) -> list[str]:
@@ -548,7 +842,7 @@ def _stage_summary(name: str, corpus: dict[str, Any]) -> list[str]:
     if name == "log":
         log = corpus["log"]
         undescribed = [
-            f"warning: not in the database: {m}" for t, m in log if t == "undescribed file"
+            f"warning: not in the database: {m}" for t, m in log if t == UNDESCRIBED_TOPIC
         ]
         unmapped = sum(topic == UNMAPPED_TOPIC for topic, _ in log)
         return [*undescribed, f"log: {unmapped} items unmapped"]
@@ -688,8 +982,15 @@ def reapply_decisions(paths: Paths) -> tuple[str, ...]:
             ]
             item_ids = [row[0] for row in con.execute("SELECT item_id FROM items").fetchall()]
             concept_ids = [r[0] for r in con.execute("SELECT concept_id FROM concepts").fetchall()]
-        outcome = apply_decisions(suggestions, load_decisions(paths.review), item_ids, concept_ids)
-        revise(paths.db, outcome.mappings, outcome.not_covered, outcome.unapplied)
+        decisions = load_decisions(paths.review)
+        outcome = apply_decisions(suggestions, decisions, item_ids, concept_ids)
+        revise(
+            paths.db,
+            outcome.mappings,
+            outcome.not_covered,
+            outcome.unapplied,
+            decisions_digest(decisions),
+        )
     return outcome.unapplied
 
 

@@ -6,12 +6,22 @@ references resolve), flushed to disk and only then renamed over the old file wit
 which is atomic on POSIX. A build that fails or is killed at any moment
 leaves the previous database serving and at most a stray temporary file, which the next build
 removes.
+
+A publish applies a `Change` to the database it starts from. A full publish starts from an
+empty file and inserts every document. An incremental one starts from a copy of the database
+the previous build published with the same code and data: it deletes the rows of the documents
+that changed or went, inserts this build's (changed and new) documents, moves the positions of
+the items after them and gives the other documents of their dedupe groups their new unit ids.
+It is the same code either way: a full publish is the change from nothing. The small tables
+shaped only by shared inputs (the taxonomy's, quality, cell reviews, build inputs, the log's
+corpus-wide lines) are rewritten whole every time; `coverage` is a view, so it follows.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,9 +29,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from etl.cache import digest
 from etl.model import METHOD_BASIS, Item, Mapping, SkippedBlock, SourceText
 from etl.overrides import Decision
-from etl.schema import ddl, frame, violations
+from etl.schema import BUILD_INPUT_KINDS, Scope, ddl, frame, violations
 from etl.taxonomy import Taxonomy
 from etl.text import covered_share
 
@@ -90,6 +101,29 @@ class PublishCheckFailed(RuntimeError):
     """The built tables broke their own grain; the old database stays in place."""
 
 
+# A build input row: (kind, name, digest), kind one of BUILD_INPUT_KINDS.
+BuildInput = tuple[str, str, str]
+DOCUMENT_INPUT, SHARED_INPUT, DECISIONS_INPUT = BUILD_INPUT_KINDS
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a publish does to the database it starts from (see the module's docstring).
+
+    The default is a full publish: from an empty database, every document new.
+    """
+
+    previous: Path | None = None  # the database to start from (a copy of it); None: empty
+    dropped: frozenset[str] = frozenset()  # documents whose rows go: changed or removed
+    order: tuple[str, ...] = ()  # every document id in manifest order; item positions follow it
+    inputs: tuple[BuildInput, ...] = ()  # this build's build_inputs rows
+    previous_inputs: str = ""  # `inputs_digest` of `previous` when the build was planned
+    # Of the items and reject links (item × concept) the review decisions name, those whose
+    # rows stay in `previous`: what the overrides stage judges them by besides its documents.
+    decided_items: frozenset[str] = frozenset()
+    decided_links: frozenset[tuple[str, str]] = frozenset()
+
+
 @dataclass(frozen=True)
 class Build:
     """Everything one build publishes."""
@@ -105,10 +139,37 @@ class Build:
     log: Sequence[tuple[str, str]]
     languages: dict[str, str] = field(default_factory=dict)  # doc_id → detected language
     skipped: Sequence[SkippedBlock] = ()
+    change: Change = Change()
+    # (item_id, unit_id) of the components of kept documents that share a dedupe group with
+    # this build's documents: their unit, recomputed with them.
+    regrouped: Sequence[tuple[str, str]] = ()
 
 
-def publish(build: Build, target: Path) -> None:
-    """Write `build` to a temporary file, check it, and atomically replace `target` with it."""
+@dataclass(frozen=True)
+class Published:
+    """What the published database holds, counted in it before the swap."""
+
+    documents: int
+    items: int
+    units: int
+    mappings: int
+
+
+# Tables whose rows come from shared inputs only (the taxonomy, quality figures, review
+# decisions, build inputs): a few hundred rows, rewritten whole by every publish.
+WHOLE_TABLES: tuple[str, ...] = (
+    "concepts",
+    "concept_aliases",
+    "crosswalk",
+    "cell_reviews",
+    "quality",
+)
+WHOLE_TABLES += ("build_inputs",)
+
+
+def publish(build: Build, target: Path) -> Published:
+    """Apply `build.change` to a temporary file (a copy of the database it starts from, or a
+    new one), check it, and atomically replace `target` with it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     # A killed build leaves its temporary file and, since DuckDB logs writes beside it, a .wal.
     for pattern in (f".{target.name}.*.tmp", f".{target.name}.*.tmp.wal"):
@@ -116,16 +177,146 @@ def publish(build: Build, target: Path) -> None:
             if not _alive(stale.name.removeprefix(f".{target.name}.").split(".")[0]):
                 stale.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    change = build.change
     try:
+        if change.previous is not None:
+            shutil.copyfile(change.previous, temporary)
         with duckdb.connect(str(temporary)) as con:
-            con.execute(ddl())
-            _insert(con, frames(build))
-            con.execute(COVERAGE_VIEW)
-            check(con)
+            if change.previous is None:
+                con.execute(ddl())
+                con.execute(COVERAGE_VIEW)
+            elif inputs_digest(con) != change.previous_inputs:
+                raise PublishCheckFailed(
+                    f"{change.previous} was replaced while this build ran; build again"
+                )
+            _drop(con, change.dropped)
+            starts = _place(con, change.order, build.items)
+            _insert(con, frames(build, starts))
+            _regroup(con, build.regrouped)
+            # A full publish checks every row; an incremental one the rows it changed (the
+            # others passed the same check when `change.previous` was published).
+            check(con, None if change.previous is None else _touched(con, build))
+            published = counts(con)
             con.execute("CHECKPOINT")
         _swap(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+    return published
+
+
+def inputs_digest(con: duckdb.DuckDBPyConnection, schema: str = "main") -> str:
+    """A digest of a database's `build_inputs` rows: what it was published from."""
+    rows = con.execute(
+        f"SELECT kind, name, digest FROM {schema}.build_inputs ORDER BY ALL"  # noqa: S608
+    ).fetchall()
+    return digest(*(part for row in rows for part in row))
+
+
+def counts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> Published:
+    """Documents, items, units and mappings in a published database."""
+    row = con.execute(
+        f"SELECT (SELECT count(*) FROM {schema}.documents), count(*), count(DISTINCT unit_id), "  # noqa: S608
+        f"(SELECT count(*) FROM {schema}.mappings) FROM {schema}.items"
+    ).fetchall()[0]
+    return Published(*(int(n) for n in row))
+
+
+def _drop(con: duckdb.DuckDBPyConnection, dropped: frozenset[str]) -> None:
+    """Delete the rows of the `dropped` documents (their items' links and unmapped-item lines
+    with them), the log's corpus-wide lines and the `WHOLE_TABLES`."""
+    con.execute(
+        "CREATE TEMP TABLE dropped AS SELECT unnest(?::VARCHAR[]) AS doc_id", [sorted(dropped)]
+    )
+    con.execute(
+        "CREATE TEMP TABLE gone AS SELECT item_id FROM items WHERE doc_id IN (FROM dropped)"
+    )
+    for links in ("suggestions", "mappings"):
+        con.execute(f"DELETE FROM {links} WHERE item_id IN (FROM gone)")  # noqa: S608
+    # The unmapped-item lines are `unmapped_messages`': the item's id, then ": ".
+    con.execute(
+        "DELETE FROM build_log WHERE topic <> ? OR EXISTS (SELECT 1 FROM gone "
+        "WHERE starts_with(build_log.message, gone.item_id || ': '))",
+        [UNMAPPED_TOPIC],
+    )
+    for rows in ("items", "skipped_blocks", "document_texts", "documents"):
+        con.execute(f"DELETE FROM {rows} WHERE doc_id IN (FROM dropped)")  # noqa: S608
+    for whole in WHOLE_TABLES:
+        con.execute(f"DELETE FROM {whole}")  # noqa: S608
+
+
+def _place(
+    con: duckdb.DuckDBPyConnection, order: Sequence[str], items: Sequence[Item]
+) -> dict[str, int]:
+    """Where each new document's items start in build order (`items.position`), after moving
+    the kept documents' items to where the new order puts them.
+
+    Positions count the items document by document in manifest order, so a document put in,
+    taken out or grown moves every later document's items; the kept documents move by SQL.
+    """
+    kept = {
+        doc_id: (int(first), int(count))
+        for doc_id, first, count in con.execute(
+            "SELECT doc_id, min(position), count(*) FROM items GROUP BY doc_id"
+        ).fetchall()
+    }
+    new = Counter(item.doc_id for item in items)
+    starts: dict[str, int] = {}
+    shifts: list[dict[str, object]] = []
+    position = 0
+    for doc_id in order or list(new):
+        if doc_id in kept:
+            first, count = kept[doc_id]
+            if first != position:
+                shifts.append({"doc_id": doc_id, "shift": position - first})
+        else:
+            starts[doc_id], count = position, new.get(doc_id, 0)
+        position += count
+    if shifts:
+        con.register(
+            "shifts", pl.DataFrame(shifts, schema={"doc_id": pl.String, "shift": pl.Int32})
+        )
+        con.execute(
+            "UPDATE items SET position = items.position + s.shift FROM shifts s "
+            "WHERE items.doc_id = s.doc_id"
+        )
+        con.unregister("shifts")
+    return starts
+
+
+def _regroup(con: duckdb.DuckDBPyConnection, regrouped: Sequence[tuple[str, str]]) -> None:
+    """Give kept items the unit ids dedupe found for them with this build's documents (kept as
+    the temporary table `regrouped`, which the check's scope names)."""
+    schema = {"item_id": pl.String, "unit_id": pl.String}
+    con.register("frame", pl.DataFrame(regrouped, schema=schema, orient="row"))
+    con.execute("CREATE TEMP TABLE regrouped AS FROM frame")
+    con.unregister("frame")
+    con.execute(
+        "UPDATE items SET unit_id = r.unit_id FROM regrouped r "
+        "WHERE items.item_id = r.item_id AND items.unit_id <> r.unit_id"
+    )
+
+
+def _touched(con: duckdb.DuckDBPyConnection, build: Build) -> Scope:
+    """What an incremental publish changed, for `check` to look at: the rows of this build's
+    documents, the kept items it regrouped, and the documents and items it deleted (the
+    temporary tables `_drop` made). Every other table it rewrote whole."""
+    con.execute(
+        "CREATE TEMP TABLE fresh AS SELECT unnest(?::VARCHAR[]) AS doc_id",
+        [[s.meta.doc_id for s in build.sources]],
+    )
+    own = "doc_id IN (FROM fresh)"
+    links = f"item_id IN (SELECT item_id FROM items WHERE {own})"  # noqa: S608 (constants)
+    return Scope(
+        changed={
+            "documents": own,
+            "document_texts": own,
+            "skipped_blocks": own,
+            "items": f"{own} OR item_id IN (SELECT item_id FROM regrouped)",  # noqa: S608
+            "suggestions": links,
+            "mappings": links,
+        },
+        lost={"documents": "FROM dropped", "items": "FROM gone"},
+    )
 
 
 def revise(
@@ -133,19 +324,24 @@ def revise(
     mappings: Sequence[Mapping],
     not_covered: Sequence[Decision],
     stale: Sequence[str],
+    decisions: str,
 ) -> None:
     """Replace the reviewed tables of a published database: copy, rewrite, check, swap.
 
     Review decisions change only `mappings`, `cell_reviews` and the stale-decision and
     unmapped-item lines of `build_log` (a rejected link can leave its item unmapped); rewriting
     those on a copy takes a fraction of a second where a rebuild takes seconds, and readers keep
-    the old file until the atomic rename.
+    the old file until the atomic rename. `decisions` (their `decisions_digest`) is recorded
+    as the build inputs' decisions row: the database is what a build would make with them.
     """
     temporary = target.with_name(f".{target.name}.{os.getpid()}.revise.tmp")
     try:
         shutil.copyfile(target, temporary)
         with duckdb.connect(str(temporary)) as con:
             con.execute("DELETE FROM mappings; DELETE FROM cell_reviews")
+            con.execute(
+                "UPDATE build_inputs SET digest = ? WHERE kind = ?", [decisions, DECISIONS_INPUT]
+            )
             items = con.execute("SELECT item_id, text FROM items ORDER BY position").fetchall()
             con.execute(
                 "DELETE FROM build_log WHERE topic IN (?, ?)", [STALE_TOPIC, UNMAPPED_TOPIC]
@@ -206,13 +402,19 @@ def _alive(pid: str) -> bool:
     return True
 
 
-def frames(build: Build) -> dict[str, pl.DataFrame]:
+def frames(build: Build, starts: dict[str, int] | None = None) -> dict[str, pl.DataFrame]:
     """One Polars frame per table, typed by etl/schema.py; each column is the record field of
-    the same name (extra fields of a record are left out)."""
-    counts: dict[str, int] = {}
+    the same name (extra fields of a record are left out).
+
+    `starts`: where each document's items start in build order (see `_place`); without it,
+    the build's documents are all there is, in the order of its items."""
+    item_counts: dict[str, int] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
-    for item in build.items:
-        counts[item.doc_id] = counts.get(item.doc_id, 0) + 1
+    positions: list[int] = []
+    for n, item in enumerate(build.items):
+        within = item_counts.get(item.doc_id, 0)
+        item_counts[item.doc_id] = within + 1
+        positions.append(n if starts is None else starts[item.doc_id] + within)
         spans.setdefault(item.doc_id, []).append((item.char_start, item.char_end))
     sources = list(zip(build.sources, build.repaired_texts, strict=True))
     concepts = build.taxonomy.concepts
@@ -224,7 +426,7 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
                     **vars(s.meta),
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
-                    "item_count": counts.get(s.meta.doc_id, 0),
+                    "item_count": item_counts.get(s.meta.doc_id, 0),
                     "language": build.languages.get(s.meta.doc_id, "sv"),
                     "coverage": covered_share(s.text, spans.get(s.meta.doc_id, [])),
                 }
@@ -238,8 +440,8 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         "items": frame(
             "items",
             (
-                {**vars(item), "years": list(item.years), "position": n}
-                for n, item in enumerate(build.items)
+                {**vars(item), "years": list(item.years), "position": position}
+                for item, position in zip(build.items, positions, strict=True)
             ),
         ),
         "skipped_blocks": frame("skipped_blocks", map(_flat_row, build.skipped)),
@@ -261,6 +463,10 @@ def frames(build: Build) -> dict[str, pl.DataFrame]:
         "cell_reviews": _cell_review_frame(build.not_covered),
         "quality": frame("quality", build.quality),
         "build_log": _log_frame(build.log),
+        "build_inputs": frame(
+            "build_inputs",
+            ({"kind": k, "name": n, "digest": d} for k, n, d in build.change.inputs),
+        ),
     }
 
 
@@ -296,9 +502,10 @@ def _log_frame(log: Sequence[tuple[str, str]]) -> pl.DataFrame:
     return frame("build_log", ({"topic": t, "message": m} for t, m in log))
 
 
-def check(con: duckdb.DuckDBPyConnection) -> None:
+def check(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> None:
     """Keys unique and not null, accepted values, references resolve (the rules declared in
-    etl/schema.py) — or raise, naming the bad keys and values."""
-    problems = violations(con)
+    etl/schema.py), of every row or of those in `scope` — or raise, naming the bad keys and
+    values."""
+    problems = violations(con, scope)
     if problems:
         raise PublishCheckFailed("the built database breaks its own rules:\n" + "\n".join(problems))

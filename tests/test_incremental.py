@@ -1,10 +1,11 @@
 """Incremental builds: what the build cache gives back is what a build from scratch would make.
 
-Each test changes the corpus the way a person does — an ingest, a taxonomy edit, a review
-decision, a build killed halfway, a damaged cache file — builds with the cache, and compares the
-database, table by table and row by row, with a build of the same data into a fresh folder with
-an empty cache. Which stages ran is recorded too: the point of the cache is that only the work
-that depends on the change is redone.
+Each test changes the corpus the way a person does — an ingest, a removal, a replacement, a
+taxonomy edit, a review decision, a build killed halfway, a damaged cache file — builds with the
+cache, and compares the database, table by table and row by row, with a build of the same data
+into a fresh folder with an empty cache. Which stages ran, and whether publish changed a copy of
+the database (incremental) or wrote a new one (full), is recorded too: the point is that only
+the work that depends on the change is redone.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -26,12 +28,18 @@ from test_ingest import SWEDISH
 
 from etl import pipeline
 from etl.cache import FILE_NAME, FORMAT_VERSION
-from etl.ingest import ingest_bytes
-from etl.overrides import Decision, record_decision
+from etl.ingest import ingest_bytes, remove, replace_document
+from etl.model import Item, Mapping
+from etl.overrides import Decision, Outcome, record_decision
 from etl.paths import ROOT, Paths
-from etl.pipeline import STAGES, Stage, build, reapply_decisions
+from etl.pipeline import STAGES, Stage, build, dedupe_corpus, reapply_decisions, review_corpus
+from etl.publish import PublishCheckFailed
 
 DOCUMENT_STAGES = [s.name for s in STAGES if s.scope == "document"]
+CORPUS_STAGES = [s.name for s in STAGES if s.scope == "corpus"]
+# Two shipped responses to one policy; their development areas are three shared units.
+POLICY = "Handlingsplan mot rasism (KS 2024/1035)"
+FIRST, SECOND = "000_c5242cab91dd5620", "001_1b10471eeb29dce3"
 MAPPING_STAGES = ["match", "stated", "map"]
 
 
@@ -97,6 +105,142 @@ def test_an_ingest_processes_one_document(corpus: Paths, ran: list[str], tmp_pat
     )
     assert result.report.processed == 1
     assert [n for n in ran if n in DOCUMENT_STAGES] == DOCUMENT_STAGES
+    assert (result.report.publish, result.report.published) == ("incremental", 1)
+    assert [n for n in ran if n in CORPUS_STAGES] == CORPUS_STAGES
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def units_of(paths: Paths, doc_id: str) -> list[tuple[str, str]]:
+    """(item_id, unit_id) of a document's items whose unit is another document's item."""
+    with duckdb.connect(str(paths.db), read_only=True) as con:
+        return con.execute(
+            "SELECT item_id, unit_id FROM items WHERE doc_id = ? AND split_part(unit_id, ':', 1) "
+            "<> doc_id ORDER BY ALL",
+            [doc_id],
+        ).fetchall()
+
+
+def ingest_into_the_group(paths: Paths) -> None:
+    """A third response to the policy FIRST and SECOND answer, sharing its development areas:
+    named so that its passages' ids sort first, the units it joins take their ids from it."""
+    text = (paths.raw / f"{SECOND}.txt").read_text(encoding="utf-8")
+    text += "\nÖvrigt\nKulturförvaltningen har inget att tillägga.\n"
+    ingest_bytes(
+        paths,
+        "00-svar.txt",
+        text.encode(),
+        city="Stockholm",
+        organ="Kulturnämnden",
+        doc_kind="response",
+        relates_to=POLICY,
+        progress=quiet,
+    )
+
+
+def test_an_ingest_into_a_dedupe_group_regroups_the_published_documents(
+    corpus: Paths, tmp_path: Path
+) -> None:
+    before = units_of(corpus, SECOND)
+    assert before and all(unit.startswith(FIRST) for _, unit in before)
+    ingest_into_the_group(corpus)
+    after = units_of(corpus, SECOND)
+    assert {i for i, _ in before} < {i for i, _ in after}, "its other components join too"
+    assert all(unit.startswith("00-svar:") for _, unit in after), "in the new document's units"
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def test_a_removed_document_is_taken_out_of_the_copy(corpus: Paths, tmp_path: Path) -> None:
+    ingest_into_the_group(corpus)
+    result = remove(corpus, "00-svar", progress=quiet)
+    assert (result.report.publish, result.report.published, result.report.processed) == (
+        "incremental",
+        0,
+        0,
+    )
+    assert all(unit.startswith(FIRST) for _, unit in units_of(corpus, SECOND))
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+    remove(corpus, SECOND, progress=quiet)  # the later documents' items move up
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch2")
+
+
+def test_a_replaced_document_is_republished_alone(corpus: Paths, tmp_path: Path) -> None:
+    """The first document, replaced by a version without one shared development area: every
+    later document's items move, and SECOND's passage on that area is its own unit again."""
+    lines = (corpus.raw / f"{FIRST}.txt").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if "Motverka att barn" not in line]
+    assert len(kept) == len(lines) - 1
+    result = replace_document(corpus, FIRST, "ny.txt", "".join(kept).encode(), quiet)
+    assert (result.report.publish, result.report.published) == ("incremental", 1)
+    assert len(units_of(corpus, SECOND)) == 2
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def with_corpus_stage(monkeypatch: pytest.MonkeyPatch, name: str, run: Callable[..., Any]) -> None:
+    """`STAGES` with one corpus stage's function swapped (to make a broken change)."""
+    swapped = tuple(replace(s, run=run) if s.name == name else s for s in STAGES)
+    monkeypatch.setattr(pipeline, "STAGES", swapped)
+
+
+def test_an_incremental_publish_checks_the_rows_it_adds(
+    corpus: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def with_a_bad_link(*args: Any) -> Outcome:
+        outcome = review_corpus(*args)
+        item_id = outcome.mappings[0].item_id
+        bad = Mapping(item_id, "eccar.99", 1.0, "manual", "", "accepted")
+        return replace(outcome, mappings=(*outcome.mappings, bad))
+
+    with_corpus_stage(monkeypatch, "overrides", with_a_bad_link)
+    before = corpus.db.read_bytes()
+    with pytest.raises(PublishCheckFailed, match="mappings.concept_id: 'eccar.99' not found"):
+        ingest_bytes(
+            corpus,
+            "svar.txt",
+            SWEDISH.encode(),
+            city="Stockholm",
+            organ="Kulturnämnden",
+            doc_kind="response",
+            progress=quiet,
+        )
+    assert corpus.db.read_bytes() == before
+
+
+def test_an_incremental_publish_checks_what_refers_to_rows_it_deletes(
+    corpus: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Removing the document whose passages name the group's units, without regrouping the
+    others: their unit ids would point at deleted items, and the check says so."""
+    ingest_into_the_group(corpus)
+
+    def without_regrouping(*args: Any) -> tuple[list[Item], list[tuple[str, str]]]:
+        return dedupe_corpus(*args)[0], []
+
+    with_corpus_stage(monkeypatch, "dedupe", without_regrouping)
+    with pytest.raises(PublishCheckFailed, match="items.unit_id: '00-svar:"):
+        remove(corpus, "00-svar", progress=quiet)
+    assert all(unit.startswith("00-svar:") for _, unit in units_of(corpus, SECOND))
+
+
+def test_an_unchanged_rebuild_leaves_the_database_alone(corpus: Paths, ran: list[str]) -> None:
+    before = corpus.db.stat()
+    ran.clear()
+    report = build(corpus, quiet)
+    assert (report.publish, report.processed, ran) == ("none", 0, [])
+    assert (report.documents, report.items) == (4, content_count(corpus.db, "items"))
+    after = corpus.db.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def content_count(db: Path, table: str) -> int:
+    return len(content(db)[table])
+
+
+def test_a_database_without_build_inputs_is_published_anew(corpus: Paths, tmp_path: Path) -> None:
+    """A database of an older version (or anyone else's) is not trusted to be changed."""
+    with duckdb.connect(str(corpus.db)) as con:
+        con.execute("DROP TABLE build_inputs")
+    report = build(corpus, quiet)
+    assert (report.publish, report.published, report.processed) == ("full", 4, 0)
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
 
 
@@ -111,6 +255,7 @@ def test_a_taxonomy_change_reruns_only_the_mapping(
     report = build(corpus, quiet)
     assert report.processed == 4
     assert {n for n in ran if n in DOCUMENT_STAGES} == set(MAPPING_STAGES)
+    assert (report.publish, report.published) == ("full", 4), "the taxonomy shapes every row"
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
 
 
@@ -127,8 +272,20 @@ def test_a_review_decision_reruns_no_document_stage(
     ran.clear()
     report = build(corpus, quiet)
     assert report.processed == 0 and not set(ran) & set(DOCUMENT_STAGES)
+    assert report.publish == "none", "the Review page's update records the decisions it applied"
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
     assert reviewed == content(corpus.db), "the Review page's update is what a build gives"
+
+
+def test_a_decision_the_database_lacks_makes_a_full_publish(corpus: Paths, tmp_path: Path) -> None:
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        item_id, concept_id = con.execute(
+            "SELECT item_id, concept_id FROM mappings ORDER BY ALL LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+    record_decision(corpus.review, Decision(item_id, "", concept_id, "reject", "anna"))
+    report = build(corpus, quiet)
+    assert (report.publish, report.processed) == ("full", 0)
+    assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
 
 
 def test_a_changed_manifest_row_or_language_file_reruns_what_it_shapes(corpus: Paths) -> None:
@@ -149,11 +306,13 @@ def test_a_killed_build_leaves_a_cache_that_gives_the_same_database(
     env = {"ATLAS_DATA": str(corpus.data), "ATLAS_DB": str(corpus.db), "PATH": ""}
     command = [sys.executable, "-m", "etl", "build"]
     shutil.rmtree(corpus.cache)
+    corpus.db.unlink()
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)
     duration = time.perf_counter() - started
     for fraction in (0.3, 0.6, 0.9):
         shutil.rmtree(corpus.cache)
+        corpus.db.unlink(missing_ok=True)
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -168,8 +327,16 @@ def cache_file(paths: Paths) -> Path:
     return paths.cache / FILE_NAME
 
 
+def without_database(paths: Paths) -> Paths:
+    """The corpus with its database gone: the next build publishes every document, so it reads
+    every document's results (an unchanged corpus with its database reads none)."""
+    paths.db.unlink()
+    return paths
+
+
 def test_a_cache_file_that_is_not_sqlite_is_replaced(corpus: Paths, tmp_path: Path) -> None:
     cache_file(corpus).write_bytes(b"this is not a database" * 100)
+    without_database(corpus)
     messages: list[str] = []
     report = build(corpus, messages.append)
     assert report.processed == 4
@@ -181,10 +348,11 @@ def test_a_half_written_cache_file_is_replaced(corpus: Paths, tmp_path: Path) ->
     data = cache_file(corpus).read_bytes()
     cache_file(corpus).write_bytes(data[: len(data) // 2])
     messages: list[str] = []
-    build(corpus, messages.append)
+    build(without_database(corpus), messages.append)
     assert any("build cache" in m for m in messages)
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
-    assert build(corpus, quiet).processed == 0, "and the rebuilt cache is used again"
+    report = build(without_database(corpus), quiet)
+    assert report.processed == 0, "and the rebuilt cache is used again"
 
 
 def test_a_damaged_entry_is_detected_and_rebuilt(corpus: Paths, tmp_path: Path) -> None:
@@ -195,7 +363,7 @@ def test_a_damaged_entry_is_detected_and_rebuilt(corpus: Paths, tmp_path: Path) 
             "UPDATE results SET value = CAST(upper(value) AS BLOB) WHERE key = ?", key.fetchone()
         )
     messages: list[str] = []
-    report = build(corpus, messages.append)
+    report = build(without_database(corpus), messages.append)
     assert report.processed == 1
     assert any("1 damaged build cache entries were rebuilt" in m for m in messages)
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
@@ -205,7 +373,7 @@ def test_a_cache_of_another_format_version_is_discarded(corpus: Paths) -> None:
     with sqlite3.connect(cache_file(corpus)) as con:
         con.execute("UPDATE format SET version = ?", [FORMAT_VERSION - 1])
     messages: list[str] = []
-    assert build(corpus, messages.append).processed == 4
+    assert build(without_database(corpus), messages.append).processed == 4
     assert any(f"format {FORMAT_VERSION - 1}" in m for m in messages)
 
 
