@@ -302,7 +302,8 @@ def _ratio_sums(weights: np.ndarray, ids: np.ndarray, lengths: np.ndarray) -> np
     Summed place by place over all passages at once (the passages longest first, so those with
     a stem at a place are a leading slice): np.add.reduceat over the passages' rows took 0.10 s
     CPU of 10,000 passages, this 0.02. The additions are in the stems' order, not reduceat's
-    pairwise order, which differs in the last bits of a float32 (≤ 3e-6 on those passages).
+    pairwise order, which differs in the last bits of a float32 (≤ 3e-6 on those passages); the
+    links, the trained model and the leave-one-document-out figures came out byte-identical.
     """
     longest_first = np.argsort(-lengths, kind="stable")
     ordered = lengths[longest_first]
