@@ -291,8 +291,7 @@ def predict(
         found.append(own)
     items = [corpus.items[r] for r in rows]
     position = {item.item_id: n for n, item in enumerate(items)}
-    vocabulary = Vocabulary(taxonomy, knowledge.rules.compounds, knowledge.rules.document_words)
-    for link in stated_links(items, stated_candidates(items, vocabulary), taxonomy):
+    for link in stated_links(items, stated_candidates(items, signals), taxonomy):
         if link.item_id in position:
             found[position[link.item_id]].add(link.concept_id)
     return found
