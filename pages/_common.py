@@ -6,6 +6,7 @@ Not a page (the leading underscore keeps it out of navigation and of the page sm
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
@@ -403,6 +404,30 @@ def to_url(key: str) -> None:
         st.query_params[key] = [str(v) for v in value]
     else:
         st.query_params[key] = str(value)
+
+
+def page_number(total: int, page_size: int, key: str) -> int:
+    """The page (1-based) of `total` rows, `page_size` a page, to show: a number box kept in the
+    URL (?key=…), put back in range when a filter shortens the list; no box for a single page.
+
+    Lists that grow with the corpus are paged in the database (`limit`/`offset`), so a page
+    draws a screenful whatever the corpus holds."""
+    pages = max(1, math.ceil(total / page_size))
+    current = st.session_state.get(key)
+    if not isinstance(current, int) or not 1 <= current <= pages:
+        st.session_state[key] = 1
+    if pages == 1:
+        return 1
+    left, _ = st.columns([1, 3])
+    chosen = left.number_input(
+        t("app.page").format(pages=number(pages)),
+        min_value=1,
+        max_value=pages,
+        step=1,
+        key=key,
+        bind="query-params",
+    )
+    return int(chosen)
 
 
 def reviewer() -> str:
