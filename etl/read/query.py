@@ -596,16 +596,24 @@ class Atlas:
         )
 
     def concept_evidence(
-        self, concept_id: str, cities: Sequence[str] = (), *, derived: bool = False
+        self,
+        concept_id: str,
+        cities: Sequence[str] = (),
+        *,
+        derived: bool = False,
+        limit: int | None = None,
     ) -> pl.DataFrame:
         """The passages behind a concept, one row per item and route, with the matched span.
 
         `route` is 'direct' (the item maps to the concept) or, with `derived`, 'derived' (the
         item maps to a concept the crosswalk counts towards this ECCAR commitment); `via_*`
-        name the concepts that carried the link. Rejected mappings count nowhere.
+        name the concepts that carried the link. Rejected mappings count nowhere. With
+        `limit`, only the first `limit` passages of each route and city come back;
+        `route_items` counts them all (thousands for a large city at 10,000 documents).
         """
         return self._frame(
             """
+            SELECT * EXCLUDE (n) FROM (
             WITH links AS (
                 SELECT m.*, 'direct' AS route FROM mappings m
                 WHERE m.concept_id = $concept_id AND m.status <> 'rejected'
@@ -628,16 +636,23 @@ class Atlas:
             SELECT p.route, i.item_id, i.city, i.kind, i.text, i.section, i.unit_id, i.doc_id,
                    d.title AS doc_title, d.organ, d.date, p.via_concept_ids, p.via_labels_sv,
                    p.via_labels_en, p.score, p.accepted, p.matched_alias, p.match_start,
-                   p.match_end
+                   p.match_end,
+                   count(*) OVER (PARTITION BY p.route, i.city) AS route_items,
+                   row_number() OVER (
+                       PARTITION BY p.route, i.city
+                       ORDER BY list_position($item_kinds::VARCHAR[], i.kind), i.position
+                   ) AS n
             FROM per_item p JOIN items i USING (item_id) JOIN documents d USING (doc_id)
             WHERE chosen(i.city, $cities)
-            ORDER BY p.route DESC, i.city COLLATE sv, list_position($item_kinds::VARCHAR[], i.kind),
-                     i.position
+            )
+            WHERE $limit IS NULL OR n <= $limit
+            ORDER BY route DESC, city COLLATE sv, list_position($item_kinds::VARCHAR[], kind), n
             """,
             concept_id=concept_id,
             derived=derived,
             cities=cities,
             item_kinds=ITEM_KINDS,
+            limit=limit,
         )
 
     def says_does(self, concept_id: str, cities: Sequence[str] = ()) -> pl.DataFrame:
@@ -740,29 +755,48 @@ class Atlas:
         )
 
     def recommendation_concepts(
-        self, cities: Sequence[str] = (), policies: Sequence[str] = ()
+        self,
+        cities: Sequence[str] = (),
+        policies: Sequence[str] = (),
+        *,
+        concerns: int | None = None,
     ) -> pl.DataFrame:
         """One row per recommendation × concept in consultation responses, shared concerns first.
 
         `committees` counts the committees that raise the concept, so the concerns several
         committees share come first; `match_start:match_end` mark the alias in `text`.
+        With `concerns`, only the proposals of that many concepts, the most shared first
+        (100,000 rows at 10,000 documents otherwise); `all_concerns` counts the concepts there
+        are in all.
         """
         return self._frame(
             """
-            SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, d.doc_id, d.city,
-                   split_part(d.organ, ' / ', 1) AS committee, d.relates_to, i.item_id, i.text,
-                   m.matched_alias, m.match_start, m.match_end,
-                   count(DISTINCT d.organ) OVER (PARTITION BY c.concept_id) AS committees
-            FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-                 JOIN concepts c USING (concept_id)
-            WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
-              AND d.doc_kind = 'response' AND chosen(d.city, $cities)
-              AND chosen(d.relates_to, $policies)
-            ORDER BY committees DESC, c.position, d.city COLLATE sv, committee COLLATE sv,
-                     i.position
+            WITH raised AS (
+                SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, c.position AS place,
+                       d.doc_id, d.city, split_part(d.organ, ' / ', 1) AS committee,
+                       d.relates_to, i.item_id, i.text, i.position,
+                       m.matched_alias, m.match_start, m.match_end,
+                       count(DISTINCT d.organ) OVER (PARTITION BY c.concept_id) AS committees
+                FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+                     JOIN concepts c USING (concept_id)
+                WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
+                  AND d.doc_kind = 'response' AND chosen(d.city, $cities)
+                  AND chosen(d.relates_to, $policies)
+            ), ranked AS (
+                SELECT *, dense_rank() OVER (ORDER BY committees DESC, place) AS concern,
+                       count(DISTINCT concept_id) OVER () AS all_concerns
+                FROM raised
+            )
+            SELECT concept_id, dimension, label_sv, label_en, doc_id, city, committee,
+                   relates_to, item_id, text, matched_alias, match_start, match_end, committees,
+                   all_concerns
+            FROM ranked
+            WHERE $concerns IS NULL OR concern <= $concerns
+            ORDER BY committees DESC, place, city COLLATE sv, committee COLLATE sv, position
             """,
             cities=cities,
             policies=policies,
+            concerns=concerns,
         )
 
     def activities(
