@@ -67,6 +67,11 @@ SELECT_COLUMN_PX = 40  # the check box column of a table whose rows can be chose
 CHAR_PX = 7.5
 CELL_PADDING_PX = 28
 # No column is laid out wider than Streamlit's "large" column: a longer text wraps.
+# Rows a table's widths are measured on (a fixed sample of a longer table): on the 10,000
+# documents of the generated corpus and their 4,931 responses, 1,000 rows gave the same longest
+# value and word in every column but one title (88 characters, not 92: both past the widest
+# column), in 15 ms instead of 111 a rerun.
+WIDTH_ROWS = 1000
 MAX_COLUMN_PX = 400
 # A table of up to this many rows is shown whole, with no scroll bar of its own (twenty rows:
 # the ECCAR commitments of two cities).
@@ -283,8 +288,9 @@ def table(frame: pl.DataFrame, **options: Any) -> Any:
     """
     config: dict[str, Any] = dict(options.pop("column_config", None) or {})
     headings = {c: _config_value(config.get(c), "label") or c for c in frame.columns}
+    measured = frame if frame.height <= WIDTH_ROWS else frame.sample(WIDTH_ROWS, seed=0)
     shown = {
-        c: _shown_text(frame[c], _config_value(config.get(c), "display_text")) for c in headings
+        c: _shown_text(measured[c], _config_value(config.get(c), "display_text")) for c in headings
     }
     longest = {c: _most_chars(text) for c, text in shown.items()}
     word = {c: _most_chars(text.str.extract_all(r"\S+").explode()) for c, text in shown.items()}
@@ -369,14 +375,22 @@ def highlighted(text: str, start: int | None, end: int | None) -> str:
 def document_names(documents: pl.DataFrame) -> dict[str, str]:
     """doc_id → how a person tells documents apart: title · city · date (no internal id).
 
-    Plain text for a drop-down's options (which are not markdown).
+    Plain text for a drop-down's options (which are not markdown). Made in Polars, each date
+    worded once: row by row it cost 0.15 s a rerun at 10,000 documents.
     """
-    return {
-        row["doc_id"]: " · ".join(
-            part for part in (row["title"], row["city"], date(row["date"])) if part
-        )
-        for row in documents.iter_rows(named=True)
-    }
+    dates = documents["date"].drop_nulls().unique().to_list()
+    parts = pl.concat_list(
+        pl.col("title").cast(pl.String),
+        pl.col("city").cast(pl.String),
+        pl.col("date").replace_strict(
+            {d: date(d) for d in dates}, default=None, return_dtype=pl.String
+        ),
+    )
+    named = documents.select(
+        "doc_id",
+        parts.list.drop_nulls().list.filter(pl.element() != "").list.join(" · ").alias("name"),
+    )
+    return dict(zip(named["doc_id"], named["name"], strict=True))
 
 
 def from_url(key: str, options: Sequence[Any], multi: bool = False) -> None:
