@@ -13,15 +13,18 @@ import streamlit as st
 # found a half-imported module ("cannot import name 'show_chart'").
 import pages._charts  # noqa: F401
 import pages._comparison  # noqa: F401
-from pages._common import framework_texts, t
+from pages._common import framework_texts, t, use_language
 
 # A shipped file: a `:material/…:` page icon makes the browser fetch it from fonts.gstatic.com.
 ICON = Path(__file__).with_name("assets") / "icon.svg"
 
 st.set_page_config(page_title="Rights Atlas", page_icon=str(ICON), layout="wide")
 
+# The language is read once per run, not at every text (see `use_language`): from session
+# state for the switch's own label, then as the switch says for everything after it.
+use_language(None)
 with st.sidebar:
-    st.segmented_control(
+    chosen_language = st.segmented_control(
         t("app.language"),
         ["sv", "en"],
         key="lang",
@@ -29,6 +32,7 @@ with st.sidebar:
         required=True,
         bind="query-params",
     )
+use_language(chosen_language)
 
 framework_texts()
 

@@ -1,7 +1,9 @@
 """Activities: each city's concrete efforts, with their concepts, body and the years they name.
 
 A timeline shows when the efforts happen as far as the documents say; efforts that name no year
-cannot be placed on it and are listed beside it, so none silently disappears.
+cannot be placed on it and are listed beside it, so none silently disappears. The activities
+come a page at a time (the timeline, the undated list and the table show the same page), as a
+national corpus holds tens of thousands of them.
 """
 
 import polars as pl
@@ -9,28 +11,52 @@ import streamlit as st
 
 from etl.read import charts
 from pages._charts import show_chart
-from pages._common import atlas, database_ready, escape, escape_list, lang, number, t, table
+from pages._common import (
+    atlas,
+    database_ready,
+    escape,
+    escape_list,
+    lang,
+    number,
+    page_number,
+    t,
+    table,
+)
 from pages._comparison import choose_cities
 
 EVIDENCE_URL = "evidence?item="  # relative link to the passage on the Evidence page
+# Activities a page shows: the timeline gives each a row of 26 px, so fifty make a chart about
+# 1,300 px tall, and the table and list stay a screenful.
+PAGE_SIZE = 50
 
 st.title(t("page.activities"))
 st.caption(t("activities.intro"))
 
 if database_ready():
     cities = choose_cities()
-    activities: pl.DataFrame = atlas().activities(tuple(cities))
-    active = set(activities["city"])  # once: rebuilt per city it cost 0.15 s for 60 cities
-    quiet = [c for c in cities if c not in active]
+    counts = atlas().activity_counts(tuple(cities))
+    total, undated_total = int(counts["activities"].sum()), int(counts["undated"].sum())
+    quiet = counts.filter(pl.col("activities") == 0)["city"].to_list()
 
-    if activities.is_empty():
+    if not total:
         st.info(t("activities.none"))
     else:
         if quiet:
             st.caption(t("activities.none_from").format(cities=escape_list(quiet)))
+        page = page_number(total, PAGE_SIZE, "activity_page")
+        offset = (page - 1) * PAGE_SIZE
+        activities = atlas().activities(tuple(cities), limit=PAGE_SIZE, offset=offset)
+        st.caption(
+            t("activities.count").format(
+                first=number(offset + 1),
+                last=number(offset + activities.height),
+                total=number(total),
+                undated=number(undated_total),
+            )
+        )
 
         st.subheader(t("activities.timeline"))
-        years: pl.DataFrame = atlas().activity_years(tuple(cities))
+        years = atlas().activity_years(tuple(cities), limit=PAGE_SIZE, offset=offset)
         if years.is_empty():
             st.info(t("activities.no_years"))
         else:

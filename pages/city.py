@@ -17,6 +17,7 @@ from pages._common import (
     lang,
     localised_columns,
     number,
+    page_number,
     t,
     table,
     to_url,
@@ -31,6 +32,10 @@ from pages._comparison import (
     label_column,
     remember,
 )
+
+# A city's activities shown at once: a screenful of the table (the largest city of a national
+# corpus has thousands; the Activities page shows fifty a page for the same reason).
+ACTIVITY_PAGE_SIZE = 50
 
 
 def coverage_table(cells: pl.DataFrame, *, derived: bool) -> pl.DataFrame:
@@ -106,11 +111,21 @@ if database_ready():
     explain_strength()
 
     st.subheader(t("page.activities"))
-    activities = atlas().activities([city])
-    if activities.is_empty():
+    activity_total = int(atlas().activity_counts([city])["activities"].sum())
+    if not activity_total:
         absent = atlas().kind_presence([city]).filter(kind="activity").row(0, named=True)
         st.info(kind_absence(absent))
     else:
+        page = page_number(activity_total, ACTIVITY_PAGE_SIZE, "activity_page")
+        offset = (page - 1) * ACTIVITY_PAGE_SIZE
+        activities = atlas().activities([city], limit=ACTIVITY_PAGE_SIZE, offset=offset)
+        st.caption(
+            t("city.activity_count").format(
+                first=number(offset + 1),
+                last=number(offset + activities.height),
+                total=number(activity_total),
+            )
+        )
         table(
             localised_columns(
                 activities.with_columns(pl.col(f"concepts_{lang()}").list.join(", ")),

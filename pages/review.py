@@ -7,7 +7,6 @@ paged; a filtered selection can be accepted or rejected at once after a confirma
 action of this session can be undone (the undo is one more line in the log, never a deletion).
 """
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,6 +37,7 @@ from pages._common import (
     highlighted,
     label,
     number,
+    page_number,
     reviewer,
     t,
     to_url,
@@ -46,6 +46,7 @@ from pages._comparison import basis_name
 
 PAGE_SIZE = 30  # links shown at once: a sitting's work, and quick to draw
 EXCERPT_CHARS = 90  # a passage in a drop-down: its first line
+PASSAGE_OPTIONS = 50  # passages the add form offers at once: more words narrow the choice
 STATUS_BADGE = {"auto": "blue", "accepted": "green", "rejected": "gray"}
 DECISIONS = (("accept", "accepted"), ("reject", "rejected"))  # button → the status it sets
 
@@ -221,26 +222,6 @@ def show_stale(labels: Mapping[str, str]) -> None:
             )
 
 
-def page_of(total: int) -> int:
-    """The page of the queue to show (1-based), kept in the URL; back in range after filtering."""
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    current = st.session_state.get("page")
-    if not isinstance(current, int) or not 1 <= current <= pages:
-        st.session_state["page"] = 1
-    if pages == 1:
-        return 1
-    left, _ = st.columns([1, 3])
-    chosen = left.number_input(
-        t("review.page").format(pages=number(pages)),
-        min_value=1,
-        max_value=pages,
-        step=1,
-        key="page",
-        bind="query-params",
-    )
-    return int(chosen)
-
-
 st.title(t("page.review"))
 st.caption(t("review.intro"))
 
@@ -307,7 +288,7 @@ if database_ready():
         st.info(t("review.none"))
     else:
         show_bulk(queue_filters, counts, may_write)
-        page = page_of(total)
+        page = page_number(total, PAGE_SIZE, "page")
         offset = (page - 1) * PAGE_SIZE
         shown = atlas().review_queue(**queue_filters, limit=PAGE_SIZE, offset=offset)
         st.caption(
@@ -319,21 +300,41 @@ if database_ready():
             show_link(row, may_write)
 
     st.subheader(t("review.add_title"))
-    excerpts = atlas().item_excerpts(chosen_cities, EXCERPT_CHARS)
-    with st.form("add"):
-        st.selectbox(
-            t("review.add_item"),
-            list(excerpts),
-            format_func=lambda key: excerpts[key],
-            key="add_item",
-        )
-        st.selectbox(
-            t("review.add_concept"),
-            list(labels),
-            format_func=lambda key: labels[key],
-            key="add_concept",
-        )
-        st.form_submit_button(t("review.add_button"), disabled=not may_write, on_click=add_concept)
+    # The passages to choose from are found by words first: a drop-down of every passage
+    # would hold 300,000 at 10,000 documents.
+    search = st.text_input(
+        t("review.add_search"),
+        key="add_search",
+        help=t("evidence.search_help"),
+        icon=":material/search:",
+    )
+    found = atlas().count_items(cities=chosen_cities, search=search)
+    excerpts = atlas().item_excerpts(
+        chosen_cities, EXCERPT_CHARS, search=search, limit=PASSAGE_OPTIONS
+    )
+    if not found:
+        st.info(t("review.add_none"))
+    else:
+        if found > len(excerpts):
+            st.caption(
+                t("review.add_more").format(shown=number(len(excerpts)), total=number(found))
+            )
+        with st.form("add"):
+            st.selectbox(
+                t("review.add_item"),
+                list(excerpts),
+                format_func=lambda key: excerpts[key],
+                key="add_item",
+            )
+            st.selectbox(
+                t("review.add_concept"),
+                list(labels),
+                format_func=lambda key: labels[key],
+                key="add_concept",
+            )
+            st.form_submit_button(
+                t("review.add_button"), disabled=not may_write, on_click=add_concept
+            )
 
     st.subheader(t("review.cell_title"))
     st.caption(t("review.cell_help"))

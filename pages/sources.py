@@ -105,15 +105,15 @@ def show_upload(may_upload: bool) -> None:
             (st.success if level == "success" else st.warning)(t(key).format(**shown))
 
 
-def show_remove_or_replace(documents: pl.DataFrame, may_change: bool) -> None:
+def show_remove_or_replace(names: dict[str, str], may_change: bool) -> None:
     """Take a document out, or put a new version in its place, after a confirmation.
 
     Both go through the same all-or-nothing transaction as an upload; review decisions on the
     passages that disappear stay in the review file and are reported as no longer applying.
+    `names` are the documents as `document_names` words them.
     """
     st.subheader(t("change.title"))
     st.caption(t("change.intro"))
-    names = document_names(documents)
     with st.form("change"):
         doc_id = st.selectbox(
             t("change.document"), list(names), format_func=lambda d: names[d], key="change_doc"
@@ -257,4 +257,4 @@ if database_ready():
 
     may_change = access_controls()
     show_upload(may_change)
-    show_remove_or_replace(documents, may_change)
+    show_remove_or_replace(names, may_change)  # `names`: worded once a run

@@ -334,3 +334,39 @@ def test_item_excerpts_and_stale_check_inputs_follow_the_items(atlas: Atlas) -> 
     queue = atlas.review_queue(statuses=("auto", "accepted", "rejected"))
     expected = queue.filter(pl.col("item_id").is_in(some) & (pl.col("method") != "manual"))
     assert set(suggested.iter_rows()) == set(expected.select("item_id", "concept_id").iter_rows())
+
+
+def test_activity_pages_keep_their_numbers_and_counts_count_them_all(atlas: Atlas) -> None:
+    whole = atlas.activities()
+    assert whole.height > 10, "the shipped corpus has more activities than a page of 5"
+    assert whole["number"].to_list() == list(range(1, whole.height + 1))
+    second = atlas.activities(limit=5, offset=5)
+    assert second.equals(whole.slice(5, 5)), "a page is the same rows, numbers and concepts"
+    assert atlas.activities(limit=5, offset=whole.height).is_empty()
+    years = atlas.activity_years(limit=5, offset=5)
+    assert set(years["number"]) == set(second.filter(pl.col("years").list.len() > 0)["number"])
+    assert years.equals(
+        atlas.activity_years().filter(pl.col("number").is_in(second["number"].to_list()))
+    )
+    counts = atlas.activity_counts()
+    assert counts["city"].to_list() == CITIES, "every city, those without activities too"
+    by_city = dict(whole.group_by("city").len().iter_rows())
+    assert dict(counts.select("city", "activities").iter_rows()) == {
+        city: by_city.get(city, 0) for city in CITIES
+    }
+    undated = whole.filter(pl.col("years").list.len() == 0).group_by("city").len()
+    assert dict(counts.filter(pl.col("undated") > 0).select("city", "undated").iter_rows()) == (
+        dict(undated.iter_rows())
+    )
+    assert atlas.activity_counts([HOSTILE]).is_empty()
+
+
+def test_item_excerpts_find_by_words_and_stop_at_the_limit(atlas: Atlas) -> None:
+    everything = atlas.item_excerpts(chars=90)
+    assert list(atlas.item_excerpts(chars=90, limit=7)) == list(everything)[:7]
+    word = "kompetens"
+    found = atlas.item_excerpts(chars=90, search=word.upper(), limit=3)
+    matching = atlas.items(search=word)
+    assert list(found) == matching["item_id"].head(3).to_list()
+    assert atlas.count_items(search=word) == matching.height > 3
+    assert atlas.item_excerpts(cities=["Stockholm"], search=HOSTILE) == {}

@@ -205,6 +205,37 @@ def test_a_filter_narrower_than_the_page_goes_back_to_page_one(fresh_built: Path
     assert shown_links(at) == queue_keys(fresh_built, concept_id)
 
 
+def test_the_add_form_offers_the_passages_found_by_words(fresh_built: Paths) -> None:
+    """The passage drop-down holds the first matching passages, not the whole corpus; a search
+    that finds nothing says so and offers no form; a passage found is the one that is added."""
+    with duckdb.connect(str(fresh_built.db), read_only=True) as con:
+        matching = [
+            r[0]
+            for r in con.execute(
+                "SELECT i.item_id FROM items i JOIN documents d USING (doc_id) "
+                "WHERE contains(lower(i.text), 'kompetens') "
+                "OR contains(lower(i.text_raw), 'kompetens') "
+                "ORDER BY d.city COLLATE sv, i.doc_id, i.position"
+            ).fetchall()
+        ]
+        everything = con.execute("SELECT count(*) FROM items").fetchall()[0][0]
+    at = open_review(reviewer="Anna")
+    assert everything > 50, "the shipped corpus has more passages than the drop-down offers"
+    assert len(at.selectbox(key="add_item").options) == 50
+    assert any(c.value.startswith("Visar de 50 första av") for c in at.caption)
+    at.text_input(key="add_search").input("Kompetens").run()
+    offered = at.selectbox(key="add_item")
+    assert 0 < len(offered.options) == min(len(matching), 50)
+    assert offered.value == matching[0]
+    at.selectbox(key="add_concept").set_value("arena.housing")
+    next(b for b in at.button if b.label == "Lägg till").click().run()
+    assert not at.exception
+    assert status(fresh_built, matching[0], "arena.housing") == "accepted"
+    at.text_input(key="add_search").input("inget sådant ord finns här").run()
+    assert "Ingen passage i de valda städerna innehåller den texten." in [i.value for i in at.info]
+    assert "add_item" not in [s.key for s in at.selectbox]
+
+
 def test_bulk_reject_asks_first_then_rejects_every_filtered_link(fresh_built: Paths) -> None:
     concept_id, count = busiest_concept(fresh_built)
     assert count >= 2

@@ -64,6 +64,10 @@ WIDEST_CELL_CHARS = 60  # one long title must not squeeze every other column
 # Rows of a chart per slide: ten concepts (or activities) and their legend fit the chart area
 # at SLIDE sizes (rendered on the shipped corpus: 10 ECCAR rows → 494 of 552 pixels).
 CHART_ROWS = 10
+# Activities the deck's timeline slides show (three slides). All of them made 148 timeline
+# slides at 1,000 documents (24 of the deck's 35 CPU s, and the Export page waits for it) and
+# about ten times as many at 10,000 (53,564 activities); the Activities page lists them all.
+TIMELINE_ACTIVITIES = 3 * CHART_ROWS
 TITLE_LAYOUT = 0  # the default template's layouts: 0 title, 5 title only
 TITLE_ONLY_LAYOUT = 5
 
@@ -170,14 +174,24 @@ def forum_slides(
                 "\n".join(_concern_notes(shown, lang)),
             )
         )
-    years = atlas.activity_years(cities)
+    years = atlas.activity_years(cities, limit=TIMELINE_ACTIVITIES)
+    activities = int(atlas.activity_counts(cities)["activities"].sum())
+    first = (
+        [
+            t("export.notes.timeline_first", lang).format(
+                shown=fmt_number(TIMELINE_ACTIVITIES, lang), total=fmt_number(activities, lang)
+            )
+        ]
+        if activities > TIMELINE_ACTIVITIES
+        else []
+    )
     for numbers in _parts(years.get_column("number").unique(maintain_order=True)):
         shown = years.filter(pl.col("number").is_in(numbers.to_list()))
         slides.append(
             ChartSlide(
                 t("export.deck.timeline", lang),
                 citable(charts.timeline_chart(shown, every_city, lang, SLIDE).to_json(), line),
-                "\n".join(_timeline_notes(shown)),
+                "\n".join([*first, *_timeline_notes(shown)]),
             )
         )
     slides.append(
@@ -328,7 +342,10 @@ def gap_table(gaps: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("coverage.single_city", lang).format(city=c) if c in single else c
                 for c in covered
             )
-            for covered, single in zip(gaps["covered_in"], gaps["single_in"], strict=True)
+            # As Python lists: `in` on a Polars Series ran a query per city (0.1 s a rerun).
+            for covered, single in zip(
+                gaps["covered_in"].to_list(), gaps["single_in"].to_list(), strict=True
+            )
         ],
         "coverage.col.derived_in": gaps["derived_in"].list.join(", ").to_list(),
         "coverage.col.reviewed_not_in": gaps["reviewed_not_in"].list.join(", ").to_list(),

@@ -277,18 +277,29 @@ class Atlas:
         )["n"][0]
         return count
 
-    def item_excerpts(self, cities: Sequence[str] = (), chars: int = 90) -> dict[str, str]:
+    def item_excerpts(
+        self,
+        cities: Sequence[str] = (),
+        chars: int = 90,
+        *,
+        search: str = "",
+        limit: int | None = None,
+    ) -> dict[str, str]:
         """Each item of the chosen cities as "city · its first `chars` characters", in the
-        order of `items`: what a drop-down of passages shows, cut in the database."""
+        order of `items`: what a drop-down of passages shows, cut in the database.
+
+        `search` and `limit` as in `items` (a drop-down of 300,000 passages is no choice);
+        `count_items` says how many match in all."""
         rows = self._frame(
-            """
+            f"""
             SELECT i.item_id, i.city || ' · ' || left(i.text, $chars) AS excerpt
-            FROM items i JOIN documents d USING (doc_id)
-            WHERE chosen(i.city, $cities)
+            {ITEMS_MATCHING}
             ORDER BY d.city COLLATE sv, i.doc_id, i.position
-            """,
-            cities=cities,
+            LIMIT $limit
+            """,  # noqa: S608 (ITEMS_MATCHING is a constant; values are bound parameters)
+            **_item_filters(None, cities, (), None, search),
             chars=chars,
+            limit=limit,
         )
         return dict(zip(rows["item_id"], rows["excerpt"], strict=True))
 
@@ -585,16 +596,24 @@ class Atlas:
         )
 
     def concept_evidence(
-        self, concept_id: str, cities: Sequence[str] = (), *, derived: bool = False
+        self,
+        concept_id: str,
+        cities: Sequence[str] = (),
+        *,
+        derived: bool = False,
+        limit: int | None = None,
     ) -> pl.DataFrame:
         """The passages behind a concept, one row per item and route, with the matched span.
 
         `route` is 'direct' (the item maps to the concept) or, with `derived`, 'derived' (the
         item maps to a concept the crosswalk counts towards this ECCAR commitment); `via_*`
-        name the concepts that carried the link. Rejected mappings count nowhere.
+        name the concepts that carried the link. Rejected mappings count nowhere. With
+        `limit`, only the first `limit` passages of each route and city come back;
+        `route_items` counts them all (thousands for a large city at 10,000 documents).
         """
         return self._frame(
             """
+            SELECT * EXCLUDE (n) FROM (
             WITH links AS (
                 SELECT m.*, 'direct' AS route FROM mappings m
                 WHERE m.concept_id = $concept_id AND m.status <> 'rejected'
@@ -617,16 +636,23 @@ class Atlas:
             SELECT p.route, i.item_id, i.city, i.kind, i.text, i.section, i.unit_id, i.doc_id,
                    d.title AS doc_title, d.organ, d.date, p.via_concept_ids, p.via_labels_sv,
                    p.via_labels_en, p.score, p.accepted, p.matched_alias, p.match_start,
-                   p.match_end
+                   p.match_end,
+                   count(*) OVER (PARTITION BY p.route, i.city) AS route_items,
+                   row_number() OVER (
+                       PARTITION BY p.route, i.city
+                       ORDER BY list_position($item_kinds::VARCHAR[], i.kind), i.position
+                   ) AS n
             FROM per_item p JOIN items i USING (item_id) JOIN documents d USING (doc_id)
             WHERE chosen(i.city, $cities)
-            ORDER BY p.route DESC, i.city COLLATE sv, list_position($item_kinds::VARCHAR[], i.kind),
-                     i.position
+            )
+            WHERE $limit IS NULL OR n <= $limit
+            ORDER BY route DESC, city COLLATE sv, list_position($item_kinds::VARCHAR[], kind), n
             """,
             concept_id=concept_id,
             derived=derived,
             cities=cities,
             item_kinds=ITEM_KINDS,
+            limit=limit,
         )
 
     def says_does(self, concept_id: str, cities: Sequence[str] = ()) -> pl.DataFrame:
@@ -729,53 +755,80 @@ class Atlas:
         )
 
     def recommendation_concepts(
-        self, cities: Sequence[str] = (), policies: Sequence[str] = ()
+        self,
+        cities: Sequence[str] = (),
+        policies: Sequence[str] = (),
+        *,
+        concerns: int | None = None,
     ) -> pl.DataFrame:
         """One row per recommendation × concept in consultation responses, shared concerns first.
 
         `committees` counts the committees that raise the concept, so the concerns several
         committees share come first; `match_start:match_end` mark the alias in `text`.
+        With `concerns`, only the proposals of that many concepts, the most shared first
+        (100,000 rows at 10,000 documents otherwise); `all_concerns` counts the concepts there
+        are in all.
         """
         return self._frame(
             """
-            SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, d.doc_id, d.city,
-                   split_part(d.organ, ' / ', 1) AS committee, d.relates_to, i.item_id, i.text,
-                   m.matched_alias, m.match_start, m.match_end,
-                   count(DISTINCT d.organ) OVER (PARTITION BY c.concept_id) AS committees
-            FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-                 JOIN concepts c USING (concept_id)
-            WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
-              AND d.doc_kind = 'response' AND chosen(d.city, $cities)
-              AND chosen(d.relates_to, $policies)
-            ORDER BY committees DESC, c.position, d.city COLLATE sv, committee COLLATE sv,
-                     i.position
+            WITH raised AS (
+                SELECT c.concept_id, c.dimension, c.label_sv, c.label_en, c.position AS place,
+                       d.doc_id, d.city, split_part(d.organ, ' / ', 1) AS committee,
+                       d.relates_to, i.item_id, i.text, i.position,
+                       m.matched_alias, m.match_start, m.match_end,
+                       count(DISTINCT d.organ) OVER (PARTITION BY c.concept_id) AS committees
+                FROM mappings m JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+                     JOIN concepts c USING (concept_id)
+                WHERE m.status <> 'rejected' AND i.kind = 'recommendation'
+                  AND d.doc_kind = 'response' AND chosen(d.city, $cities)
+                  AND chosen(d.relates_to, $policies)
+            ), ranked AS (
+                SELECT *, dense_rank() OVER (ORDER BY committees DESC, place) AS concern,
+                       count(DISTINCT concept_id) OVER () AS all_concerns
+                FROM raised
+            )
+            SELECT concept_id, dimension, label_sv, label_en, doc_id, city, committee,
+                   relates_to, item_id, text, matched_alias, match_start, match_end, committees,
+                   all_concerns
+            FROM ranked
+            WHERE $concerns IS NULL OR concern <= $concerns
+            ORDER BY committees DESC, place, city COLLATE sv, committee COLLATE sv, position
             """,
             cities=cities,
             policies=policies,
+            concerns=concerns,
         )
 
-    def activities(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+    def activities(
+        self, cities: Sequence[str] = (), *, limit: int | None = None, offset: int = 0
+    ) -> pl.DataFrame:
         """One row per activity, numbered, with a short label, its years and its concepts.
 
         `shown_text` is the text as a reader sees it: where the passage opens with a heading on
         a line of its own (which the repaired `text` runs into the next sentence), the heading
-        is set off by a dash.
+        is set off by a dash. `limit` and `offset` page them in the database; the numbers count
+        all the chosen cities' activities, so an activity keeps its number on every page, and
+        `activity_counts` says how many there are. Only the page's rows get their heading and
+        concepts worked out (64,000 activities at 10,000 documents).
         """
         return self._frame(
             """
-            WITH linked AS (
+            WITH numbered AS (
+                SELECT item_id, row_number() OVER (ORDER BY city COLLATE sv, position) AS number
+                FROM items WHERE kind = 'activity' AND chosen(city, $cities)
+                ORDER BY number LIMIT $limit OFFSET $offset
+            ), linked AS (
                 SELECT m.item_id, list(c.label_sv ORDER BY c.position) AS concepts_sv,
                        list(c.label_en ORDER BY c.position) AS concepts_en
                 FROM mappings m JOIN concepts c USING (concept_id)
-                WHERE m.status <> 'rejected' GROUP BY m.item_id
+                WHERE m.status <> 'rejected' AND m.item_id IN (SELECT item_id FROM numbered)
+                GROUP BY m.item_id
             ), chosen AS (
-                SELECT i.*, d.organ, d.title AS doc_title,
-                       row_number() OVER (ORDER BY i.city COLLATE sv, i.position) AS number,
+                SELECT i.*, n.number, d.organ, d.title AS doc_title,
                        trim(regexp_replace(regexp_replace(
                            regexp_extract(i.text_raw, '^([^\\n]+)\\n\\s*\\n', 1),
                            '[*_#]+', '', 'g'), '\\s+', ' ', 'g')) AS first_line
-                FROM items i JOIN documents d USING (doc_id)
-                WHERE i.kind = 'activity' AND chosen(i.city, $cities)
+                FROM numbered n JOIN items i USING (item_id) JOIN documents d USING (doc_id)
             ), headed AS (
                 -- A first line of its own, ending in no sentence mark, that the repaired text
                 -- runs on from is the activity's heading (see `shown_text`).
@@ -799,12 +852,34 @@ class Atlas:
             """,
             cities=cities,
             label_chars=LABEL_CHARS,
+            limit=limit,
+            offset=offset,
         )
 
-    def activity_years(self, cities: Sequence[str] = ()) -> pl.DataFrame:
-        """One row per activity × year it mentions; activities without a year are left out."""
+    def activity_counts(self, cities: Sequence[str] = ()) -> pl.DataFrame:
+        """One row per chosen city: its activities, and how many of them mention no year.
+
+        Cities without any activity have a row of zeros, so a page can name them."""
+        return self._frame(
+            """
+            SELECT ch.city, count(i.item_id) AS activities,
+                   count(i.item_id) FILTER (WHERE coalesce(len(i.years), 0) = 0) AS undated
+            FROM (SELECT DISTINCT city FROM documents WHERE chosen(city, $cities)) ch
+            LEFT JOIN items i ON i.city = ch.city AND i.kind = 'activity'
+            GROUP BY ch.city
+            ORDER BY ch.city COLLATE sv
+            """,
+            cities=cities,
+        )
+
+    def activity_years(
+        self, cities: Sequence[str] = (), *, limit: int | None = None, offset: int = 0
+    ) -> pl.DataFrame:
+        """One row per activity × year it mentions; activities without a year are left out.
+
+        `limit` and `offset` page the activities as in `activities`."""
         return (
-            self.activities(cities)
+            self.activities(cities, limit=limit, offset=offset)
             .drop("concepts_sv", "concepts_en")
             .explode("years")
             .rename({"years": "year"})
