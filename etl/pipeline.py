@@ -82,6 +82,7 @@ from etl.publish import (
     counts,
     inputs_digest,
     publish,
+    remove_dead_temporaries,
     revise,
     unmapped_messages,
 )
@@ -557,6 +558,7 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
             progress(f"warning: {problem}")
     progress(_plan_summary(plan))
     if plan.kind == "none":
+        remove_dead_temporaries(paths.db)
         for stage in corpus_stages():
             progress(f"{stage.name}: nothing changed")
         published, messages = _published_now(paths.db)

@@ -167,15 +167,21 @@ WHOLE_TABLES: tuple[str, ...] = (
 WHOLE_TABLES += ("build_inputs",)
 
 
-def publish(build: Build, target: Path) -> Published:
-    """Apply `build.change` to a temporary file (a copy of the database it starts from, or a
-    new one), check it, and atomically replace `target` with it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A killed build leaves its temporary file and, since DuckDB logs writes beside it, a .wal.
+def remove_dead_temporaries(target: Path) -> None:
+    """Delete the temporary files of builds that were killed: a killed build leaves its
+    temporary database and, since DuckDB logs writes beside it, a .wal. Run by every build,
+    also one with nothing to publish, so an unchanged corpus does not keep them forever."""
     for pattern in (f".{target.name}.*.tmp", f".{target.name}.*.tmp.wal"):
         for stale in target.parent.glob(pattern):
             if not _alive(stale.name.removeprefix(f".{target.name}.").split(".")[0]):
                 stale.unlink(missing_ok=True)
+
+
+def publish(build: Build, target: Path) -> Published:
+    """Apply `build.change` to a temporary file (a copy of the database it starts from, or a
+    new one), check it, and atomically replace `target` with it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_temporaries(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     change = build.change
     try:
