@@ -44,7 +44,8 @@ def source_link(evidence: StreamlitPage, item_id: str) -> None:
     """A link to the passage in its document, on the Evidence page.
 
     `evidence` is the page resolved once per run: given a path, each `st.page_link` resolves
-    it on disk (about 0.8 ms a link, some 120 links a run at 10,000 documents)."""
+    it on disk (realpath and the main script's folder: 0.3 of a link's 0.5 ms under cProfile,
+    68 links a rerun at 10,000 documents); given the page, it looks the page up in memory."""
     st.page_link(
         evidence,
         label=t("responses.show_source"),
