@@ -7,6 +7,7 @@ stand out instead of being scattered over separate documents.
 
 import polars as pl
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from etl.read import charts
 from etl.read.charts import in_words
@@ -21,6 +22,7 @@ from pages._common import (
     lang,
     localised_columns,
     number,
+    page_number,
     t,
     table,
 )
@@ -29,17 +31,23 @@ from pages._comparison import choose_cities, label_column
 EVIDENCE_PAGE = "pages/evidence.py"
 # What is drawn at once, so the page stays quick with hundreds of responses (1,000 generated
 # documents: 488 responses and 3,019 proposals drew 13,700 elements, a 28 s rerun). The table
-# covers every response; the chart and its data the concerns listed (at 10,000 documents all
-# 38 concepts made 12,069 dots, more than a chart takes, from 103,301 proposal rows).
+# is paged in the database (10,000 documents: 4,931 responses); the chart and its data cover
+# the concerns listed (at 10,000 documents all 38 concepts made 12,069 dots, more than a chart
+# takes, from 103,301 proposal rows).
+PAGE_SIZE = 50  # a screenful of table rows, as on Activities
 POSITIONS_SHOWN = 10
 CONCERNS_SHOWN = 10
 PROPOSALS_SHOWN = 3
 
 
-def source_link(item_id: str) -> None:
-    """A link to the passage in its document, on the Evidence page."""
+def source_link(evidence: StreamlitPage, item_id: str) -> None:
+    """A link to the passage in its document, on the Evidence page.
+
+    `evidence` is the page resolved once per run: given a path, each `st.page_link` resolves
+    it on disk (realpath and the main script's folder: 0.3 of a link's 0.5 ms under cProfile,
+    68 links a rerun at 10,000 documents); given the page, it looks the page up in memory."""
     st.page_link(
-        EVIDENCE_PAGE,
+        evidence,
         label=t("responses.show_source"),
         icon=":material/article:",
         query_params={"item": item_id},
@@ -50,8 +58,9 @@ st.title(t("page.responses"))
 st.caption(t("responses.intro"))
 
 if database_ready():
+    evidence = st.Page(EVIDENCE_PAGE, url_path="evidence")  # as app.py registers it
     cities = choose_cities()
-    answered = atlas().consultation_responses(tuple(cities))
+    answered = atlas().response_policies(tuple(cities))
     policies = st.multiselect(
         t("responses.policies"),
         answered["relates_to"].unique(maintain_order=True).to_list(),
@@ -60,17 +69,30 @@ if database_ready():
         select_all=False,  # its row says "Select all" in English
         bind="query-params",
     )
-    responses: pl.DataFrame = atlas().consultation_responses(tuple(cities), tuple(policies))
     answering = set(answered["city"])  # once, not once per city
     silent = [c for c in cities if c not in answering]
+    asked = answered.filter(pl.col("relates_to").is_in(policies)) if policies else answered
+    total = int(asked["responses"].sum())
 
-    if responses.is_empty():
+    if not total:
         st.info(t("responses.none"))
     else:
         if silent:
             st.caption(t("responses.none_from").format(cities=escape_list(silent)))
 
         st.subheader(t("responses.who"))
+        page = page_number(total, PAGE_SIZE, "response_page")
+        offset = (page - 1) * PAGE_SIZE
+        responses: pl.DataFrame = atlas().consultation_responses(
+            tuple(cities), tuple(policies), limit=PAGE_SIZE, offset=offset
+        )
+        st.caption(
+            t("responses.count").format(
+                first=number(offset + 1),
+                last=number(offset + responses.height),
+                total=number(total),
+            )
+        )
         table(
             localised_columns(
                 responses.with_columns(in_words(responses, "date", date)),
@@ -87,10 +109,11 @@ if database_ready():
 
         st.subheader(t("responses.positions"))
         st.caption(t("responses.positions_note"))
-        if responses.height > POSITIONS_SHOWN:
+        if total > POSITIONS_SHOWN:
+            shown = min(POSITIONS_SHOWN, responses.height)
             st.caption(
                 t("responses.positions_shown").format(
-                    shown=number(POSITIONS_SHOWN), total=number(responses.height)
+                    first=number(offset + 1), last=number(offset + shown), total=number(total)
                 )
             )
         for response in responses.head(POSITIONS_SHOWN).iter_rows(named=True):
@@ -103,7 +126,7 @@ if database_ready():
                     st.info(t("responses.no_position"))
                     continue
                 st.markdown(escape(response["position"]))
-                source_link(response["position_id"])
+                source_link(evidence, response["position_id"])
                 others = (
                     atlas()
                     .items(doc_id=response["doc_id"], kinds=("response",))
@@ -115,7 +138,7 @@ if database_ready():
                     ):
                         for statement in others.iter_rows(named=True):
                             st.markdown(escape(statement["text"]))
-                            source_link(statement["item_id"])
+                            source_link(evidence, statement["item_id"])
 
         st.subheader(t("responses.concerns"))
         proposals: pl.DataFrame = atlas().recommendation_concepts(
@@ -135,13 +158,13 @@ if database_ready():
             )
 
             groups = proposals.partition_by("concept_id", maintain_order=True)
-            total = int(proposals["all_concerns"][0])
-            if total > len(groups) or any(g.height > PROPOSALS_SHOWN for g in groups):
+            concerns = int(proposals["all_concerns"][0])
+            if concerns > len(groups) or any(g.height > PROPOSALS_SHOWN for g in groups):
                 st.caption(
                     t("responses.concerns_shown").format(
                         shown=number(len(groups)),
                         each=number(PROPOSALS_SHOWN),
-                        total=number(total),
+                        total=number(concerns),
                     )
                 )
             for group in groups:
@@ -159,4 +182,4 @@ if database_ready():
                                 proposal["text"], proposal["match_start"], proposal["match_end"]
                             )
                         )
-                        source_link(proposal["item_id"])
+                        source_link(evidence, proposal["item_id"])

@@ -10,6 +10,7 @@ import pytest
 from comparison_pages import chart_data, charts, open_page
 
 from etl.paths import Paths
+from etl.read.query import Atlas, connect
 
 # `open_page(...).run()`: under AppTest the first run after switch_page draws a URL-bound
 # widget with its URL value but returns its default; a browser opening the link does not.
@@ -74,3 +75,31 @@ def test_hostile_url_values_are_ignored(atlas_env: Paths, hostile: str) -> None:
     assert len(at.dataframe[0].value) == 3
     with duckdb.connect(str(atlas_env.db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM items").fetchall()[0][0] > 0
+
+
+def test_responses_are_paged_in_the_database_with_their_own_counts(built_data: Paths) -> None:
+    con = connect(built_data.db)
+    try:
+        atlas = Atlas(con)
+        every = atlas.consultation_responses()
+        page = atlas.consultation_responses(limit=2, offset=1)
+        policies = atlas.response_policies()
+        answered = atlas.response_policies(["Stockholm"])
+    finally:
+        con.close()
+    assert every.height == 3
+    assert page.rows() == every.slice(1, 2).rows()  # same order, same statement counts
+    assert int(policies["responses"].sum()) == every.height
+    assert set(policies["relates_to"]) == {ACTION_PLAN, MR_PROGRAMME}
+    assert set(answered["city"]) == {"Stockholm"}
+
+
+def test_every_source_link_opens_its_passage_on_the_evidence_page(atlas_env: Paths) -> None:
+    at = open_page("responses")
+    links = at.get("page_link")
+    assert links
+    for link in links:
+        assert link.proto.page == "evidence"
+        assert link.proto.query_string.startswith("item=")
+        assert link.proto.label == "Visa i dokumentet"
+        assert link.proto.page_script_hash  # the registered page, so a click navigates
