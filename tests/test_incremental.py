@@ -28,7 +28,7 @@ from test_ingest import SWEDISH
 
 from etl import pipeline
 from etl.cache import FILE_NAME, FORMAT_VERSION
-from etl.ingest import ingest_bytes, remove, replace_document
+from etl.ingest import IngestResult, ingest_bytes, remove, replace_document
 from etl.model import Item, Mapping
 from etl.overrides import Decision, Outcome, record_decision
 from etl.paths import ROOT, Paths
@@ -92,9 +92,9 @@ def corpus(tmp_path: Path) -> Paths:
     return paths
 
 
-def test_an_ingest_processes_one_document(corpus: Paths, ran: list[str], tmp_path: Path) -> None:
-    ran.clear()
-    result = ingest_bytes(
+def ingest_a_response(corpus: Paths) -> IngestResult:
+    """Ingest the Swedish test response as the upload form would."""
+    return ingest_bytes(
         corpus,
         "svar.txt",
         SWEDISH.encode(),
@@ -103,6 +103,11 @@ def test_an_ingest_processes_one_document(corpus: Paths, ran: list[str], tmp_pat
         doc_kind="response",
         progress=quiet,
     )
+
+
+def test_an_ingest_processes_one_document(corpus: Paths, ran: list[str], tmp_path: Path) -> None:
+    ran.clear()
+    result = ingest_a_response(corpus)
     assert result.report.processed == 1
     assert [n for n in ran if n in DOCUMENT_STAGES] == DOCUMENT_STAGES
     assert (result.report.publish, result.report.published) == ("incremental", 1)
@@ -193,15 +198,7 @@ def test_an_incremental_publish_checks_the_rows_it_adds(
     with_corpus_stage(monkeypatch, "overrides", with_a_bad_link)
     before = corpus.db.read_bytes()
     with pytest.raises(PublishCheckFailed, match="mappings.concept_id: 'eccar.99' not found"):
-        ingest_bytes(
-            corpus,
-            "svar.txt",
-            SWEDISH.encode(),
-            city="Stockholm",
-            organ="Kulturnämnden",
-            doc_kind="response",
-            progress=quiet,
-        )
+        ingest_a_response(corpus)
     assert corpus.db.read_bytes() == before
 
 
