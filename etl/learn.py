@@ -336,17 +336,7 @@ def _alias_record(
     signals: Signals, labels: np.ndarray, rows: Iterable[int]
 ) -> dict[str, tuple[int, int]]:
     """Per "concept alias" key: (labelled hits, hits where the concept was right)."""
-    record: dict[str, tuple[int, int]] = {}
-    column = {cid: n for n, cid in enumerate(signals.concept_ids)}
-    for row in rows:
-        for concept_id, keys in signals.aliases[row].items():
-            label = labels[row, column[concept_id]]
-            if np.isnan(label):
-                continue
-            for key in keys:
-                seen, right = record.get(key, (0, 0))
-                record[key] = (seen + 1, right + int(label == 1))
-    return record
+    return _tally(signals, labels, rows, lambda row: signals.aliases[row].items())
 
 
 def _rule_record(
@@ -354,16 +344,35 @@ def _rule_record(
 ) -> dict[str, tuple[int, int]]:
     """Per "concept rule:id" key: (labelled items the rule inferred the concept for, items
     where the concept was right)."""
+    return _tally(
+        signals,
+        labels,
+        rows,
+        lambda row: (
+            (concept_id, (_rule_key(concept_id, rule.rule_id),))
+            for concept_id, rule in signals.rules[row].items()
+        ),
+    )
+
+
+def _tally(
+    signals: Signals,
+    labels: np.ndarray,
+    rows: Iterable[int],
+    keys_of: Callable[[int], Iterable[tuple[str, Iterable[str]]]],
+) -> dict[str, tuple[int, int]]:
+    """Per key: (labelled item × concept pairs it was found for, pairs that were right);
+    `keys_of(row)` gives each concept of a row with the keys that proposed it."""
     record: dict[str, tuple[int, int]] = {}
     column = {cid: n for n, cid in enumerate(signals.concept_ids)}
     for row in rows:
-        for concept_id, rule in signals.rules[row].items():
+        for concept_id, keys in keys_of(row):
             label = labels[row, column[concept_id]]
             if np.isnan(label):
                 continue
-            key = _rule_key(concept_id, rule.rule_id)
-            seen, right = record.get(key, (0, 0))
-            record[key] = (seen + 1, right + int(label == 1))
+            for key in keys:
+                seen, right = record.get(key, (0, 0))
+                record[key] = (seen + 1, right + int(label == 1))
     return record
 
 
