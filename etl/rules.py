@@ -30,7 +30,17 @@ CONTEXT_KEYS = (
     "passing_words",
 )
 COMPOUND_KEYS = ("min_alias", "min_rest", "linking", "not_after_modifier")
-RULE_KEYS = ("id", "why", "when_concepts", "when_words", "about_racism", "then", "example")
+RULE_KEYS = (
+    "id",
+    "why",
+    "when_concepts",
+    "when_words",
+    "also_concepts",
+    "also_words",
+    "about_racism",
+    "then",
+    "example",
+)
 EXAMPLE_KEYS = ("text", "title", "kind")
 
 
@@ -45,7 +55,12 @@ class Example:
 
 @dataclass(frozen=True)
 class InferenceRule:
-    """If the item has any of `when_concepts` (or holds any of `when_words`), add `then`."""
+    """If the item has any of `when_concepts` (or holds any of `when_words`), add `then`.
+
+    When `also_concepts` or `also_words` are given, the passage's own words must name one of
+    them too: the guide's "staff training" is training (the function) *of staff* (who), and
+    "involving residents" is participation *of residents or the groups concerned*.
+    """
 
     rule_id: str
     why: str
@@ -54,6 +69,13 @@ class InferenceRule:
     about_racism: bool
     then: tuple[str, ...]
     example: Example
+    also_concepts: tuple[str, ...] = ()
+    also_words: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def needs_also(self) -> bool:
+        """Does the rule have a second condition, on the passage's own words?"""
+        return bool(self.also_concepts or self.also_words)
 
 
 @dataclass(frozen=True)
@@ -161,12 +183,14 @@ def _parse_rule(entry: Any, number: int, known: set[str], source: str) -> Infere
         raise InputError(f"{where} has no why; say in one line which guide rule it writes down")
     when_concepts = _texts(entry, "when_concepts", where)
     when_words = _texts(entry, "when_words", where)
+    also_concepts = _texts(entry, "also_concepts", where)
+    also_words = _texts(entry, "also_words", where)
     then = _texts(entry, "then", where)
     if not then:
         raise InputError(f'{where} adds nothing; write then = ["eccar.04"] or similar')
     if not when_concepts and not when_words:
         raise InputError(f"{where} needs when_concepts or when_words: when does it apply?")
-    _concepts_exist((*when_concepts, *then), known, where)
+    _concepts_exist((*when_concepts, *also_concepts, *then), known, where)
     about_racism = entry.get("about_racism", False)
     if not isinstance(about_racism, bool):
         raise InputError(f"{where}: about_racism must be true or false")
@@ -187,6 +211,8 @@ def _parse_rule(entry: Any, number: int, known: set[str], source: str) -> Infere
         why=why.strip(),
         when_concepts=when_concepts,
         when_words=tuple(tuple(stems_of(w)) for w in when_words),
+        also_concepts=also_concepts,
+        also_words=tuple(tuple(stems_of(w)) for w in also_words),
         about_racism=about_racism,
         then=then,
         example=Example(
