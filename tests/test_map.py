@@ -239,6 +239,37 @@ def test_an_eccar_rule_does_not_fire_outside_work_against_racism() -> None:
     assert "eccar.04" not in signals.rules[0]
 
 
+def fired_rules(text: str, title: str) -> dict[str, str]:
+    """concept id → id of the shipped rule that inferred it, for one passage of a plan."""
+    meta = DocumentMeta("d", "d.txt", "Malmö", "O", "plan", title)
+    vocabulary = Vocabulary(SHIPPED, SHIPPED_RULES.compounds, SHIPPED_RULES.document_words)
+    signals = compute_signals([item(text)], SHIPPED, vocabulary, SHIPPED_RULES, {"d": meta})
+    return {concept_id: rule.rule_id for concept_id, rule in signals.rules[0].items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        # Guide §2 eccar.04: participation *of residents or the groups concerned*.
+        ("Invånarna bjuds in till dialog om planen.", True),
+        ("Förvaltningarna för en dialog om planen.", False),
+        # Guide §2 eccar.01: joining ECCAR, not a passing mention of its plan.
+        ("Staden är sedan 2015 medlem i ECCAR.", True),
+        ("ECCAR:s handlingsplan ger ett brett format.", False),
+    ],
+)
+def test_a_rules_second_condition_needs_the_passages_own_words(text: str, fires: bool) -> None:
+    inferred = fired_rules(text, "Handlingsplan mot rasism")
+    assert bool({"eccar.01", "eccar.04"} & set(inferred)) is fires
+
+
+def test_a_second_condition_is_not_met_by_the_documents_subject() -> None:
+    """A plan against antiziganism concerns Roma, but its title does not say that residents
+    take part: the `also` words must stand in the passage."""
+    inferred = fired_rules("Förvaltningarna för en dialog om arbetet.", "Plan mot antiziganism")
+    assert "eccar.04" not in inferred
+
+
 def rule_error(**changes: object) -> str:
     rule = dict(RULES_TOML["rule"][0]) | changes
     with pytest.raises(InputError) as error:
@@ -252,6 +283,8 @@ def test_rules_file_errors_name_what_to_fix() -> None:
     assert "has no example" in rule_error(example=None)
     assert "unknown key 'when'" in rule_error(when=["x"])
     assert "needs when_concepts or when_words" in rule_error(when_concepts=[], when_words=[])
+    assert "unknown concept 'arena.moon'" in rule_error(also_concepts=["arena.moon"])
+    assert "also_words must be a list" in rule_error(also_words="invånare")
     words = {**RULES_TOML, "context": {**RULES_TOML["context"], "racism_words": ["hat brott"]}}
     with pytest.raises(InputError, match="single word beginnings"):
         parse_rules(words, SHIPPED, "rules.toml")
