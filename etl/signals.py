@@ -332,10 +332,13 @@ def _rule_evidence(
             phrases_from.setdefault(words[0], []).append((r, words))
         for words in rule.also_words:
             phrases_from.setdefault(words[0], []).append((n_rules + r, words))
+    # Boolean "any" as float32 products (BLAS): numpy multiplies integer matrices without it,
+    # which cost 0.005 s CPU of 10,000 passages once the `also` conditions doubled the product.
+    weights = when.astype(np.float32)
     met = np.concatenate(
         [
-            (evident.astype(np.int32) @ when[:n_rules].T.astype(np.int32)) > 0,
-            (own.astype(np.int32) @ when[n_rules:].T.astype(np.int32)) > 0,
+            (evident.astype(np.float32) @ weights[:n_rules].T) > 0,
+            (own.astype(np.float32) @ weights[n_rules:].T) > 0,
         ],
         axis=1,
     )
@@ -344,7 +347,7 @@ def _rule_evidence(
     fired = met[:, :n_rules] & (met[:, n_rules:] | ~needs_also)
     gated = np.array([rule.about_racism for rule in rules.rules], dtype=bool)
     fired[:, gated] &= about_racism[:, None]
-    pair["rule"][(fired.astype(np.int32) @ then.astype(np.int32)) > 0] = 1.0
+    pair["rule"][(fired.astype(np.float32) @ then.astype(np.float32)) > 0] = 1.0
     concept_ids = list(column)
     tables: dict[bytes, dict[str, InferenceRule]] = {}
     per_item = []
@@ -366,20 +369,24 @@ def _words_fire(
     """Mark in `fired` (items × rule conditions) the conditions whose words stand in the item.
 
     Each phrase is compared, with arrays, at every place where its first stem stands: a Python
-    loop over those places took 0.076 s CPU of 10,000 passages, this 0.003.
+    loop over those places took 0.076 s CPU of 10,000 passages, this 0.003. The places are
+    sorted by first stem once, so each first stem's places are one slice (comparing every
+    place with each first stem cost 0.006 s more once the rules' `also` words came).
     """
     stem_id = {s: n for n, s in enumerate(tokens.stems)}
     begins = np.zeros(len(tokens.stems), dtype=bool)
     begins[[stem_id[s] for s in phrases_from if s in stem_id]] = True
     places = np.flatnonzero(begins[tokens.stem_ids])
+    by_first = np.argsort(tokens.stem_ids[places], kind="stable")
+    places = places[by_first]
     firsts = tokens.stem_ids[places]
     # How many words a phrase starting at each place has before its passage ends.
     room = tokens.starts[tokens.owners[places] + 1] - places
     for first, phrases in phrases_from.items():
         if first not in stem_id:
             continue
-        here = firsts == stem_id[first]
-        at, room_at = places[here], room[here]
+        low, high = np.searchsorted(firsts, [stem_id[first], stem_id[first] + 1])
+        at, room_at = places[low:high], room[low:high]
         for r, words in phrases:
             if not all(w in stem_id for w in words):
                 continue
