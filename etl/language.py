@@ -89,6 +89,25 @@ class Language:
         """The reader asks for a block's section at every rule (40,000 times on 100 documents)."""
         return {s.key: s for s in self.sections}  # keys of one TOML table: unique
 
+    def heading_section(self, folded: str) -> Section | None:
+        """The first standard section (in file order) whose whole-line pattern matches the folded
+        line, or None.
+
+        One alternation, one group per section, tried in file order at one call: the reader
+        asks this of every line, and a match per section was half of its regular-expression
+        calls (515,000 on 200 generated documents).
+        """
+        match = self._headings.match(folded)
+        return self.sections[int(match.lastgroup[1:])] if match and match.lastgroup else None
+
+    @cached_property
+    def _headings(self) -> re.Pattern[str]:
+        # Whole-line patterns name no group and refer back to none (`GROUP_REFERENCE`), so
+        # the outer group `s<n>` is the last to close and names the section that matched.
+        return re.compile(
+            "|".join(f"(?P<s{n}>{s.pattern.pattern})" for n, s in enumerate(self.sections))
+        )
+
     def role(self, key: str) -> str:
         """What a section holds (see SECTION_ROLES); "content" for any non-standard one."""
         section = self.section(key)
