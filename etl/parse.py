@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 from etl.language import LINE_KINDS, Language, Section, detect_language, language
 from etl.model import Block, ParsedDocument, SkippedBlock, SourceText
@@ -69,8 +69,9 @@ class _Line:
     end: int
     text: str
 
-    @property
+    @cached_property
     def stripped(self) -> str:
+        """Asked of every line by several rules (280,000 times on 200 generated documents)."""
         return self.text.strip()
 
 
@@ -110,10 +111,7 @@ def standard_section(line: str, lang: Language | None = None) -> Section | None:
     folded = fold(line.lstrip("#").strip())
     if len(folded) > SUBHEADING_MAX_CHARS:
         return None
-    for section in (lang or language("sv")).sections:
-        if section.pattern.match(folded):
-            return section
-    return None
+    return (lang or language("sv")).heading_section(folded)
 
 
 def _set_aside(body: str, lang: Language, running: set[str]) -> str:
@@ -279,6 +277,9 @@ def clean_with_map(raw: str) -> tuple[str, list[int]]:
             pieces.append(" ")
             where.append(start - 1)
         # bold marks go; any other character, a stray NUL of a PDF included, stays in place
+        if "**" not in body:  # most lines: no bold mark to look for
+            _keep(pieces, where, body, 0, len(body), offset)
+            continue
         kept = 0
         for mark in BOLD_MARK.finditer(body):
             _keep(pieces, where, body, kept, mark.start(), offset)
@@ -395,8 +396,10 @@ def _heading_by_form(body: str) -> bool:
         return True
     if len(body) > SUBHEADING_MAX_CHARS or body.endswith(TERMINAL):
         return False
-    letters = [c for c in body if c.isalpha()]
-    upper = len(letters) >= 4 and all(c.isupper() for c in letters)
+    # Every letter upper case, and at least four: the test stops at a line's first lower-case
+    # letter, and letters are counted only then (a list of every line's letters was a tenth
+    # of parsing).
+    upper = all(c.isupper() for c in body if c.isalpha()) and sum(map(str.isalpha, body)) >= 4
     return upper or bool(SECTION_NUMBER.match(body))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from etl.language import language
 from etl.model import DocumentMeta, ParsedDocument, SourceText
 from etl.parse import clean_with_map, parse_document
 from etl.paths import ROOT
@@ -147,3 +148,18 @@ def test_clean_with_map_locates_every_character() -> None:
     clean, where = clean_with_map(raw)
     assert clean == "Arbetet med samhällsuppgifter och MR-programmet"
     assert all(raw[w] == c for c, w in zip(clean, where, strict=True) if c != " ")
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_a_heading_opens_the_first_section_in_file_order_whose_pattern_matches(code: str) -> None:
+    """`heading_section` asks every section at one match; it must answer as asking them one by
+    one in file order does, on every line of the shipped documents and every section label."""
+    lang = language(code)
+    lines = [ln for doc in DOCS.values() for ln in RAW.joinpath(doc).read_text().splitlines()]
+    folded = {fold(t) for t in [*lines, *(s.label for s in lang.sections)]}
+    found = 0
+    for text in folded:
+        one_by_one = next((s for s in lang.sections if s.pattern.match(text)), None)
+        assert lang.heading_section(text) == one_by_one
+        found += one_by_one is not None
+    assert found >= len(lang.sections) // 2  # the comparison met real headings

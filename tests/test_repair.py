@@ -215,6 +215,16 @@ def test_the_shipped_rules_give_the_corrector_its_character_sets() -> None:
     assert rules.token_re.findall("{6r &r R&D 2024") == ["{6r", "&r", "R&D", "2024"]
 
 
+@pytest.mark.parametrize("name", [*GARBLED.values(), *CLEAN])
+def test_the_token_pattern_finds_runs_of_token_characters(name: str) -> None:
+    """The pattern is written as runs of each kind in turn (for speed); its tokens are the
+    maximal runs of letters, digits and confusable characters, one character at a time."""
+    rules = load_ocr_rules()
+    extra = re.escape("".join(sorted(c for c in rules.confusable if not c.isalnum())))
+    text = _read(name) + " a{b&&c {&x 9&{ &"
+    assert rules.token_re.findall(text) == re.findall(rf"(?:[^\W_]|[{extra}])+", text)
+
+
 def test_a_context_pair_is_data(tmp_path: Path, lexicon: Lexicon) -> None:
     garbled = "det ar svart att bedoma"
     assert repair_text(garbled, lexicon) == "det är svårt att bedöma"
