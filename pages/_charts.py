@@ -20,6 +20,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 import xlsxwriter
+from streamlit import dataframe_util
 
 from etl.paths import Paths
 from etl.read import charts
@@ -35,9 +36,11 @@ _THEME_LOCK = threading.RLock()
 # every page in both languages is a few hundred.
 _CHECKED_SPECS: dict[bytes, None] = {}
 MAX_CHECKED_SPECS = 4096
-# Charts kept built (`show_cached_chart`): every view of the cached charts in both languages
-# for a few city choices; a chart's entry is its spec and data, tens of kB.
-MAX_BUILT_CHARTS = 512
+# Charts kept built (`show_cached_chart`): each is about 0.4 MB (the Overview heatmap of 60
+# cities at 10,000 documents: 0.3 MB of export JSON, its rows as Arrow bytes; as Python rows
+# its spec alone held 1.5 MB), so 64 views stay within about 25 MB; a view pushed out is
+# built again in about 0.1 s.
+MAX_BUILT_CHARTS = 64
 
 
 def localised(chart: Chart) -> Chart:
@@ -96,7 +99,14 @@ def _built(
     """
     chart, data = _build()
     chart = localised(chart)
-    return _Built(screen_spec(chart), _chart_json(chart), data)
+    spec = screen_spec(chart)
+    # The rows as the Arrow bytes Streamlit sends (it converts rows on every draw otherwise,
+    # and takes bytes as they are): small to keep, nothing to convert on a rerun.
+    spec["datasets"] = {
+        key: dataframe_util.convert_anything_to_arrow_bytes(rows)
+        for key, rows in spec.get("datasets", {}).items()
+    }
+    return _Built(spec, _chart_json(chart), data)
 
 
 def show_cached_chart(
