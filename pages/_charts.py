@@ -13,16 +13,19 @@ import io
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import polars as pl
 import streamlit as st
 import xlsxwriter
+from streamlit import dataframe_util
 
 from etl.paths import Paths
 from etl.read import charts
 from etl.read.export import XLSX_OPTIONS, csv_text, flat_lists
+from etl.read.query import version
 from pages._common import atlas, lang, t
 
 Chart = alt.Chart | alt.LayerChart | alt.FacetChart  # what the pages draw
@@ -33,6 +36,11 @@ _THEME_LOCK = threading.RLock()
 # every page in both languages is a few hundred.
 _CHECKED_SPECS: dict[bytes, None] = {}
 MAX_CHECKED_SPECS = 4096
+# Charts kept built (`show_cached_chart`): the largest, the Overview heatmap of 60 cities at
+# 10,000 documents, is about 0.6 MB (0.32 MB of export JSON, 0.17 MB of rows as Arrow bytes,
+# 0.12 MB of download data; as Python rows its spec alone held 1.5 MB), so 64 views stay
+# within about 40 MB; a view pushed out is built again in about 0.1 s.
+MAX_BUILT_CHARTS = 64
 
 
 def localised(chart: Chart) -> Chart:
@@ -49,8 +57,7 @@ def source_line() -> str:
     """
     everyone = atlas().cities()
     chosen = [c for c in everyone if c in (st.session_state.get("cities") or everyone)]
-    documents = atlas().documents()
-    shown = documents.filter(pl.col("city").is_in(chosen)).height
+    shown = atlas().document_count(chosen)
     return charts.source_line(lang(), shown, chosen, charts.built_on(Paths.from_env().db))
 
 
@@ -61,22 +68,95 @@ def show_chart(chart: Chart, data: pl.DataFrame, name: str) -> None:
     a normal rerun costs nothing; the images get the source line under the chart.
     """
     chart = localised(chart)
-    st.vega_lite_chart(screen_spec(chart), width="stretch")
+    _draw(screen_spec(chart), lambda: _chart_json(chart), lambda: data, name)
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A chart as drawn: its checked screen spec (never changed: a copy is drawn), its JSON
+    in Altair's default theme for the PNG and SVG files, and its data for CSV and XLSX."""
+
+    spec: dict[str, Any]
+    export: str
+    data: pl.DataFrame | None
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_BUILT_CHARTS)
+def _built(
+    db: str,
+    db_version: float,
+    name: str,
+    language: str,
+    choices: tuple[Any, ...],
+    _build: Callable[[], tuple[Chart, pl.DataFrame | None]],
+) -> _Built:
+    """`_build()` made once per database file, chart, language and choices.
+
+    Building an Altair chart and checking its spec is most of a chart's cost whatever its
+    data (the Overview heatmap: 90 ms CPU of building for 600 cells at 10,000 documents),
+    so the result is kept as a resource: shared, not copied, by every session. `db_version`
+    is only part of the key: a rebuild changes it, so no chart of older data is drawn.
+    """
+    chart, data = _build()
+    chart = localised(chart)
+    spec = screen_spec(chart)
+    # The rows as the Arrow bytes Streamlit sends (it converts rows on every draw otherwise,
+    # and takes bytes as they are): small to keep, nothing to convert on a rerun.
+    spec["datasets"] = {
+        key: dataframe_util.convert_anything_to_arrow_bytes(rows)
+        for key, rows in spec.get("datasets", {}).items()
+    }
+    return _Built(spec, _chart_json(chart), data)
+
+
+def show_cached_chart(
+    name: str,
+    choices: tuple[Any, ...],
+    build: Callable[[], tuple[Chart, pl.DataFrame | None]],
+    download: Callable[[], pl.DataFrame] | None = None,
+) -> None:
+    """`show_chart` for a chart that depends only on the database, the language and
+    `choices` (with `name`, everything `build` reads from the page: cities, dimension,
+    measure...): built on the first view, then drawn from the cache.
+
+    `download` gives the CSV and XLSX data when asked for, in place of `build`'s, when that
+    is too large to keep (the proposals behind the concerns chart); `build` then gives None.
+    It runs on a thread of its own when a button is clicked, outside the page's run."""
+    db = Paths.from_env().db
+    built = _built(str(db), version(db), name, lang(), choices, build)
+
+    def data() -> pl.DataFrame:
+        if download is not None:
+            return download()
+        if built.data is None:
+            raise ValueError(f"chart {name!r} has no data to download: give `download`")
+        return built.data
+
+    _draw(dict(built.spec), lambda: built.export, data, name)
+
+
+def _draw(
+    spec: dict[str, Any],
+    export: Callable[[], str],
+    data: Callable[[], pl.DataFrame],
+    name: str,
+) -> None:
+    """The chart from its screen spec, and its four downloads, made only when clicked."""
+    st.vega_lite_chart(spec, width="stretch")
     source, language = source_line(), lang()
-    flat = data.with_columns(flat_lists(data))
     columns = st.columns(4, width=480)
     downloads: tuple[tuple[str, Callable[[], str | bytes], str, str], ...] = (
-        ("CSV", lambda: csv_text(data), "csv", "text/csv"),
-        ("XLSX", lambda: _xlsx(flat), "xlsx", "application/vnd.ms-excel"),
+        ("CSV", lambda: csv_text(data()), "csv", "text/csv"),
+        ("XLSX", lambda: _xlsx(data()), "xlsx", "application/vnd.ms-excel"),
         (
             "PNG",
-            lambda: charts.render_png(_export_spec(chart, source), language),
+            lambda: charts.render_png(charts.citable(export(), source), language),
             "png",
             "image/png",
         ),
         (
             "SVG",
-            lambda: charts.render_svg(_export_spec(chart, source), language),
+            lambda: charts.render_svg(charts.citable(export(), source), language),
             "svg",
             "image/svg+xml",
         ),
@@ -118,13 +198,14 @@ def screen_spec(chart: Chart) -> dict[str, Any]:
     return spec
 
 
-def _export_spec(chart: Chart, source: str) -> str:
-    """The citable spec for PNG and SVG files (Altair's default theme), made when asked for."""
+def _chart_json(chart: Chart) -> str:
+    """The chart's JSON for PNG and SVG files, in Altair's default theme."""
     with _THEME_LOCK:
-        return charts.citable(chart.to_json(), source)
+        return chart.to_json()
 
 
 def _xlsx(frame: pl.DataFrame) -> bytes:
+    frame = frame.with_columns(flat_lists(frame))
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
         frame.write_excel(workbook)

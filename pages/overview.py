@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from etl.read import charts
-from pages._charts import show_chart
+from pages._charts import show_cached_chart
 from pages._common import atlas, database_ready, escape, number, t, table
 from pages._comparison import (
     choose_cities,
@@ -72,7 +72,10 @@ if database_ready():
     if rows.is_empty():
         st.info(t("overview.no_concepts"))
     else:
-        chart, data = drawn(charts.heatmap, rows, cities, measure)
-        show_chart(chart, data, f"overview-{dimension}")
+        show_cached_chart(
+            f"overview-{dimension}",
+            (tuple(cities), measure),
+            lambda: drawn(charts.heatmap, rows, cities, measure),
+        )
         explain_states()
         explain_strength()

@@ -11,7 +11,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from etl.read import charts
 from etl.read.charts import in_words
-from pages._charts import show_chart
+from pages._charts import show_cached_chart
 from pages._common import (
     atlas,
     database_ready,
@@ -37,7 +37,8 @@ EVIDENCE_PAGE = "pages/evidence.py"
 PAGE_SIZE = 50  # a screenful of table rows, as on Activities
 POSITIONS_SHOWN = 10
 CONCERNS_SHOWN = 10
-PROPOSALS_SHOWN = 3
+PROPOSALS_SHOWN = 3  # listed per concern, and all that is read for the list (the ten concerns
+# had 22,725 proposals at 10,000 documents: the chart and its downloads read them all)
 
 
 def source_link(evidence: StreamlitPage, item_id: str) -> None:
@@ -141,25 +142,32 @@ if database_ready():
                             source_link(evidence, statement["item_id"])
 
         st.subheader(t("responses.concerns"))
+        chosen = (tuple(cities), tuple(policies))
         proposals: pl.DataFrame = atlas().recommendation_concepts(
-            tuple(cities), tuple(policies), concerns=CONCERNS_SHOWN
+            *chosen, concerns=CONCERNS_SHOWN, per_concern=PROPOSALS_SHOWN
         )
         if proposals.is_empty():
             st.info(t("responses.no_recommendations"))
         else:
-            concept = label_column()
-            chart = charts.concerns_chart(proposals, atlas().cities(), lang())
-            show_chart(
-                chart,
-                proposals.select(
+            concept, language = label_column(), lang()
+            every_city, shown_atlas = atlas().cities(), atlas()  # kept for the downloads' thread
+
+            def all_proposals() -> pl.DataFrame:
+                """Every proposal of the concerns shown: what the chart counts."""
+                return shown_atlas.recommendation_concepts(*chosen, concerns=CONCERNS_SHOWN)
+
+            show_cached_chart(
+                "responses-concerns",
+                chosen,
+                lambda: (charts.concerns_chart(all_proposals(), every_city, language), None),
+                download=lambda: all_proposals().select(
                     concept, "dimension", "committee", "city", "relates_to", "matched_alias", "text"
                 ),
-                "responses-concerns",
             )
 
             groups = proposals.partition_by("concept_id", maintain_order=True)
             concerns = int(proposals["all_concerns"][0])
-            if concerns > len(groups) or any(g.height > PROPOSALS_SHOWN for g in groups):
+            if concerns > len(groups) or any(g["proposals"][0] > PROPOSALS_SHOWN for g in groups):
                 st.caption(
                     t("responses.concerns_shown").format(
                         shown=number(len(groups)),
@@ -172,10 +180,10 @@ if database_ready():
                 heading = t("responses.group").format(
                     concept=first[concept],
                     committees=number(first["committees"]),
-                    proposals=number(group["item_id"].n_unique()),
+                    proposals=number(first["proposals"]),
                 )
                 with st.expander(escape(heading), expanded=first["committees"] > 1):
-                    for proposal in group.head(PROPOSALS_SHOWN).iter_rows(named=True):
+                    for proposal in group.iter_rows(named=True):
                         st.markdown(f"**{escape(proposal['committee'])}**")
                         st.markdown(
                             highlighted(

@@ -46,8 +46,8 @@ LIVE = re.compile(
     r"|(?<!\\)\]\("  # link target
     r"|(?<!\\)<[A-Za-z/!?]"  # HTML tag or comment
     r"|https?:(?!\\)|(?<![\\\w])www\.|\w@\w"  # bare URL, www., e-mail address
-    r"|(?<!\\):(?!orange-background\[|(?:blue|green|gray)-badge\[)[a-z-]+\["  # :colour[…],
-    r"|(?<!\\)\$[^$\s]"  # except the pages' own marks; $math$
+    r"|(?<!\\):(?!orange-background\[|(?:blue|green|gray)-badge\[|small\[)[a-z-]+\["  # :colour[…],
+    r"|(?<!\\)\$[^$\s]"  # except the pages' own marks (Review's notes in :small[…]); $math$
 )
 # Elements whose text is markdown (their `value`); every element's label is markdown too.
 MARKDOWN_ELEMENTS = {"markdown", "caption", "title", "header", "subheader", "alert"}

@@ -269,7 +269,12 @@ def test_review_names_the_basis_where_no_words_were_matched(atlas_env: Paths) ->
     assert made_without_words.height > 0, "the shipped corpus has a link made by a rule"
     concept = made_without_words["concept_id"][0]  # filtered to it, the link is on page one
     at = open_page("review", lang="en", reviewer="Anna", concepts=[concept])
-    evidence = [c.value for c in at.caption if c.value.startswith("Score ")]
+    evidence = [  # a link's evidence line, in small print inside the link's markdown
+        part.removeprefix(":small[").removesuffix("]")
+        for m in at.markdown
+        for part in m.value.split("\n\n")
+        if part.startswith(":small[Score ")
+    ]
     assert evidence and [e for e in evidence if "“”" in e] == []
     shown = atlas.review_queue(concept_ids=[concept]).head(len(evidence))
     unmatched = shown.filter(pl.col("matched_alias").fill_null("") == "")

@@ -9,7 +9,9 @@ import polars as pl
 from comparison_pages import chart_data, chart_title, charts, open_page
 from streamlit.testing.v1 import AppTest
 
+from etl.overrides import Decision, record_decision
 from etl.paths import Paths
+from etl.pipeline import reapply_decisions
 
 CITIES = {"Malmö", "Stockholm"}
 COVERED = ("confirmed", "suggested")
@@ -45,6 +47,27 @@ def test_heatmap_puts_the_gaps_first(atlas_env: Paths) -> None:
         .to_list()
     )
     assert covered_by == sorted(covered_by)
+
+
+def test_the_heatmap_kept_built_is_redrawn_after_the_database_changes(fresh_built: Paths) -> None:
+    """The chart is built once per database file: a decision applied to the database (a new
+    file) shows on the next rerun of a page already open."""
+    at = open_page(None, dimension="eccar")
+    before = chart_data(charts(at)[0])
+    gap = before.filter(city="Malmö", state_id="not_found")["concept_id"][0]
+    record_decision(fresh_built.review, Decision("", "Malmö", gap, "not_covered", "Ann"))
+    reapply_decisions(fresh_built)
+    at.run()
+    after = chart_data(charts(at)[0])
+    assert after.filter(city="Malmö", concept_id=gap)["state_id"].to_list() == [
+        "reviewed_not_covered"
+    ]
+    unchanged = pl.col("concept_id") != gap
+    assert (
+        after.filter(unchanged)
+        .sort("concept_id", "city")
+        .equals(before.filter(unchanged).sort("concept_id", "city"))
+    )
 
 
 def test_url_restores_dimension_and_cities(atlas_env: Paths) -> None:

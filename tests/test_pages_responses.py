@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import duckdb
 import polars as pl
 import pytest
 from comparison_pages import chart_data, charts, open_page
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from etl.paths import Paths
 from etl.read.query import Atlas, connect
@@ -48,6 +53,36 @@ def test_chart_counts_proposals_by_concept_and_committee_shared_first(atlas_env:
     counts = shared["committee"].to_list()
     assert counts == sorted(counts, reverse=True)
     assert any(":orange-background[" in m.value for m in at.markdown)
+
+
+def test_the_concerns_downloads_hold_every_proposal_of_the_concerns_shown(
+    atlas_env: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page lists three proposals a concern and keeps the chart built; its CSV, made when
+    clicked on a thread of its own (as Streamlit runs it), still has all of them."""
+    made: dict[str, Callable[[], object]] = {}
+    register = MediaFileManager.add_deferred
+
+    def recorded(self: MediaFileManager, data: Callable[[], Any], *args: Any, **kw: Any) -> str:
+        made[kw.get("file_name") or args[2]] = data
+        return register(self, data, *args, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recorded)
+    at = open_page("responses")
+    con = connect(atlas_env.db)
+    try:
+        every = Atlas(con).recommendation_concepts(concerns=10)
+    finally:
+        con.close()
+    listed = sum(1 for m in at.markdown if ":orange-background[" in m.value)
+    assert listed < every.height  # the page lists fewer than the download holds
+    with ThreadPoolExecutor(1) as thread:
+        csv = thread.submit(made["responses-concerns.csv"]).result()
+        png = thread.submit(made["responses-concerns.png"]).result()
+    downloaded = pl.read_csv(io.StringIO(str(csv)))
+    assert downloaded.columns[0] == "label_sv"
+    assert sorted(downloaded["text"]) == sorted(every["text"])
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
 
 
 def test_url_restores_policy_and_language(atlas_env: Paths) -> None:

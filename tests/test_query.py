@@ -253,6 +253,26 @@ def test_corpus_says_what_each_city_has_loaded(atlas: Atlas) -> None:
     assert malmo["items"] > 0 and malmo["kind_loaded"]
 
 
+def test_document_count_counts_the_chosen_cities_documents(atlas: Atlas) -> None:
+    documents = atlas.documents()
+    assert atlas.document_count() == documents.height
+    assert atlas.document_count(["Stockholm"]) == documents.filter(city="Stockholm").height == 3
+    assert atlas.document_count([HOSTILE]) == 0
+
+
+def test_proposals_per_concern_are_the_first_of_each_with_their_count(atlas: Atlas) -> None:
+    every = atlas.recommendation_concepts()
+    first_two = atlas.recommendation_concepts(per_concern=2)
+    groups = every.partition_by("concept_id", maintain_order=True)
+    assert any(g.height > 2 for g in groups)  # the shipped corpus has a concern to cut
+    assert (
+        first_two.drop("proposals").rows()
+        == pl.concat(g.head(2) for g in groups).drop("proposals").rows()
+    )
+    counts = {g["concept_id"][0]: g.height for g in groups}
+    assert dict(first_two.select("concept_id", "proposals").unique().iter_rows()) == counts
+
+
 def test_silences_are_what_others_cover_and_the_city_does_not(atlas: Atlas) -> None:
     cells = atlas.coverage()
     for city in CITIES:
