@@ -162,7 +162,7 @@ def decide(
         chosen = scores > 0
     else:
         scores = model.probabilities(signals, model.learned(signals))
-        chosen = scores >= model.threshold_for(signals)
+        chosen = (scores >= model.threshold_for(signals)) & ~model.said_once_in_long(signals)
     chosen &= signals.may_link()
     return chosen, scores
 
