@@ -77,7 +77,8 @@ class Labelled:
 
 @dataclass(frozen=True)
 class LinkModel:
-    """Stem weights per concept, combiner weights and a threshold per dimension."""
+    """Stem weights per concept; combiner weights, a threshold and a one-word length limit per
+    dimension."""
 
     concept_ids: tuple[str, ...]
     vocabulary: dict[str, int]
