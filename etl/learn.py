@@ -9,6 +9,11 @@ accept / reject decisions):
 - per dimension, a logistic model over all evidence (alias words, alias inside a compound, the
   document's subject, the concept's share of the document's items, the learned signal, the
   document being a steering document), and a threshold per dimension.
+- per dimension, a passage length above which a concept the passage names with one word at
+  one place, and that no rule infers, is not linked whatever its score: in a long paragraph
+  such a word is often a passing one ("… tillsammans med nämnderna …"), where in a short
+  passage it is the passage's point. The length is chosen, like the thresholds, on the
+  training pairs; "no limit" is one of the choices.
 - per alias and per inference rule, its record in labelled passages (how often the concept it
   points to was right): "samråd" and "staff training in a plan against racism → eccar.06" are
   not equally good evidence, and one weight for all rules of a dimension cannot say so.
@@ -41,8 +46,9 @@ FEATURES = (*PAIR_FEATURES, *LEARNED_FEATURES, *ITEM_FEATURES)
 # Smoothing of an alias's or a rule's record (labelled hits, right hits) towards its
 # dimension's record: as if each had been seen this many more times at its dimension's rate.
 ALIAS_SMOOTHING = 2.0
-# Format 5: inference rules have their own record and reliability feature.
-FORMAT = 5
+# Format 6: a length limit per dimension for concepts said once (format 5: inference rules
+# have their own record and reliability feature).
+FORMAT = 6
 # Laplace smoothing of the stem counts; 0.5 and 2 gave the same out-of-document F1 within 0.005.
 SMOOTHING = 1.0
 # A stem must occur in this many labelled passages to get a weight: rarer ones are names.
@@ -50,6 +56,10 @@ MIN_PASSAGES = 2
 # L2 penalty of the logistic combiner (14 weights per dimension over some 12,000 labelled pairs).
 PENALTY = 1.0
 THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 19))
+# The passage lengths (words) tried as a dimension's limit for a concept said once, and no
+# limit. Development snippets have up to 20 words (nine in ten), the shipped documents' items
+# a median of 33 and a tenth over 80, so the steps cover that range; chosen per training fold.
+ONCE_LIMITS: tuple[float, ...] = (20.0, 30.0, 40.0, 60.0, 80.0, 120.0, math.inf)
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,8 @@ class Labelled:
 
 @dataclass(frozen=True)
 class LinkModel:
-    """Stem weights per concept, combiner weights and a threshold per dimension."""
+    """Stem weights per concept; combiner weights, a threshold and a one-word length limit per
+    dimension."""
 
     concept_ids: tuple[str, ...]
     vocabulary: dict[str, int]
@@ -75,6 +86,7 @@ class LinkModel:
     prior: np.ndarray
     combiner: np.ndarray
     thresholds: np.ndarray
+    once_limits: np.ndarray
     trained_on: dict[str, object]
     alias_record: dict[str, tuple[int, int]]
     rule_record: dict[str, tuple[int, int]]
@@ -126,6 +138,12 @@ class LinkModel:
         """The threshold of each concept column's dimension."""
         return self.thresholds[signals.dimension_index]
 
+    def said_once_in_long(self, signals: Signals) -> np.ndarray:
+        """items × concepts: said once (Signals.said_once) in a passage longer than its
+        dimension's limit — not linked whatever the score."""
+        limit = self.once_limits[signals.dimension_index]
+        return signals.said_once() & (signals.words()[:, None] > limit[None, :])
+
 
 def train(
     signals: Signals, examples: Sequence[Labelled], trained_on: dict[str, object]
@@ -159,6 +177,9 @@ def train(
     combiner = _fit_combiner(sub, out_of_doc, decidable)
     probabilities = _sigmoid(_logits(combiner, sub, out_of_doc))
     thresholds = _choose_thresholds(probabilities, decidable, sub.dimension_index)
+    once_limits = _choose_once_limits(
+        probabilities >= thresholds[sub.dimension_index], decidable, sub
+    )
     return LinkModel(
         concept_ids=signals.concept_ids,
         vocabulary=vocabulary,
@@ -166,6 +187,7 @@ def train(
         prior=prior,
         combiner=combiner,
         thresholds=thresholds,
+        once_limits=once_limits,
         trained_on=trained_on,
         alias_record=record,
         rule_record=rule_record,
@@ -182,6 +204,7 @@ def save_model(model: LinkModel, path: Path) -> None:
         "dimensions": list(DIMENSIONS),
         "combiner": [[round(float(w), 4) for w in row] for row in model.combiner],
         "thresholds": [round(float(t), 3) for t in model.thresholds],
+        "once_limits": [None if math.isinf(w) else float(w) for w in model.once_limits],
         "concepts": list(model.concept_ids),
         "prior": [round(float(p), 3) for p in model.prior],
         "alias_record": {key: list(value) for key, value in sorted(model.alias_record.items())},
@@ -220,6 +243,9 @@ def load_model(path: Path) -> LinkModel:
         prior=np.array(document["prior"], dtype=np.float32),
         combiner=np.array(document["combiner"], dtype=np.float64),
         thresholds=np.array(document["thresholds"], dtype=np.float64),
+        once_limits=np.array(
+            [math.inf if w is None else w for w in document["once_limits"]], dtype=np.float64
+        ),
         trained_on=document["trained_on"],
         alias_record={k: (int(v[0]), int(v[1])) for k, v in document["alias_record"].items()},
         rule_record={k: (int(v[0]), int(v[1])) for k, v in document["rule_record"].items()},
@@ -498,6 +524,27 @@ def _choose_thresholds(
             f1 = 2 * tp / (predicted + float(y.sum())) if predicted + y.sum() else 0.0
             if f1 > best + 1e-9:
                 best, chosen[dim] = f1, t
+    return chosen
+
+
+def _choose_once_limits(above: np.ndarray, labels: np.ndarray, signals: Signals) -> np.ndarray:
+    """Per dimension, the ONCE_LIMITS length with the best F1 on the training pairs, given
+    which pairs are above their threshold (`above`); the longest wins a tie."""
+    said_once, words = signals.said_once(), signals.words()
+    chosen = np.full(len(DIMENSIONS), math.inf)
+    for dim in range(len(DIMENSIONS)):
+        columns = signals.dimension_index == dim
+        y = labels[:, columns]
+        keep = ~np.isnan(y)
+        best = -1.0
+        for limit in sorted(ONCE_LIMITS, reverse=True):
+            linked = above[:, columns] & ~(said_once[:, columns] & (words[:, None] > limit))
+            tp = float((linked & (y == 1))[keep].sum())
+            predicted = float(linked[keep].sum())
+            relevant = float((y == 1)[keep].sum())
+            f1 = 2 * tp / (predicted + relevant) if predicted + relevant else 0.0
+            if f1 > best + 1e-9:
+                best, chosen[dim] = f1, limit
     return chosen
 
 

@@ -6,7 +6,10 @@ Order of work:
    the policy it concerns), the concept's share of the document's items;
 2. the learned link model (etl/learn.py, data/mapping_model.json) weighs that evidence with the
    words labelled passages have shown to go with each concept, and a threshold per dimension
-   decides; without a model file an alias found (as words or inside a compound) decides alone;
+   decides — except that a concept the passage names with one word at one place, and no rule
+   infers, is not linked in a passage longer than its dimension's learned limit (a passing
+   word in a long paragraph); without a model file an alias found (as words or inside a
+   compound) decides alone;
    The guide's inference rules (data/rules.toml) are evidence too: "dialogue with residents in
    a plan against racism" marks eccar.04, and the model weighs that mark by how often such
    inferences were right in the labelled passages;
@@ -162,7 +165,7 @@ def decide(
         chosen = scores > 0
     else:
         scores = model.probabilities(signals, model.learned(signals))
-        chosen = scores >= model.threshold_for(signals)
+        chosen = (scores >= model.threshold_for(signals)) & ~model.said_once_in_long(signals)
     chosen &= signals.may_link()
     return chosen, scores
 

@@ -92,6 +92,8 @@ class Signals:
     best: AliasHits
     rules: list[dict[str, InferenceRule]]
     contexts: list[DocumentContext]
+    # items × concepts: at how many places of the passage one of the concept's aliases stands.
+    places: np.ndarray
 
     @property
     def rows(self) -> int:
@@ -166,7 +168,17 @@ class Signals:
             best=self.best.take(index, self.rows),
             rules=[self.rules[r] for r in index],
             contexts=[self.contexts[r] for r in index],
+            places=self.places[index],
         )
+
+    def words(self) -> np.ndarray:
+        """Per item, how many words its passage has."""
+        return np.diff(self.tokens.starts)
+
+    def said_once(self) -> np.ndarray:
+        """items × concepts: the passage's own evidence for the concept is its alias at a
+        single place, with no guide rule inferring it — one word that may be a passing one."""
+        return (self.places == 1) & (self.pair["rule"] == 0)
 
 
 def document_contexts(
@@ -243,7 +255,24 @@ def compute_signals(
         best=best,
         rules=fired,
         contexts=item_contexts,
+        places=_places(found, tokens.passages, len(concept_ids)),
     )
+
+
+def _places(found: AliasHits, passages: int, concepts: int) -> np.ndarray:
+    """items × concepts: how many distinct places (first words) hold one of the concept's
+    aliases; one word matched by two aliases ("utbildning", "utbilda" as a modifier) is one.
+
+    Sorted in place and compared with the neighbour: np.unique on the same keys took 0.03 s
+    CPU of the 10,000 speed passages (124,000 hits), this 0.005.
+    """
+    width = int(found.first.max(initial=0)) + 1
+    keys = (found.rows.astype(np.int64) * concepts + found.columns) * width + found.first
+    keys.sort()
+    distinct = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+    counts = np.bincount(keys[distinct] // width, minlength=passages * concepts)
+    return counts.reshape(passages, concepts)
 
 
 def _alias_evidence(tokens: Tokens, best: AliasHits, concepts: int) -> dict[str, np.ndarray]:

@@ -25,7 +25,7 @@ from etl.model import MAPPING_BASES, DocumentMeta, Item
 from etl.paths import ROOT, Paths
 from etl.rules import Example, InferenceRule, Rules, parse_rules
 from etl.signals import Signals, compute_signals
-from etl.taxonomy import Concept, Taxonomy, load_taxonomy
+from etl.taxonomy import DIMENSIONS, Concept, Taxonomy, load_taxonomy
 from etl.vocabulary import Vocabulary, stems_of
 
 SHIPPED = load_taxonomy(ROOT / "data" / "taxonomy.toml")
@@ -288,6 +288,52 @@ def test_rules_file_errors_name_what_to_fix() -> None:
     words = {**RULES_TOML, "context": {**RULES_TOML["context"], "racism_words": ["hat brott"]}}
     with pytest.raises(InputError, match="single word beginnings"):
         parse_rules(words, SHIPPED, "rules.toml")
+
+
+def test_places_count_distinct_words_not_aliases() -> None:
+    """Two aliases matching one word are one place; the same word again is a second."""
+    collaboration = concept("function.collaboration", ["samverkan", "samverka"])
+    taxonomy = Taxonomy((collaboration,), ())
+    rules = language_rules(taxonomy)
+    texts = ["Vi ökar samverkan med skolan.", "Samverkan sker i nätverk, och samverkan följs."]
+    vocabulary = Vocabulary(taxonomy, rules.compounds, rules.document_words)
+    signals = compute_signals(
+        [item(t, f"i{n}") for n, t in enumerate(texts)], taxonomy, vocabulary, rules, {}
+    )
+    assert signals.places[:, 0].tolist() == [1, 2]
+    assert signals.said_once()[:, 0].tolist() == [True, False]
+
+
+def test_a_word_said_once_in_a_long_paragraph_needs_more_to_be_linked(tmp_path: Path) -> None:
+    """Labelled passages show "samverkan" right in short passages and in long ones that say
+    it twice, wrong in long ones that say it once in passing: training chooses a length limit
+    for the function dimension, and a new long passage saying it once gets no link."""
+    collaboration = concept("function.collaboration", ["samverkan"])
+    taxonomy = Taxonomy((collaboration,), ())
+    rules = language_rules(taxonomy)
+    filler = " ".join(["Förvaltningen beskriver läget i staden och vad som har hänt."] * 6)
+    # The same words in all three, so only how long the passage is and how often it says the
+    # word tell them apart.
+    short = "Det sker i samverkan med andra."
+    once = f"{short} {filler} {filler}"
+    twice = f"{short} {filler} {short} {filler}"
+    texts = [(short, 1.0), (once, 0.0), (twice, 1.0)]
+    items = [item(t, f"i{n}{k}", f"d{n}") for n in range(5) for k, (t, _) in enumerate(texts)]
+    documents = {
+        f"d{n}": DocumentMeta(f"d{n}", "d.txt", "Malmö", "O", "plan", "") for n in range(5)
+    }
+    vocabulary = Vocabulary(taxonomy, rules.compounds, rules.document_words)
+    signals = compute_signals(items, taxonomy, vocabulary, rules, documents)
+    labels = [{"function.collaboration": v} for _ in range(5) for _, v in texts]
+    model = train(signals, [Labelled(n, i.doc_id, labels[n]) for n, i in enumerate(items)], {})
+    function = list(DIMENSIONS).index("function")
+    assert model.once_limits[function] < len(once.split())
+    save_model(model, tmp_path / MODEL_FILE)
+    assert (load_model(tmp_path / MODEL_FILE).once_limits == model.once_limits).all()
+    new = [item(short, "n0", "e"), item(once, "n1", "e"), item(twice, "n2", "e")]
+    meta = {"e": DocumentMeta("e", "e.txt", "Lund", "O", "plan", "")}
+    found = map_items(new, taxonomy, meta, Knowledge(rules, model))
+    assert sorted(m.item_id for m in found) == ["n0", "n2"]
 
 
 def test_the_shipped_rules_and_model_load() -> None:
