@@ -10,6 +10,9 @@ The cache is one SQLite file (standard library, one transaction per batch), besi
 by default. It is never trusted blindly: a file that is not SQLite, from another format version,
 or with an entry whose checksum does not match its bytes is discarded and the results rebuilt.
 SQLite's journal rolls back a batch a killed build left half-written.
+
+The same file remembers each raw file's sha256 with the file's stamp (`file_digests`), so a
+build or an ingest reads only the files that changed instead of 130 MB at 10,000 documents.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import importlib.util
 import pickle
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -57,12 +60,17 @@ class BuildCache:
             "CREATE TABLE IF NOT EXISTS results "
             "(key TEXT PRIMARY KEY, digest TEXT NOT NULL, value BLOB NOT NULL)"
         )
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS stamps (folder TEXT NOT NULL, name TEXT NOT NULL, "
+            "stamp TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (folder, name))"
+        )
         version = con.execute("SELECT max(version) FROM format").fetchone()[0]
         if version != FORMAT_VERSION:
             if version is not None:
                 self.problems.append(f"the build cache was of format {version} and is rebuilt")
             with con:
                 con.execute("DELETE FROM results")
+                con.execute("DELETE FROM stamps")
                 con.execute("DELETE FROM format")
                 con.execute("INSERT INTO format VALUES (?)", [FORMAT_VERSION])
         return con
@@ -134,6 +142,46 @@ class BuildCache:
             self.con.executemany("INSERT OR IGNORE INTO live VALUES (?)", [[k] for k in keys()])
             self.con.execute("DELETE FROM results WHERE key NOT IN (SELECT key FROM live)")
 
+    def file_digests(
+        self, folder: Path, names: Sequence[str], verify: bool = False
+    ) -> dict[str, str]:
+        """The sha256 of each of the files `names` in `folder`, read only when its stamp changed.
+
+        `names` are all the folder's files (`manifest.raw_files`): what is remembered of any
+        other is forgotten. The stamp is what `stat` says of a file: size, modification and
+        change times (ns), inode and device. Writing a file or putting another in its place (an
+        ingest renames a new file over the old) changes it, so a changed file is read again;
+        so is a touched one, whose digest comes out the same and whose stage results are kept.
+        The known limit: bytes changed in place with the size and both times kept as they were
+        (which takes a changed clock or a raw disk write) go unnoticed. `verify` reads every
+        file whatever its stamp (`python -m etl build --verify`).
+        """
+        stamps = {name: _stamp(folder / name) for name in names}
+        known: dict[str, tuple[str, str]] = {}
+        if not verify:
+            try:
+                rows = self.con.execute(
+                    "SELECT name, stamp, sha256 FROM stamps WHERE folder = ?", [str(folder)]
+                ).fetchall()
+                known = {name: (stamp, sha256) for name, stamp, sha256 in rows}
+            except sqlite3.DatabaseError as error:
+                self.con.close()
+                self.con = self._reset(error)
+        digests: dict[str, str] = {}
+        fresh: list[tuple[str, str, str, str]] = []
+        for name, stamp in stamps.items():
+            if name in known and known[name][0] == stamp:
+                digests[name] = known[name][1]
+                continue
+            digests[name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            fresh.append((str(folder), name, stamp, digests[name]))
+        gone = [[str(folder), name] for name in known if name not in stamps]
+        if fresh or gone:
+            with self.con:
+                self.con.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)", fresh)
+                self.con.executemany("DELETE FROM stamps WHERE folder = ? AND name = ?", gone)
+        return digests
+
     def close(self) -> None:
         self.con.close()
 
@@ -142,6 +190,12 @@ class BuildCache:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _stamp(path: Path) -> str:
+    """What `stat` says of a file that changes when its bytes are written (see file_digests)."""
+    found = path.stat()
+    return f"{found.st_size}:{found.st_mtime_ns}:{found.st_ctime_ns}:{found.st_ino}:{found.st_dev}"
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
