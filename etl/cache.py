@@ -21,6 +21,7 @@ import ast
 import hashlib
 import importlib.util
 import json
+import os
 import pickle
 import sqlite3
 import sys
@@ -163,7 +164,8 @@ class BuildCache:
         (which takes a changed clock or a raw disk write) go unnoticed. `verify` reads every
         file whatever its stamp (`python -m etl build --verify`).
         """
-        stamps = {name: file_stamp(folder / name) for name in names}
+        base = str(folder)
+        stamps = {name: file_stamp(os.path.join(base, name)) for name in names}
         known: dict[str, tuple[str, str]] = {}
         if not verify:
             try:
@@ -206,9 +208,9 @@ class BuildCache:
         self.close()
 
 
-def file_stamp(path: Path) -> str:
+def file_stamp(path: str | Path) -> str:
     """What `stat` says of a file that changes when its bytes are written (see file_digests)."""
-    found = path.stat()
+    found = os.stat(path)
     return f"{found.st_size}:{found.st_mtime_ns}:{found.st_ctime_ns}:{found.st_ino}:{found.st_dev}"
 
 

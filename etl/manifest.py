@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import date as Date
+from functools import lru_cache
 from pathlib import Path
 
 from etl.csvtext import read_text, records
@@ -39,10 +40,17 @@ MIN_YEAR = 1900
 
 
 def doc_id_for(source_file: str) -> str:
-    """A document's id is its file name without extension: stable across rebuilds, readable."""
-    return Path(source_file).stem
+    """A document's id is its file name without extension: stable across rebuilds, readable.
+
+    `Path(source_file).stem` by string operations: making a `Path` per manifest row was a
+    fifth of reading a 10,000-row manifest."""
+    name = os.path.basename(source_file.rstrip("/"))
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
+# Dates repeat across a manifest's rows (a meeting's papers share one): each is checked once.
+@lru_cache(maxsize=4096)
 def valid_date(value: str) -> bool:
     """YYYY, YYYY-MM or a YYYY-MM-DD that exists (not 2024-02-30), from MIN_YEAR on."""
     if not DATE_PATTERN.match(value) or int(value[:4]) < MIN_YEAR:
