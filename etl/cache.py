@@ -186,9 +186,13 @@ class BuildCache:
             fresh.append((str(folder), name, stamp, digests[name]))
         gone = [[str(folder), name] for name in known if name not in stamps]
         if fresh or gone:
-            with self.con:
-                self.con.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)", fresh)
-                self.con.executemany("DELETE FROM stamps WHERE folder = ? AND name = ?", gone)
+            try:
+                with self.con:
+                    self.con.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)", fresh)
+                    self.con.executemany("DELETE FROM stamps WHERE folder = ? AND name = ?", gone)
+            except sqlite3.DatabaseError as error:  # the digests stand; the next call rereads
+                self.con.close()
+                self.con = self._reset(error)
         return digests
 
     def close(self) -> None:
