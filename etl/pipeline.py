@@ -7,9 +7,14 @@ the inputs it names and nothing else:
     dedupe → overrides → log → publish                    once, over what changed
 
 A document stage's inputs are the document's own values (`meta`, `data`, earlier outputs) and
-the build's shared data (`lexicon`, `taxonomy`, `knowledge`); a corpus stage sees each document
-value as a list, one entry per document it publishes, in manifest order, plus `decisions`,
-`quality`, `raw`, `db`, the `manifest` and what the build `change`s (below). When a stage's
+the build's shared data (`lexicon`, `taxonomy`, `knowledge`). The documents a build publishes
+do not wait for the corpus stages in memory: as the cache or the pool gives them, their rows go
+into the database being published (`publish.Publication`), `PUBLISH_DOCUMENTS` at a time, and
+what the corpus stages need of them is `gathered` (dedupe's joinable items without their texts,
+the texts and suggestions of the items a review decision names, the unmapped items' log lines).
+A corpus stage sees that, the `publication`, `decisions`, `quality`, `raw`, `db`, the
+`manifest` and what the build `change`s (below). At 10,000 generated documents the full build
+gathered 4.1 GB of records before publishing them (benchmarks/results/scale.md). When a stage's
 signature changes, its `inputs` tuple is the one line to change.
 
 Document stages fan out over a process pool, and what they keep (`kept`) is stored in the build

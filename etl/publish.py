@@ -12,9 +12,11 @@ empty file and inserts every document. An incremental one starts from a copy of 
 the previous build published with the same code and data: it deletes the rows of the documents
 that changed or went, inserts this build's (changed and new) documents, moves the positions of
 the items after them and gives the other documents of their dedupe groups their new unit ids.
-It is the same code either way: a full publish is the change from nothing. The small tables
-shaped only by shared inputs (the taxonomy's, quality, cell reviews, build inputs, the log's
-corpus-wide lines) are rewritten whole every time; `coverage` is a view, so it follows.
+It is the same code either way (`Publication`): a full publish is the change from nothing.
+Documents are added a batch at a time as the build makes them, so a build holds one batch of
+records, not the corpus's; units, positions and the reviewed links are set at the end. The
+small tables shaped only by shared inputs (the taxonomy's, quality, cell reviews, build inputs,
+the log's corpus-wide lines) are rewritten whole every time; `coverage` is a view, so it follows.
 """
 
 from __future__ import annotations
