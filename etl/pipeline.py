@@ -219,7 +219,7 @@ def dedupe_corpus(gathered: Gathered, neighbours: Sequence[Neighbour]) -> list[t
     units = assign_units([*own, *(i for n in neighbours for i in n.items)], policies, texts)
     changed = [
         (new.item_id, new.unit_id)
-        for old, new in zip(own, units, strict=False)
+        for old, new in zip(own, units[: len(own)], strict=True)
         if new.unit_id != old.unit_id
     ]
     return [*changed, *((i.item_id, i.unit_id) for i in units[len(own) :])]
