@@ -80,6 +80,12 @@ def load_decisions(path: Path) -> tuple[Decision, ...]:
     return parse_decisions(read_text(path), path.name) if path.exists() else ()
 
 
+def named_items(decisions: Iterable[Decision]) -> frozenset[str]:
+    """The items the decisions name (a cell's `not_covered` names none): the only ones whose
+    links the decisions can make differ from their suggestions."""
+    return frozenset(d.item_id for d in decisions if d.item_id)
+
+
 def decisions_digest(decisions: Iterable[Decision]) -> str:
     """A digest of the decisions in force: a build whose digest differs applies them anew."""
     return digest(*(json.dumps([getattr(d, c) for c in REVIEW_COLUMNS]) for d in decisions))

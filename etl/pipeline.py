@@ -7,9 +7,14 @@ the inputs it names and nothing else:
     dedupe → overrides → log → publish                    once, over what changed
 
 A document stage's inputs are the document's own values (`meta`, `data`, earlier outputs) and
-the build's shared data (`lexicon`, `taxonomy`, `knowledge`); a corpus stage sees each document
-value as a list, one entry per document it publishes, in manifest order, plus `decisions`,
-`quality`, `raw`, `db`, the `manifest` and what the build `change`s (below). When a stage's
+the build's shared data (`lexicon`, `taxonomy`, `knowledge`). The documents a build publishes
+do not wait for the corpus stages in memory: as the cache or the pool gives them, their rows go
+into the database being published (`publish.Publication`), `PUBLISH_DOCUMENTS` at a time, and
+what the corpus stages need of them is `gathered` (dedupe's joinable items without their texts,
+the texts and suggestions of the items a review decision names, the unmapped items' log lines).
+A corpus stage sees that, the `publication`, `decisions`, `quality`, `raw`, `db`, the
+`manifest` and what the build `change`s (below). At 10,000 generated documents the full build
+gathered 4.1 GB of records before publishing them (benchmarks/results/scale.md). When a stage's
 signature changes, its `inputs` tuple is the one line to change.
 
 Document stages fan out over a process pool, and what they keep (`kept`) is stored in the build
@@ -40,11 +45,10 @@ import hashlib
 import json
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from collections.abc import Mapping as MappingType
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property, partial
 from itertools import chain
 from pathlib import Path
@@ -65,10 +69,16 @@ from etl.model import (
     Item,
     Mapping,
     ParsedDocument,
-    SkippedBlock,
     SourceText,
 )
-from etl.overrides import Decision, Outcome, apply_decisions, decisions_digest, load_decisions
+from etl.overrides import (
+    Decision,
+    Outcome,
+    apply_decisions,
+    decisions_digest,
+    load_decisions,
+    named_items,
+)
 from etl.parse import parse_document
 from etl.paths import Paths
 from etl.publish import (
@@ -77,13 +87,13 @@ from etl.publish import (
     SHARED_INPUT,
     STALE_TOPIC,
     UNMAPPED_TOPIC,
-    Build,
     BuildInput,
     Change,
+    Documents,
+    Publication,
     Published,
     counts,
     inputs_digest,
-    publish,
     remove_dead_temporaries,
     revise,
     unmapped_messages,
@@ -123,48 +133,110 @@ class Stage:
 @dataclass(frozen=True)
 class Neighbour:
     """A published document that is not republished but shares a dedupe group (city ×
-    policy) with one that is: what dedupe needs of it."""
+    policy) with one that is: what dedupe needs of it (`joinable`)."""
 
     meta: DocumentMeta
     items: tuple[Item, ...]
     compared: tuple[str, ...]
 
 
-def dedupe_corpus(
-    items: Sequence[tuple[Item, ...]],
-    compared: Sequence[tuple[str, ...]],
-    sources: Sequence[SourceText],
-    neighbours: Sequence[Neighbour],
-) -> tuple[list[Item], list[tuple[str, str]]]:
+def joinable(items: Sequence[Item], compared: Sequence[str]) -> tuple[list[Item], list[str]]:
+    """The items dedupe may give another unit than the one extract gave them, with their
+    comparison texts: the components (every other item is its own unit, as extract made it),
+    without their texts, which dedupe does not read (it compares `compared`)."""
+    chosen = [
+        (replace(item, text="", text_raw=""), text)
+        for item, text in zip(items, compared, strict=True)
+        if item.kind == "component" or item.unit_id != item.item_id
+    ]
+    return [item for item, _ in chosen], [text for _, text in chosen]
+
+
+@dataclass
+class Gathered:
+    """What the corpus stages need of the documents a build publishes, kept while their rows
+    stream into the database (`Publication.add`): dedupe's joinable items, and of the items a
+    review decision names, their texts and suggestions. Everything else of a document is in
+    the database once its batch is added, and nowhere in memory."""
+
+    joinable: list[Item] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)
+    policies: dict[str, str] = field(default_factory=dict)  # doc_id → relates_to
+    item_counts: dict[str, int] = field(default_factory=dict)
+    decided_items: list[tuple[str, str]] = field(default_factory=list)  # (item_id, text)
+    decided_suggestions: list[Mapping] = field(default_factory=list)
+    unmapped: list[tuple[str, str]] = field(default_factory=list)  # the undecided items' lines
+
+
+def gather(
+    batch: Sequence[tuple[DocumentMeta, MappingType[str, Any]]],
+    named: Collection[str],
+    gathered: Gathered,
+) -> Documents:
+    """Some published documents' values → their rows (to add to the database now), and into
+    `gathered` what the corpus stages need of them. The items no decision names (`named`) keep
+    their suggestions as their links, and are unmapped when they have none."""
+    rows: dict[str, list[Any]] = {name: [] for name in (*GATHERED_ROWS, "mappings")}
+    for meta, values in batch:
+        items: tuple[Item, ...] = values["items"]
+        gathered.policies[meta.doc_id] = meta.relates_to
+        gathered.item_counts[meta.doc_id] = len(items)
+        more, texts = joinable(items, values["compared"])
+        gathered.joinable += more
+        gathered.compared += texts
+        gathered.decided_items += [(i.item_id, i.text) for i in items if i.item_id in named]
+        links = [m for m in values["suggestions"] if m.item_id not in named]
+        gathered.decided_suggestions += [m for m in values["suggestions"] if m.item_id in named]
+        gathered.unmapped += unmapped_messages(
+            ((i.item_id, i.text) for i in items if i.item_id not in named), links
+        )
+        for name in GATHERED_ROWS:
+            rows[name].append(values[name])
+        rows["mappings"].append(links)
+    return Documents(
+        sources=rows["source"],
+        repaired_texts=rows["repaired_text"],
+        items=list(chain.from_iterable(rows["items"])),
+        languages=rows["language_read"],
+        skipped=list(chain.from_iterable(rows["skipped"])),
+        suggestions=list(chain.from_iterable(rows["suggestions"])),
+        mappings=list(chain.from_iterable(rows["mappings"])),
+    )
+
+
+# The document values a published document's rows are made of (`gather`).
+GATHERED_ROWS = ("source", "repaired_text", "items", "language_read", "skipped", "suggestions")
+
+
+def dedupe_corpus(gathered: Gathered, neighbours: Sequence[Neighbour]) -> list[tuple[str, str]]:
     """The dedupe stage: `unit_id` joins the same component.
 
     Over the documents published and their neighbours, the other members of their groups
-    (units never cross a group); gives the published documents' items and, for publish to
-    update, the neighbours' components' (item_id, unit_id)."""
-    own = list(chain.from_iterable(items))
-    policies = {
-        m.doc_id: m.relates_to
-        for m in chain((s.meta for s in sources), (n.meta for n in neighbours))
-    }
-    texts = [*chain.from_iterable(compared), *(t for n in neighbours for t in n.compared)]
+    (units never cross a group); gives (item_id, unit_id) for publish to set: of the published
+    items whose unit is not the one extract gave them, and of every joinable item of the
+    neighbours (their unit may also go back to their own)."""
+    own = gathered.joinable
+    policies = {**gathered.policies, **{n.meta.doc_id: n.meta.relates_to for n in neighbours}}
+    texts = [*gathered.compared, *(t for n in neighbours for t in n.compared)]
     units = assign_units([*own, *(i for n in neighbours for i in n.items)], policies, texts)
-    regrouped = [(i.item_id, i.unit_id) for i in units[len(own) :] if i.kind == "component"]
-    return list(units[: len(own)]), regrouped
+    changed = [
+        (new.item_id, new.unit_id)
+        for old, new in zip(own, units[: len(own)], strict=True)
+        if new.unit_id != old.unit_id
+    ]
+    return [*changed, *((i.item_id, i.unit_id) for i in units[len(own) :])]
 
 
 def review_corpus(
-    suggestions: Sequence[tuple[Mapping, ...]],
-    decisions: Sequence[Decision],
-    units: Sequence[Item],
-    taxonomy: Taxonomy,
-    change: Change,
+    gathered: Gathered, decisions: Sequence[Decision], taxonomy: Taxonomy, change: Change
 ) -> Outcome:
-    """The overrides stage: every review decision re-applied to this build's suggestions; those
-    on items that stay published are judged by what stays (`change.decided_*`)."""
+    """The overrides stage: every review decision re-applied to the suggestions of the items
+    it names (every other item's suggestions are its links as they are); those on items that
+    stay published are judged by what stays (`change.decided_*`)."""
     return apply_decisions(
-        list(chain.from_iterable(suggestions)),
+        gathered.decided_suggestions,
         decisions,
-        (i.item_id for i in units),
+        (item_id for item_id, _ in gathered.decided_items),
         (c.concept_id for c in taxonomy.concepts),
         change.decided_items,
         change.decided_links,
@@ -176,11 +248,11 @@ UNDESCRIBED_TOPIC = "undescribed file"
 
 
 def build_messages(
-    units: Sequence[Item], outcome: Outcome, manifest: Sequence[DocumentMeta], raw: Path
+    gathered: Gathered, outcome: Outcome, manifest: Sequence[DocumentMeta], raw: Path
 ) -> list[tuple[str, str]]:
     """The build log: this build's items nothing maps to, review decisions that no longer
     apply, and files in data/raw the manifest does not describe."""
-    log = unmapped_messages(((i.item_id, i.text) for i in units), outcome.mappings)
+    log = [*gathered.unmapped, *unmapped_messages(gathered.decided_items, outcome.mappings)]
     log += [(STALE_TOPIC, message) for message in outcome.unapplied]
     return log + [
         (
@@ -192,39 +264,17 @@ def build_messages(
 
 
 def publish_corpus(
-    sources: Sequence[SourceText],
-    repaired_texts: Sequence[str],
-    units: Sequence[Item],
+    publication: Publication,
     taxonomy: Taxonomy,
-    suggestions: Sequence[tuple[Mapping, ...]],
     outcome: Outcome,
     quality: Sequence[dict[str, object]],
     log: Sequence[tuple[str, str]],
-    languages: Sequence[str],
-    skipped: Sequence[tuple[SkippedBlock, ...]],
-    change: Change,
     regrouped: Sequence[tuple[str, str]],
-    db: Path,
 ) -> Published:
-    """The publish stage: `change` applied to a copy of the database it starts from (or to a
-    new one), checked, renamed over `db`."""
-    return publish(
-        Build(
-            sources=sources,
-            repaired_texts=repaired_texts,
-            items=units,
-            taxonomy=taxonomy,
-            suggestions=list(chain.from_iterable(suggestions)),
-            mappings=outcome.mappings,
-            not_covered=outcome.not_covered,
-            quality=quality,
-            log=log,
-            languages={s.meta.doc_id: lang for s, lang in zip(sources, languages, strict=True)},
-            skipped=list(chain.from_iterable(skipped)),
-            change=change,
-            regrouped=regrouped,
-        ),
-        db,
+    """The publish stage: the documents' rows are in `publication` already; the corpus-wide
+    rows go in, and it is checked and renamed over the database."""
+    return publication.finish(
+        taxonomy, outcome.mappings, outcome.not_covered, quality, log, regrouped
     )
 
 
@@ -281,39 +331,19 @@ STAGES: tuple[Stage, ...] = (
         kept=("suggestions",),
         batched=True,
     ),
-    Stage(
-        "dedupe",
-        dedupe_corpus,
-        ("items", "compared", "source", "neighbours"),
-        ("units", "regrouped"),
-        "corpus",
-    ),
+    Stage("dedupe", dedupe_corpus, ("gathered", "neighbours"), ("regrouped",), "corpus"),
     Stage(
         "overrides",
         review_corpus,
-        ("suggestions", "decisions", "units", "taxonomy", "change"),
+        ("gathered", "decisions", "taxonomy", "change"),
         ("outcome",),
         "corpus",
     ),
-    Stage("log", build_messages, ("units", "outcome", "manifest", "raw"), ("log",), "corpus"),
+    Stage("log", build_messages, ("gathered", "outcome", "manifest", "raw"), ("log",), "corpus"),
     Stage(
         "publish",
         publish_corpus,
-        (
-            "source",
-            "repaired_text",
-            "units",
-            "taxonomy",
-            "suggestions",
-            "outcome",
-            "quality",
-            "log",
-            "language_read",
-            "skipped",
-            "change",
-            "regrouped",
-            "db",
-        ),
+        ("publication", "taxonomy", "outcome", "quality", "log", "regrouped"),
         ("published",),
         "corpus",
     ),
@@ -326,6 +356,10 @@ POOL_MIN_DOCUMENTS = 16
 # Documents per pool task and per cache transaction: large enough that pickling and commits
 # are a small share, small enough that a killed build loses little (about a second of work).
 BATCH_DOCUMENTS = 32
+# Documents whose rows go into the database being published in one batch (`gather`): what is
+# held of them at once. At 10,000 generated documents (33 passages, 110 links each) a batch of
+# 256 is about 8,500 passages and 28,000 links.
+PUBLISH_DOCUMENTS = 256
 
 
 @dataclass(frozen=True)
@@ -532,6 +566,8 @@ def build(paths: Paths, progress: Progress = print, verify: bool = False) -> Bui
     build cache where their inputs did not change, and only the documents that changed since
     the published database are published again (see the module's docstring). A file counts
     as unchanged while its stamp is (`BuildCache.file_digests`); `verify` reads every file.
+    Each document's rows go into the database being built a batch at a time, as the cache or
+    the pool gives them; only what the corpus stages need of them (`Gathered`) stays in memory.
     """
     started = time.perf_counter()
     metas = load_manifest(paths.manifest, paths.cities, paths.raw)
@@ -542,7 +578,7 @@ def build(paths: Paths, progress: Progress = print, verify: bool = False) -> Bui
         shas = [digests[m.source_file] for m in metas]
         datas = RawBytes(paths.raw, metas, shas)
         plan = plan_publish(paths.db, metas, shas, shared)
-        requests = {n: published_values() for n in plan.published}
+        requests = {n: GATHERED_VALUES for n in plan.published}
         requests |= {n: NEIGHBOUR_VALUES for n in plan.neighbours}
         # Cache keys of the documents the corpus stages read (27 digests each: 1.5 s at
         # 10,000 documents); every document's only when the cache has results to drop.
@@ -553,29 +589,41 @@ def build(paths: Paths, progress: Progress = print, verify: bool = False) -> Bui
                 keys[n] = output_keys(metas[n], shas[n], shared.keys, shared.language)
             return keys[n]
 
+        def tidy_cache() -> None:
+            cache.keep_only(
+                1 + len(metas) * len(kept),
+                lambda: [
+                    shared.lexicon_key,
+                    *(keys_of(n)[o] for n in range(len(metas)) for o in kept),
+                ],
+            )
+            for problem in cache.problems:
+                progress(f"warning: {problem}")
+
         for n in requests:
             keys_of(n)
-        documents, processed = _document_values(metas, datas, keys, requests, shared, progress)
-        cache.keep_only(
-            1 + len(metas) * len(kept),
-            lambda: [shared.lexicon_key, *(keys_of(n)[o] for n in range(len(metas)) for o in kept)],
-        )
-        for problem in cache.problems:
-            progress(f"warning: {problem}")
-    progress(_plan_summary(plan))
-    if plan.kind == "none":
-        remove_dead_temporaries(paths.db)
-        for stage in corpus_stages():
-            progress(f"{stage.name}: nothing changed")
-        published, messages = _published_now(paths.db)
-        seconds = time.perf_counter() - started
-        progress(f"{paths.db} is up to date; checked in {seconds:.1f} s")
-        units: list[Item] = []
-    else:
-        corpus = _corpus_stages(plan, documents, metas, shared, progress)
-        published, messages, units = corpus["published"], tuple(corpus["log"]), corpus["units"]
-        seconds = time.perf_counter() - started
-        progress(f"published {paths.db} in {seconds:.1f} s")
+        progress(_plan_summary(plan))
+        values = _document_values(metas, datas, keys, requests, shared, progress)
+        if plan.kind == "none":
+            tidy_cache()
+            remove_dead_temporaries(paths.db)
+            for stage in corpus_stages():
+                progress(f"{stage.name}: nothing changed")
+            published, messages = _published_now(paths.db)
+            seconds = time.perf_counter() - started
+            progress(f"{paths.db} is up to date; checked in {seconds:.1f} s")
+            processed, item_counts = 0, {}
+        else:
+            with Publication(plan.change, paths.db) as publication:
+                gathered, neighbours, processed = _publish_documents(
+                    plan, values, metas, shared, publication
+                )
+                tidy_cache()
+                corpus = _corpus_stages(plan, gathered, neighbours, publication, shared, progress)
+            published, messages = corpus["published"], tuple(corpus["log"])
+            item_counts = gathered.item_counts
+            seconds = time.perf_counter() - started
+            progress(f"published {paths.db} in {seconds:.1f} s")
     return BuildReport(
         documents=published.documents,
         items=published.items,
@@ -584,28 +632,61 @@ def build(paths: Paths, progress: Progress = print, verify: bool = False) -> Bui
         seconds=seconds,
         messages=messages,
         processed=processed,
-        items_by_document=tuple(Counter(i.doc_id for i in units).items()),
+        items_by_document=tuple(
+            (m.doc_id, item_counts[m.doc_id]) for m in metas if item_counts.get(m.doc_id)
+        ),
         publish=plan.kind,
         published=len(plan.published),
     )
 
 
+def _publish_documents(
+    plan: Plan,
+    values: Iterator[tuple[int, dict[str, Any], bool]],
+    metas: Sequence[DocumentMeta],
+    shared: Shared,
+    publication: Publication,
+) -> tuple[Gathered, list[Neighbour], int]:
+    """Add the published documents' rows to `publication`, `PUBLISH_DOCUMENTS` at a time, as
+    `values` gives them; what the corpus stages need of them and of the neighbours, and how
+    many documents ran stages."""
+    published = frozenset(plan.published)
+    named = named_items(shared.decisions)
+    gathered = Gathered()
+    neighbours: list[Neighbour] = []
+    batch: list[tuple[DocumentMeta, dict[str, Any]]] = []
+    processed = 0
+    for n, own, ran in values:
+        processed += ran
+        if n not in published:
+            joined, texts = joinable(own["items"], own["compared"])
+            neighbours.append(Neighbour(metas[n], tuple(joined), tuple(texts)))
+            continue
+        batch.append((metas[n], own))
+        if len(batch) == PUBLISH_DOCUMENTS:
+            publication.add(gather(batch, named, gathered))
+            batch = []
+    if batch:
+        publication.add(gather(batch, named, gathered))
+    return gathered, neighbours, processed
+
+
 def _corpus_stages(
     plan: Plan,
-    documents: dict[int, dict[str, Any]],
-    metas: Sequence[DocumentMeta],
+    gathered: Gathered,
+    neighbours: list[Neighbour],
+    publication: Publication,
     shared: Shared,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Run the corpus stages over the documents `plan` publishes; every value they made."""
+    """Run the corpus stages over what was gathered of the documents `plan` publishes; every
+    value they made."""
     corpus: dict[str, Any] = {
-        name: [documents[n][name] for n in plan.published] for name in published_values()
+        "gathered": gathered,
+        "neighbours": neighbours,
+        "publication": publication,
+        "change": plan.change,
     }
-    corpus["change"] = plan.change
-    corpus["neighbours"] = [
-        Neighbour(metas[n], documents[n]["items"], documents[n]["compared"])
-        for n in plan.neighbours
-    ]
     for stage in corpus_stages():
         for name in stage.inputs:
             if name not in corpus:
@@ -716,7 +797,7 @@ def _kept_decided(
 ) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """Of the items the decisions name, those the previous database keeps (their document is
     not dropped); of the reject decisions' links, those among the kept items' suggestions."""
-    named = sorted({d.item_id for d in decisions if d.item_id})
+    named = sorted(named_items(decisions))
     items = frozenset(
         row[0]
         for row in con.execute(
@@ -768,11 +849,9 @@ def _published_now(db: Path) -> tuple[Published, tuple[tuple[str, str], ...]]:
         return counts(con, "published"), tuple((topic, message) for topic, message in log)
 
 
-def published_values() -> tuple[str, ...]:
-    """The document values the corpus stages read: what they need of each document they
-    publish (its kept results)."""
-    made = {out for s in document_stages() for out in s.outputs}
-    return tuple(sorted({name for s in corpus_stages() for name in s.inputs if name in made}))
+# The document values the build reads of each document it publishes: its rows (`gather`) and
+# what dedupe compares.
+GATHERED_VALUES: tuple[str, ...] = (*GATHERED_ROWS, "compared")
 
 
 def _document_values(
@@ -782,35 +861,43 @@ def _document_values(
     requests: dict[int, tuple[str, ...]],
     shared: Shared,
     progress: Progress,
-) -> tuple[dict[int, dict[str, Any]], int]:
+) -> Iterator[tuple[int, dict[str, Any], bool]]:
     """The requested values of the requested documents (manifest position → names), from the
-    cache or by running their document stages; and how many documents ran stages."""
+    cache or by running their document stages, and whether they ran: a document at a time, so
+    that the caller holds only what it keeps of them. Those the cache holds come first, read
+    `BATCH_DOCUMENTS` at a time; then those whose stages run, as their chunks finish."""
     cache = shared.cache
     kept = [out for s in document_stages() for out in s.kept]
-    found = cache.get_many(keys[n][out] for n, wanted in requests.items() for out in wanted)
-    # A document missing a wanted result: every result it has tells what must run for it.
-    missing = [n for n, wanted in requests.items() if any(keys[n][o] not in found for o in wanted)]
-    found |= cache.get_many(keys[n][out] for n in missing for out in kept)
-    documents: dict[int, dict[str, Any]] = {}
     tasks: list[Task] = []
-    for n in sorted(requests):
-        key = keys[n]
-        cached = {out: found[key[out]] for out in kept if key[out] in found}
-        stages, reads = plan(requests[n], set(cached))
-        documents[n] = {out: cached[out] for out in reads}
-        if stages:
-            own = {"meta": metas[n], "data": datas[n], **documents[n]}
+    reads: dict[int, dict[str, Any]] = {}  # cached values of the documents whose stages run
+    ordered = sorted(requests)
+    for first in range(0, len(ordered), BATCH_DOCUMENTS):
+        batch = ordered[first : first + BATCH_DOCUMENTS]
+        found = cache.get_many(keys[n][out] for n in batch for out in requests[n])
+        # A document missing a wanted result: every result it has tells what must run for it.
+        missing = [n for n in batch if any(keys[n][o] not in found for o in requests[n])]
+        found |= cache.get_many(keys[n][out] for n in missing for out in kept)
+        for n in batch:
+            key = keys[n]
+            cached = {out: found[key[out]] for out in kept if key[out] in found}
+            stages, read = plan(requests[n], set(cached))
+            values = {out: cached[out] for out in read}
+            if not stages:
+                yield n, values, False
+                continue
+            own = {"meta": metas[n], "data": datas[n], **values}
             consumed = {i for s in stages for i in s.inputs}
             tasks.append((n, [s.name for s in stages], {k: own[k] for k in consumed if k in own}))
+            reads[n] = {name: value for name, value in values.items() if name in requests[n]}
+    if len(tasks) < len(requests):
+        progress(f"{len(requests) - len(tasks)} documents' results taken from the build cache")
     needed = {i for _, names, _ in tasks for s in STAGES if s.name in names for i in s.inputs}
     constants = {name: shared.value(name) for name in shared.keys if name in needed}
     wanted = sorted({out for outs in requests.values() for out in outs})
     for n, outputs in _run_tasks(tasks, constants, cache, keys, wanted):
-        documents[n].update(outputs)
-        progress(_document_summary(n, metas, documents[n]))
-    if len(tasks) < len(requests):
-        progress(f"{len(requests) - len(tasks)} documents' results taken from the build cache")
-    return documents, len(tasks)
+        values = {**reads.pop(n), **outputs}
+        progress(_document_summary(n, metas, values))
+        yield n, values, True
 
 
 def _run_tasks(
@@ -860,8 +947,13 @@ def _document_summary(n: int, metas: Sequence[DocumentMeta], values: dict[str, A
 def _stage_summary(name: str, corpus: dict[str, Any]) -> list[str]:
     """The progress lines after a corpus stage (none for publish: `build` says it)."""
     if name == "dedupe":
-        units = corpus["units"]
-        return [f"dedupe: {len(units)} items form {len({i.unit_id for i in units})} units"]
+        # Every item not joinable is its own unit; the joinable ones form those they join.
+        gathered: Gathered = corpus["gathered"]
+        regrouped = dict(corpus["regrouped"])
+        items = sum(gathered.item_counts.values())
+        joined = {regrouped.get(i.item_id, i.unit_id) for i in gathered.joinable}
+        units = items - len(gathered.joinable) + len(joined)
+        return [f"dedupe: {items} items form {units} units"]
     if name == "overrides":
         outcome = corpus["outcome"]
         stale = [f"warning: review decision no longer applies: {m}" for m in outcome.unapplied]

@@ -12,18 +12,19 @@ empty file and inserts every document. An incremental one starts from a copy of 
 the previous build published with the same code and data: it deletes the rows of the documents
 that changed or went, inserts this build's (changed and new) documents, moves the positions of
 the items after them and gives the other documents of their dedupe groups their new unit ids.
-It is the same code either way: a full publish is the change from nothing. The small tables
-shaped only by shared inputs (the taxonomy's, quality, cell reviews, build inputs, the log's
-corpus-wide lines) are rewritten whole every time; `coverage` is a view, so it follows.
+It is the same code either way (`Publication`): a full publish is the change from nothing.
+Documents are added a batch at a time as the build makes them, so a build holds one batch of
+records, not the corpus's; units, positions and the reviewed links are set at the end. The
+small tables shaped only by shared inputs (the taxonomy's, quality, cell reviews, build inputs,
+the log's corpus-wide lines) are rewritten whole every time; `coverage` is a view, so it follows.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import duckdb
@@ -126,24 +127,19 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Build:
-    """Everything one build publishes."""
+class Documents:
+    """Some documents' rows, as a build streams them into the database it publishes: a batch
+    at a time, so that no more than a batch of them is held as records at once."""
 
     sources: Sequence[SourceText]
     repaired_texts: Sequence[str]
     items: Sequence[Item]
-    taxonomy: Taxonomy
-    suggestions: Sequence[Mapping]
-    mappings: Sequence[Mapping]
-    not_covered: Sequence[Decision]
-    quality: Sequence[dict[str, object]]
-    log: Sequence[tuple[str, str]]
-    languages: dict[str, str] = field(default_factory=dict)  # doc_id → detected language
+    languages: Sequence[str]  # each source's detected language
     skipped: Sequence[SkippedBlock] = ()
-    change: Change = Change()
-    # (item_id, unit_id) of the components of kept documents that share a dedupe group with
-    # this build's documents: their unit, recomputed with them.
-    regrouped: Sequence[tuple[str, str]] = ()
+    suggestions: Sequence[Mapping] = ()
+    # The links of the items no review decision names: their suggestions as they are (the
+    # decided items' links are the overrides stage's, published by `Publication.finish`).
+    mappings: Sequence[Mapping] = ()
 
 
 @dataclass(frozen=True)
@@ -178,37 +174,100 @@ def remove_dead_temporaries(target: Path) -> None:
                 stale.unlink(missing_ok=True)
 
 
-def publish(build: Build, target: Path) -> Published:
-    """Apply `build.change` to a temporary file (a copy of the database it starts from, or a
-    new one), check it, and atomically replace `target` with it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_dead_temporaries(target)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    change = build.change
-    try:
-        if change.previous is not None:
-            shutil.copyfile(change.previous, temporary)
-        with duckdb.connect(str(temporary)) as con:
-            if change.previous is None:
+class Publication:
+    """A publish under way: `change` applied to a temporary file beside `target` (a copy of
+    the database it starts from, or a new one), documents added a batch at a time (`add`),
+    then `finish`: positions placed, units regrouped, the corpus-wide tables written, checked,
+    renamed over `target`. Leaving it unfinished (an error, a killed build) deletes the
+    temporary file, so the database in place keeps serving."""
+
+    def __init__(self, change: Change, target: Path) -> None:
+        self.change = change
+        self.target = target
+        self.temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        self.item_counts: dict[str, int] = {}  # items per document added
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> Publication:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        remove_dead_temporaries(self.target)
+        try:
+            if self.change.previous is not None:
+                shutil.copyfile(self.change.previous, self.temporary)
+            self.con = con = duckdb.connect(str(self.temporary))
+            if self.change.previous is None:
                 con.execute(ddl())
                 con.execute(COVERAGE_VIEW)
-            elif inputs_digest(con) != change.previous_inputs:
+            elif inputs_digest(con) != self.change.previous_inputs:
                 raise PublishCheckFailed(
-                    f"{change.previous} was replaced while this build ran; build again"
+                    f"{self.change.previous} was replaced while this build ran; build again"
                 )
-            _drop(con, change.dropped)
-            starts = _place(con, change.order, build.items)
-            _insert(con, frames(build, starts))
-            _regroup(con, build.regrouped)
-            # A full publish checks every row; an incremental one the rows it changed (the
-            # others passed the same check when `change.previous` was published).
-            check(con, None if change.previous is None else _touched(con, build))
-            published = counts(con)
-            con.execute("CHECKPOINT")
-        _swap(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return published
+            _drop(con, self.change.dropped)
+            con.execute("CREATE TEMP TABLE fresh (doc_id VARCHAR)")
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+        self.temporary.unlink(missing_ok=True)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise RuntimeError("the publication is not open")
+        return self.con
+
+    def add(self, documents: Documents) -> None:
+        """Insert some documents' rows; their items' positions count from 0 in each document
+        until `finish` places them."""
+        con = self.connection
+        _insert(con, document_frames(documents))
+        con.execute(
+            "INSERT INTO fresh SELECT unnest(?::VARCHAR[])",
+            [[s.meta.doc_id for s in documents.sources]],
+        )
+        for item in documents.items:
+            self.item_counts[item.doc_id] = self.item_counts.get(item.doc_id, 0) + 1
+
+    def finish(
+        self,
+        taxonomy: Taxonomy,
+        mappings: Sequence[Mapping],
+        not_covered: Sequence[Decision],
+        quality: Sequence[dict[str, object]],
+        log: Sequence[tuple[str, str]],
+        regrouped: Sequence[tuple[str, str]],
+    ) -> Published:
+        """The corpus-wide rows (the decided items' `mappings`, the reviewed cells, the
+        taxonomy's, quality, the log, build inputs), every item placed and regrouped; checked
+        and atomically renamed over the target."""
+        con = self.connection
+        _place(con, self.change.order, self.item_counts)
+        _insert(
+            con,
+            {
+                **whole_frames(taxonomy, not_covered, quality, self.change.inputs),
+                "mappings": _mapping_frame(mappings),
+                "build_log": _log_frame(log),
+            },
+        )
+        _regroup(con, regrouped)
+        # A full publish checks every row; an incremental one the rows it changed (the
+        # others passed the same check when `change.previous` was published).
+        check(con, None if self.change.previous is None else _touched(con, bool(regrouped)))
+        published = counts(con)
+        con.execute("CHECKPOINT")
+        con.close()
+        self.con = None
+        _swap(self.temporary, self.target)
+        return published
 
 
 def inputs_digest(con: duckdb.DuckDBPyConnection, schema: str = "main") -> str:
@@ -255,31 +314,27 @@ def _drop(con: duckdb.DuckDBPyConnection, dropped: frozenset[str]) -> None:
 
 
 def _place(
-    con: duckdb.DuckDBPyConnection, order: Sequence[str], items: Sequence[Item]
-) -> dict[str, int]:
-    """Where each new document's items start in build order (`items.position`), after moving
-    the kept documents' items to where the new order puts them.
+    con: duckdb.DuckDBPyConnection, order: Sequence[str], item_counts: dict[str, int]
+) -> None:
+    """Move every item to its place in build order (`items.position`): the kept documents'
+    items and the new ones (added counting from 0 in each document, `item_counts` of them).
 
     Positions count the items document by document in manifest order, so a document put in,
-    taken out or grown moves every later document's items; the kept documents move by SQL.
+    taken out or grown moves every later document's items; all of them move by SQL.
     """
     kept = {
         doc_id: (int(first), int(count))
         for doc_id, first, count in con.execute(
-            "SELECT doc_id, min(position), count(*) FROM items GROUP BY doc_id"
+            "SELECT doc_id, min(position), count(*) FROM items "
+            "WHERE doc_id NOT IN (FROM fresh) GROUP BY doc_id"
         ).fetchall()
     }
-    new = Counter(item.doc_id for item in items)
-    starts: dict[str, int] = {}
     shifts: list[dict[str, object]] = []
     position = 0
-    for doc_id in order or list(new):
-        if doc_id in kept:
-            first, count = kept[doc_id]
-            if first != position:
-                shifts.append({"doc_id": doc_id, "shift": position - first})
-        else:
-            starts[doc_id], count = position, new.get(doc_id, 0)
+    for doc_id in order or list(item_counts):
+        first, count = kept.get(doc_id, (0, item_counts.get(doc_id, 0)))
+        if first != position:
+            shifts.append({"doc_id": doc_id, "shift": position - first})
         position += count
     if shifts:
         con.register(
@@ -290,7 +345,6 @@ def _place(
             "WHERE items.doc_id = s.doc_id"
         )
         con.unregister("shifts")
-    return starts
 
 
 def _regroup(con: duckdb.DuckDBPyConnection, regrouped: Sequence[tuple[str, str]]) -> None:
@@ -306,10 +360,11 @@ def _regroup(con: duckdb.DuckDBPyConnection, regrouped: Sequence[tuple[str, str]
     )
 
 
-def _touched(con: duckdb.DuckDBPyConnection, build: Build) -> Scope:
+def _touched(con: duckdb.DuckDBPyConnection, regrouped: bool) -> Scope:
     """What an incremental publish changed, for `check` to look at: the rows of this build's
-    documents, the kept items it regrouped, and the keys it deleted (the documents and items
-    of the temporary tables `_drop` made, and any a table rewritten whole no longer has).
+    documents (the temporary table `fresh`, filled as they were added), the kept items it
+    regrouped (if it did), and the keys it deleted (the documents and items of the temporary
+    tables `_drop` made, and any a table rewritten whole no longer has).
 
     Each scope names only what is there: the new items are listed once in a temporary table,
     and a kind of change this publish did not make (no regrouping, nothing deleted, as in an
@@ -317,15 +372,11 @@ def _touched(con: duckdb.DuckDBPyConnection, build: Build) -> Scope:
     scan the 835,000 suggestions and links at 10,000 documents (0.5 of an ingest's 4 CPU s).
     A table rewritten whole is checked whole (a few hundred rows)."""
     con.execute(
-        "CREATE TEMP TABLE fresh AS SELECT unnest(?::VARCHAR[]) AS doc_id",
-        [[s.meta.doc_id for s in build.sources]],
-    )
-    con.execute(
         "CREATE TEMP TABLE fresh_items AS SELECT item_id FROM items WHERE doc_id IN (FROM fresh)"
     )
     own = "doc_id IN (FROM fresh)"
     links = "item_id IN (FROM fresh_items)"
-    regrouped = " OR item_id IN (SELECT item_id FROM regrouped)" if build.regrouped else ""
+    regrouped_items = " OR item_id IN (SELECT item_id FROM regrouped)" if regrouped else ""
     rewritten = [(t, declared(t).key[0]) for t in WHOLE_TABLES if len(declared(t).key) == 1]
     lost = {
         "documents": "FROM dropped",
@@ -341,7 +392,7 @@ def _touched(con: duckdb.DuckDBPyConnection, build: Build) -> Scope:
             "documents": own,
             "document_texts": own,
             "skipped_blocks": own,
-            "items": links + regrouped,
+            "items": links + regrouped_items,
             "suggestions": links,
             "mappings": links,
         },
@@ -436,22 +487,21 @@ def _alive(pid: str) -> bool:
     return True
 
 
-def frames(build: Build, starts: dict[str, int] | None = None) -> dict[str, pl.DataFrame]:
-    """One Polars frame per table, typed by etl/schema.py; each column is the record field of
-    the same name (extra fields of a record are left out).
-
-    `starts`: where each document's items start in build order (see `_place`); without it,
-    the build's documents are all there is, in the order of its items."""
+def document_frames(documents: Documents) -> dict[str, pl.DataFrame]:
+    """The documents' rows, one Polars frame per table, typed by etl/schema.py; each column is
+    the record field of the same name (extra fields of a record are left out). Items are
+    numbered from 0 in each document (`_place` moves them to their place in build order)."""
     item_counts: dict[str, int] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     positions: list[int] = []
-    for n, item in enumerate(build.items):
+    for item in documents.items:
         within = item_counts.get(item.doc_id, 0)
         item_counts[item.doc_id] = within + 1
-        positions.append(n if starts is None else starts[item.doc_id] + within)
+        positions.append(within)
         spans.setdefault(item.doc_id, []).append((item.char_start, item.char_end))
-    sources = list(zip(build.sources, build.repaired_texts, strict=True))
-    concepts = build.taxonomy.concepts
+    sources = list(
+        zip(documents.sources, documents.repaired_texts, documents.languages, strict=True)
+    )
     return {
         "documents": frame(
             "documents",
@@ -461,24 +511,38 @@ def frames(build: Build, starts: dict[str, int] | None = None) -> dict[str, pl.D
                     "sha256": s.sha256,
                     "repaired": repaired != s.text,
                     "item_count": item_counts.get(s.meta.doc_id, 0),
-                    "language": build.languages.get(s.meta.doc_id, "sv"),
+                    "language": language,
                     "coverage": covered_share(s.text, spans.get(s.meta.doc_id, [])),
                 }
-                for s, repaired in sources
+                for s, repaired, language in sources
             ),
         ),
         "document_texts": frame(
             "document_texts",
-            ({"doc_id": s.meta.doc_id, "text_raw": s.text, "text": r} for s, r in sources),
+            ({"doc_id": s.meta.doc_id, "text_raw": s.text, "text": r} for s, r, _ in sources),
         ),
         "items": frame(
             "items",
             (
                 {**vars(item), "years": list(item.years), "position": position}
-                for item, position in zip(build.items, positions, strict=True)
+                for item, position in zip(documents.items, positions, strict=True)
             ),
         ),
-        "skipped_blocks": frame("skipped_blocks", map(_flat_row, build.skipped)),
+        "skipped_blocks": frame("skipped_blocks", map(_flat_row, documents.skipped)),
+        "suggestions": frame("suggestions", map(_row_with_basis, documents.suggestions)),
+        "mappings": _mapping_frame(documents.mappings),
+    }
+
+
+def whole_frames(
+    taxonomy: Taxonomy,
+    not_covered: Sequence[Decision],
+    quality: Sequence[dict[str, object]],
+    inputs: Sequence[BuildInput],
+) -> dict[str, pl.DataFrame]:
+    """The `WHOLE_TABLES`' rows, one frame each, typed by etl/schema.py."""
+    concepts = taxonomy.concepts
+    return {
         "concepts": frame(
             "concepts", ({**asdict(c), "position": n} for n, c in enumerate(concepts))
         ),
@@ -487,19 +551,12 @@ def frames(build: Build, starts: dict[str, int] | None = None) -> dict[str, pl.D
             ({"concept_id": c.concept_id, "alias": a} for c in concepts for a in c.aliases),
         ),
         "crosswalk": frame(
-            "crosswalk", ({"concept_id": a, "eccar_id": b} for a, b in build.taxonomy.crosswalk)
+            "crosswalk", ({"concept_id": a, "eccar_id": b} for a, b in taxonomy.crosswalk)
         ),
-        "suggestions": frame(
-            "suggestions",
-            map(_row_with_basis, build.suggestions),
-        ),
-        "mappings": _mapping_frame(build.mappings),
-        "cell_reviews": _cell_review_frame(build.not_covered),
-        "quality": frame("quality", build.quality),
-        "build_log": _log_frame(build.log),
+        "cell_reviews": _cell_review_frame(not_covered),
+        "quality": frame("quality", quality),
         "build_inputs": frame(
-            "build_inputs",
-            ({"kind": k, "name": n, "digest": d} for k, n, d in build.change.inputs),
+            "build_inputs", ({"kind": k, "name": n, "digest": d} for k, n, d in inputs)
         ),
     }
 

@@ -8,7 +8,8 @@ contract check the tests run (tests/check_contract.py) and docs/SCHEMA.md.
 To add a column: add a `Column` to its table here, and a field of the same name to the record
 that fills it (publish builds each row from the record's fields; tests/test_schema.py checks
 that records and tables agree). To add a table: add a `Table` here and one entry to
-`publish.frames` that gives its rows. Then regenerate the document:
+`publish.document_frames` (a document's rows) or `publish.whole_frames` (rows from
+shared inputs) that gives its rows. Then regenerate the document:
 `.venv/bin/python -m etl.schema > docs/SCHEMA.md`.
 
 Column names marked `contract` are fixed by the data contract in the owners' DESIGN.md; other

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_incremental import content
 
 from etl import pipeline
 from etl.errors import InputError
 from etl.extract import extract_items
 from etl.model import Item, ParsedDocument
+from etl.overrides import Decision, record_decisions
 from etl.paths import ROOT, Paths
 from etl.pipeline import STAGES, Stage, build
 
@@ -129,9 +131,64 @@ def test_each_stage_reads_only_what_it_declares() -> None:
     """Names a stage reads are those of the document, the shared data or an earlier output."""
     available = {"meta", "data", "lexicon", "taxonomy", "knowledge", "decisions", "quality"}
     available |= {"raw", "db", "manifest"}
-    available |= {"change", "neighbours"}  # what the build plans the corpus stages to publish
+    # What the build plans the corpus stages to publish, and gathers of it as it goes in.
+    available |= {"change", "neighbours", "gathered", "publication"}
     for stage in STAGES:
         assert set(stage.inputs) <= available, stage.name
         assert set(stage.kept) <= set(stage.outputs), stage.name
         assert len(inspect.signature(stage.run).parameters) == len(stage.inputs), stage.name
         available |= set(stage.outputs)
+
+
+def test_the_database_is_the_same_whatever_the_publish_batch(
+    fresh_data: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents go into the database being built a batch at a time, and the review
+    decisions' links at the end: one document per batch gives the same rows as one batch of
+    them all, with decisions on items of different documents (an accept, a reject of an item's
+    only link, which leaves it unmapped, an added link, a cell not covered)."""
+    build(fresh_data, progress=lambda _: None)
+    with duckdb.connect(str(fresh_data.db), read_only=True) as con:
+        accepted = con.execute(
+            "SELECT item_id, concept_id FROM suggestions ORDER BY ALL LIMIT 1"
+        ).fetchone()
+        only = con.execute(
+            "SELECT any_value(s.item_id), any_value(s.concept_id) FROM suggestions s "
+            "JOIN items i USING (item_id) WHERE i.doc_id <> ? "
+            "GROUP BY s.item_id HAVING count(*) = 1 ORDER BY 1 LIMIT 1",
+            [accepted[0].split(":")[0]],
+        ).fetchone()
+        bare, city = con.execute(
+            "SELECT item_id, city FROM items WHERE item_id NOT IN (SELECT item_id FROM "
+            "suggestions) ORDER BY item_id LIMIT 1"
+        ).fetchone()
+    assert accepted and only, "the shipped corpus has links to decide on"
+    concept = accepted[1]
+    record_decisions(
+        fresh_data.review,
+        [
+            Decision(accepted[0], "", accepted[1], "accept", "test"),
+            Decision(only[0], "", only[1], "reject", "test"),
+            Decision(bare, "", concept, "add", "test"),
+            Decision("", city, concept, "not_covered", "test"),
+        ],
+    )
+    together = Paths(data=fresh_data.data, db=tmp_path / "together.duckdb")
+    alone = Paths(data=fresh_data.data, db=tmp_path / "alone.duckdb")
+    build(replace(together, cache_dir=fresh_data.cache), progress=lambda _: None)
+    monkeypatch.setattr(pipeline, "PUBLISH_DOCUMENTS", 1)
+    build(replace(alone, cache_dir=fresh_data.cache), progress=lambda _: None)
+    assert content(alone.db) == content(together.db)
+    with duckdb.connect(str(alone.db), read_only=True) as con:
+        statuses = con.execute(
+            "SELECT item_id, status FROM mappings WHERE item_id IN (?, ?, ?) AND concept_id IN "
+            "(?, ?) ORDER BY ALL",
+            [accepted[0], only[0], bare, concept, only[1]],
+        ).fetchall()
+        unmapped = con.execute(
+            "SELECT count(*) FROM build_log WHERE topic = 'unmapped' AND message LIKE ?",
+            [f"{only[0]}: %"],
+        ).fetchone()
+    assert {status for _, status in statuses} == {"accepted", "rejected"}
+    assert (only[0], "rejected") in statuses and (bare, "accepted") in statuses
+    assert unmapped == (1,)

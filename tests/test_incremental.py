@@ -30,10 +30,11 @@ from test_ingest import SWEDISH
 from etl import pipeline
 from etl.cache import FILE_NAME, FORMAT_VERSION, file_stamp
 from etl.ingest import IngestResult, ingest_bytes, remove, replace_document
-from etl.model import Item, Mapping
-from etl.overrides import Decision, Outcome, record_decision
+from etl.map import best_links
+from etl.model import Mapping
+from etl.overrides import Decision, record_decision
 from etl.paths import ROOT, Paths
-from etl.pipeline import STAGES, Stage, build, dedupe_corpus, reapply_decisions, review_corpus
+from etl.pipeline import STAGES, Stage, build, reapply_decisions
 from etl.publish import PublishCheckFailed
 
 DOCUMENT_STAGES = [s.name for s in STAGES if s.scope == "document"]
@@ -181,8 +182,8 @@ def test_a_replaced_document_is_republished_alone(corpus: Paths, tmp_path: Path)
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
 
 
-def with_corpus_stage(monkeypatch: pytest.MonkeyPatch, name: str, run: Callable[..., Any]) -> None:
-    """`STAGES` with one corpus stage's function swapped (to make a broken change)."""
+def with_stage(monkeypatch: pytest.MonkeyPatch, name: str, run: Callable[..., Any]) -> None:
+    """`STAGES` with one stage's function swapped (to make a broken change)."""
     swapped = tuple(replace(s, run=run) if s.name == name else s for s in STAGES)
     monkeypatch.setattr(pipeline, "STAGES", swapped)
 
@@ -190,13 +191,13 @@ def with_corpus_stage(monkeypatch: pytest.MonkeyPatch, name: str, run: Callable[
 def test_an_incremental_publish_checks_the_rows_it_adds(
     corpus: Paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def with_a_bad_link(*args: Any) -> Outcome:
-        outcome = review_corpus(*args)
-        item_id = outcome.mappings[0].item_id
-        bad = Mapping(item_id, "eccar.99", 1.0, "manual", "", "accepted")
-        return replace(outcome, mappings=(*outcome.mappings, bad))
+    def with_a_bad_link(*args: Any) -> tuple[Mapping, ...]:
+        """The matcher's links and one to a concept the taxonomy lacks."""
+        items = args[0]
+        bad = Mapping(items[0].item_id, "eccar.99", 1.0, "manual", "", "accepted")
+        return (*best_links(*args), bad)
 
-    with_corpus_stage(monkeypatch, "overrides", with_a_bad_link)
+    with_stage(monkeypatch, "map", with_a_bad_link)
     before = corpus.db.read_bytes()
     with pytest.raises(PublishCheckFailed, match="mappings.concept_id: 'eccar.99' not found"):
         ingest_a_response(corpus)
@@ -210,10 +211,10 @@ def test_an_incremental_publish_checks_what_refers_to_rows_it_deletes(
     others: their unit ids would point at deleted items, and the check says so."""
     ingest_into_the_group(corpus)
 
-    def without_regrouping(*args: Any) -> tuple[list[Item], list[tuple[str, str]]]:
-        return dedupe_corpus(*args)[0], []
+    def without_regrouping(*args: Any) -> list[tuple[str, str]]:
+        return []
 
-    with_corpus_stage(monkeypatch, "dedupe", without_regrouping)
+    with_stage(monkeypatch, "dedupe", without_regrouping)
     with pytest.raises(PublishCheckFailed, match="items.unit_id: '00-svar:"):
         remove(corpus, "00-svar", progress=quiet)
     assert all(unit.startswith("00-svar:") for _, unit in units_of(corpus, SECOND))
