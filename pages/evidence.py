@@ -5,12 +5,11 @@ The search text reaches the database only as a bound parameter, and all document
 escaped, never as HTML.
 """
 
-from typing import Any
-
 import polars as pl
 import streamlit as st
 
 from etl.model import ITEM_KINDS
+from etl.read.query import ItemFilter
 from pages._common import (
     atlas,
     database_ready,
@@ -88,18 +87,18 @@ if database_ready():
             "concept", concepts, "evidence.concept", "evidence.all_concepts"
         )
 
-    wanted: dict[str, Any] = {
-        "cities": tuple(cities),
-        "kinds": tuple(kinds),
-        "doc_id": doc_id,
-        "concept_id": concept_id,
-        "search": search,
-    }
+    wanted = ItemFilter(
+        cities=tuple(cities),
+        kinds=tuple(kinds),
+        doc_id=doc_id,
+        concept_id=concept_id,
+        search=search,
+    )
     # The passages listed and one opened by a link or a button: every result would make
     # thousands of options (31,682 at 1,000 documents, a rerun of about a second).
     opened = [i for i in (st.session_state.get("item"), st.query_params.get("item")) if i]
-    results: pl.DataFrame = atlas().evidence(**wanted, limit=RESULTS_SHOWN, include=opened)
-    total = atlas().count_items(**wanted)
+    results: pl.DataFrame = atlas().evidence(wanted, limit=RESULTS_SHOWN, include=opened)
+    total = atlas().count_items(wanted)
     found, viewer = st.columns([3, 2], gap="large")
 
     with found:

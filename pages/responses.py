@@ -11,6 +11,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from etl.read import charts
 from etl.read.charts import in_words
+from etl.read.query import ItemFilter
 from pages._charts import show_cached_chart
 from pages._common import (
     atlas,
@@ -130,7 +131,7 @@ if database_ready():
                 source_link(evidence, response["position_id"])
                 others = (
                     atlas()
-                    .items(doc_id=response["doc_id"], kinds=("response",))
+                    .items(ItemFilter(doc_id=response["doc_id"], kinds=("response",)))
                     .filter(pl.col("item_id") != response["position_id"])
                 )
                 if not others.is_empty():

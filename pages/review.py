@@ -24,6 +24,7 @@ from etl.overrides import (
 )
 from etl.paths import Paths
 from etl.pipeline import reapply_decisions
+from etl.read.query import ItemFilter
 from pages._common import (
     access_controls,
     ask_reviewer,
@@ -314,10 +315,9 @@ if database_ready():
         help=t("evidence.search_help"),
         icon=":material/search:",
     )
-    found = atlas().count_items(cities=chosen_cities, search=search)
-    excerpts = atlas().item_excerpts(
-        chosen_cities, EXCERPT_CHARS, search=search, limit=PASSAGE_OPTIONS
-    )
+    wanted = ItemFilter(cities=chosen_cities, search=search)
+    found = atlas().count_items(wanted)
+    excerpts = atlas().item_excerpts(wanted, EXCERPT_CHARS, limit=PASSAGE_OPTIONS)
     if not found:
         st.info(t("review.add_none"))
     else:

@@ -10,6 +10,7 @@ from etl.model import DOC_KINDS, ITEM_KINDS, SKIP_REASONS
 from etl.paths import Paths
 from etl.read import i18n
 from etl.read.charts import in_words
+from etl.read.query import ItemFilter
 from pages._common import (
     access_controls,
     atlas,
@@ -212,7 +213,7 @@ if database_ready():
         st.info(t("sources.repaired_note"))
     st.metric(t("sources.coverage"), share(document["coverage"]), help=t("sources.coverage_help"))
 
-    items: pl.DataFrame = atlas().items(doc_id=doc_id)
+    items: pl.DataFrame = atlas().items(ItemFilter(doc_id=doc_id))
     st.subheader(t("sources.items_by_kind"))
     if items.is_empty():
         st.info(t("sources.no_items"))

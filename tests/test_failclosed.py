@@ -33,7 +33,7 @@ from etl.load import MAX_UNPACKED_BYTES, extract_text
 from etl.paths import ROOT, Paths
 from etl.pipeline import build
 from etl.read.export import csv_text, export
-from etl.read.query import Atlas
+from etl.read.query import Atlas, ItemFilter
 
 APP_TIMEOUT = 30  # seconds: the first run imports the data stack
 
@@ -267,8 +267,8 @@ def test_search_finds_the_same_passages_however_the_letters_are_composed(
 ) -> None:
     with duckdb.connect(str(built_data.db), read_only=True) as con:
         atlas = Atlas(con)
-        composed = atlas.items(search="kunskapshöjande")["item_id"].to_list()
-        decomposed = atlas.items(search=unicodedata.normalize("NFD", "kunskapshöjande"))
+        composed = atlas.items(ItemFilter(search="kunskapshöjande"))["item_id"].to_list()
+        decomposed = atlas.items(ItemFilter(search=unicodedata.normalize("NFD", "kunskapshöjande")))
     assert composed
     assert decomposed["item_id"].to_list() == composed
 

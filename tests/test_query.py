@@ -21,6 +21,7 @@ from etl.read.query import (
     DIMENSIONS,
     STRENGTHS,
     Atlas,
+    ItemFilter,
     city_colours,
     connect,
 )
@@ -331,15 +332,15 @@ def test_review_queue_pages_counts_and_bulk_links_agree_with_the_whole_queue(atl
 
 
 def test_items_limit_keeps_the_first_and_the_included_and_count_counts_all(atlas: Atlas) -> None:
-    whole = atlas.items(cities=CITIES)
+    whole = atlas.items(ItemFilter(cities=CITIES))
     assert whole.height > 40
     last = whole["item_id"][-1]
-    shown = atlas.items(cities=CITIES, limit=5, include=[last, "no-such-item"])
+    shown = atlas.items(ItemFilter(cities=CITIES), limit=5, include=[last, "no-such-item"])
     assert shown.equals(pl.concat([whole.head(5), whole.tail(1)]))
-    assert atlas.count_items(cities=CITIES) == whole.height
-    assert atlas.count_items(cities=CITIES, search=HOSTILE) == 0
-    limited = atlas.evidence(cities=CITIES, limit=5)
-    assert limited.equals(atlas.evidence(cities=CITIES).head(5))
+    assert atlas.count_items(ItemFilter(cities=CITIES)) == whole.height
+    assert atlas.count_items(ItemFilter(cities=CITIES, search=HOSTILE)) == 0
+    limited = atlas.evidence(ItemFilter(cities=CITIES), limit=5)
+    assert limited.equals(atlas.evidence(ItemFilter(cities=CITIES)).head(5))
 
 
 def test_item_excerpts_and_stale_check_inputs_follow_the_items(atlas: Atlas) -> None:
@@ -385,8 +386,8 @@ def test_item_excerpts_find_by_words_and_stop_at_the_limit(atlas: Atlas) -> None
     everything = atlas.item_excerpts(chars=90)
     assert list(atlas.item_excerpts(chars=90, limit=7)) == list(everything)[:7]
     word = "kompetens"
-    found = atlas.item_excerpts(chars=90, search=word.upper(), limit=3)
-    matching = atlas.items(search=word)
+    found = atlas.item_excerpts(ItemFilter(search=word.upper()), 90, limit=3)
+    matching = atlas.items(ItemFilter(search=word))
     assert list(found) == matching["item_id"].head(3).to_list()
-    assert atlas.count_items(search=word) == matching.height > 3
-    assert atlas.item_excerpts(cities=["Stockholm"], search=HOSTILE) == {}
+    assert atlas.count_items(ItemFilter(search=word)) == matching.height > 3
+    assert atlas.item_excerpts(ItemFilter(cities=["Stockholm"], search=HOSTILE)) == {}

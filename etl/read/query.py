@@ -20,6 +20,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -43,7 +44,7 @@ ROUTES = ("direct", "derived")
 # A remissvar gives its overall position first in the administration's views and proposals.
 POSITION_SECTION = "Förvaltningens synpunkter och förslag"
 LABEL_CHARS = 60  # an activity's short label: fits one line of a chart axis
-# The items `Atlas.items` and `Atlas.count_items` select (parameters: `_item_filters`).
+# The items an `ItemFilter` selects (its `parameters` are bound to these names).
 ITEMS_MATCHING = """
     FROM items i JOIN documents d USING (doc_id)
     WHERE ($doc_id IS NULL OR i.doc_id = $doc_id)
@@ -55,21 +56,32 @@ ITEMS_MATCHING = """
 """
 
 
-def _item_filters(
-    doc_id: str | None,
-    cities: Sequence[str],
-    kinds: Sequence[str],
-    concept_id: str | None,
-    search: str,
-) -> dict[str, object]:
-    """The bound parameters of ITEMS_MATCHING; the search NFC like the stored text."""
-    return {
-        "doc_id": doc_id,
-        "cities": cities,
-        "kinds": kinds,
-        "concept_id": concept_id,
-        "search": unicodedata.normalize("NFC", search),
-    }
+@dataclass(frozen=True)
+class ItemFilter:
+    """The items a reader asks for; every field narrows, an empty one keeps all.
+
+    One value for `Atlas.items`, `count_items`, `evidence` and `item_excerpts`, so a page's
+    count and the rows it lists cannot be filtered two different ways.
+    """
+
+    doc_id: str | None = None
+    cities: Sequence[str] = ()
+    kinds: Sequence[str] = ()
+    concept_id: str | None = None
+    search: str = ""
+
+    def parameters(self) -> dict[str, object]:
+        """The bound parameters of ITEMS_MATCHING; the search NFC like the stored text."""
+        return {
+            "doc_id": self.doc_id,
+            "cities": tuple(self.cities),
+            "kinds": tuple(self.kinds),
+            "concept_id": self.concept_id,
+            "search": unicodedata.normalize("NFC", self.search),
+        }
+
+
+ALL_ITEMS = ItemFilter()
 
 
 # The review queue's joins and filters, shared by the queue, its counts and its bulk links.
@@ -227,12 +239,8 @@ class Atlas:
 
     def items(
         self,
+        wanted: ItemFilter = ALL_ITEMS,
         *,
-        doc_id: str | None = None,
-        cities: Sequence[str] = (),
-        kinds: Sequence[str] = (),
-        concept_id: str | None = None,
-        search: str = "",
         limit: int | None = None,
         include: Sequence[str] = (),
     ) -> pl.DataFrame:
@@ -256,40 +264,30 @@ class Atlas:
             WHERE $limit IS NULL OR rank <= $limit OR list_contains($include::VARCHAR[], item_id)
             ORDER BY rank
             """,  # noqa: S608 (ITEMS_MATCHING is a constant; values are bound parameters)
-            **_item_filters(doc_id, cities, kinds, concept_id, search),
+            **wanted.parameters(),
             limit=limit,
             include=include,
         )
 
-    def count_items(
-        self,
-        *,
-        doc_id: str | None = None,
-        cities: Sequence[str] = (),
-        kinds: Sequence[str] = (),
-        concept_id: str | None = None,
-        search: str = "",
-    ) -> int:
-        """How many items pass the filters of `items`."""
-        count: int = self._frame(
-            f"SELECT count(*) AS n {ITEMS_MATCHING}",
-            **_item_filters(doc_id, cities, kinds, concept_id, search),
-        )["n"][0]
+    def count_items(self, wanted: ItemFilter = ALL_ITEMS) -> int:
+        """How many items `items(wanted)` would give without a limit."""
+        count: int = self._frame(f"SELECT count(*) AS n {ITEMS_MATCHING}", **wanted.parameters())[
+            "n"
+        ][0]
         return count
 
     def item_excerpts(
         self,
-        cities: Sequence[str] = (),
+        wanted: ItemFilter = ALL_ITEMS,
         chars: int = 90,
         *,
-        search: str = "",
         limit: int | None = None,
     ) -> dict[str, str]:
-        """Each item of the chosen cities as "city · its first `chars` characters", in the
-        order of `items`: what a drop-down of passages shows, cut in the database.
+        """Each wanted item as "city · its first `chars` characters", in the order of `items`:
+        what a drop-down of passages shows, cut in the database.
 
-        `search` and `limit` as in `items` (a drop-down of 300,000 passages is no choice);
-        `count_items` says how many match in all."""
+        `limit` as in `items` (a drop-down of 300,000 passages is no choice); `count_items`
+        says how many match in all."""
         rows = self._frame(
             f"""
             SELECT i.item_id, i.city || ' · ' || left(i.text, $chars) AS excerpt
@@ -297,7 +295,7 @@ class Atlas:
             ORDER BY d.city COLLATE sv, i.doc_id, i.position
             LIMIT $limit
             """,  # noqa: S608 (ITEMS_MATCHING is a constant; values are bound parameters)
-            **_item_filters(None, cities, (), None, search),
+            **wanted.parameters(),
             chars=chars,
             limit=limit,
         )
@@ -939,29 +937,17 @@ class Atlas:
 
     def evidence(
         self,
+        wanted: ItemFilter = ALL_ITEMS,
         *,
-        cities: Sequence[str] = (),
-        kinds: Sequence[str] = (),
-        doc_id: str | None = None,
-        concept_id: str | None = None,
-        search: str = "",
         limit: int | None = None,
         include: Sequence[str] = (),
     ) -> pl.DataFrame:
-        """`items(...)` with the link whose matched alias to highlight, and all concept labels.
+        """`items(wanted, ...)` with the link whose alias to highlight, and all concept labels.
 
         The highlighted link is the chosen concept's if one is chosen, else the item's best.
         `limit` and `include` as in `items`: a page shows a screenful, not 31,682 passages.
         """
-        found = self.items(
-            doc_id=doc_id,
-            cities=cities,
-            kinds=kinds,
-            concept_id=concept_id,
-            search=search,
-            limit=limit,
-            include=include,
-        )
+        found = self.items(wanted, limit=limit, include=include)
         links = self._frame(
             """
             SELECT item_id, shown.alias AS matched_alias, shown.match_start, shown.match_end,
@@ -982,7 +968,7 @@ class Atlas:
                 GROUP BY m.item_id
             )
             """,
-            concept_id=concept_id,
+            concept_id=wanted.concept_id,
             item_ids=found["item_id"].to_list(),
         )
         return found.join(links, on="item_id", how="left", maintain_order="left")

@@ -24,7 +24,7 @@ from docx.shared import Pt, RGBColor
 
 from etl.read.charts import label_column, strength_name
 from etl.read.i18n import fmt_date, fmt_number, t
-from etl.read.query import Atlas
+from etl.read.query import Atlas, ItemFilter
 
 # What a commitment's section shows, in order: the item kinds under each heading.
 SECTIONS = (
@@ -52,7 +52,7 @@ def places(atlas: Atlas, doc_ids: Sequence[str]) -> dict[str, Place]:
     """item id → its place, for every passage of the given documents."""
     found: dict[str, Place] = {}
     for doc_id in doc_ids:
-        items = atlas.items(doc_id=doc_id)
+        items = atlas.items(ItemFilter(doc_id=doc_id))
         for section in items.partition_by("section", maintain_order=True):
             ids = section["item_id"].to_list()
             for n, item_id in enumerate(ids, start=1):
