@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ RULE_KEYS = (
     "example",
 )
 EXAMPLE_KEYS = ("text", "title", "kind")
+# How a rule's evidence says it holds through the document, not the passage's own words.
+FROM_SUBJECT = "from the document's subject"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,21 @@ class InferenceRule:
     def needs_also(self) -> bool:
         """Does the rule have a second condition, on the passage's own words?"""
         return bool(self.also_concepts or self.also_words)
+
+    def from_document_subject(self, title: str) -> InferenceRule:
+        """The rule as it fires for a passage whose own words do not name racism or
+        discrimination but whose document does (guide §2: "an item of an action plan against
+        racism is anti-racism work even when its own sentence does not repeat the word").
+
+        Its own id, so that the link model keeps its record apart from the passage-worded
+        case, and a `why` naming the document, so that a reviewer sees where the link came
+        from.
+        """
+        return replace(
+            self,
+            rule_id=f"{self.rule_id} {FROM_SUBJECT}",
+            why=f"{self.why}; {FROM_SUBJECT}: {title}",
+        )
 
 
 @dataclass(frozen=True)
