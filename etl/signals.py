@@ -235,7 +235,10 @@ def compute_signals(
     item_contexts = [contexts[item.doc_id] for item in items]
     _document_evidence(items, item_contexts, pair, column)
     _rivals(pair, dims)
-    racism_doc = np.array([c.about_racism for c in item_contexts], dtype=np.float32)
+    racism_doc = np.maximum(
+        np.array([c.about_racism for c in item_contexts], dtype=np.float32),
+        _dominant_racism(items, racism_here, pair, column, rules),
+    )
     own = (pair["alias_word"] + pair["alias_part"]) > 0
     evident = own | (pair["subject"] > 0)
     fired = _rule_evidence(
@@ -319,6 +322,29 @@ def _document_evidence(
         pair["dominant"][rows] = share
         for concept_id in contexts[rows[0]].subject:
             pair["subject"][rows, column[concept_id]] = 1.0
+
+
+def _dominant_racism(
+    items: Sequence[Item],
+    racism_here: np.ndarray,
+    pair: dict[str, np.ndarray],
+    column: dict[str, int],
+    rules: Rules,
+) -> np.ndarray:
+    """Per item, 1 where its document's dominant focus is racism or discrimination: at least
+    `rules.dominant_share` of the document's items name it, by a racism word or by their own
+    alias of a racism focus (data/rules.toml [context] racism_focus). The guide reads a passage
+    in the light of its document as a whole, which a web page or minutes may say only in most
+    of their passages, not in their title."""
+    if not items:
+        return np.zeros(0, dtype=np.float32)
+    own = np.maximum(pair["alias_word"], pair["alias_part"])
+    focus = [column[c] for c in rules.racism_focus if c in column]
+    naming = (racism_here > 0) | (own[:, focus] > 0).any(axis=1)
+    documents = {doc_id: n for n, doc_id in enumerate(dict.fromkeys(i.doc_id for i in items))}
+    owner = np.fromiter((documents[i.doc_id] for i in items), dtype=np.int64, count=len(items))
+    share = np.bincount(owner, weights=naming) / np.bincount(owner)
+    return (share[owner] >= rules.dominant_share).astype(np.float32)
 
 
 def _rivals(pair: dict[str, np.ndarray], dims: np.ndarray) -> None:

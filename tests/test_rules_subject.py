@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
+
+from etl.errors import InputError
 from etl.model import DocumentMeta, Item
 from etl.paths import ROOT
 from etl.rules import FROM_SUBJECT, InferenceRule, parse_rules
@@ -47,3 +50,35 @@ def test_a_passage_naming_racism_itself_keeps_the_plain_rule() -> None:
 def test_a_rule_without_the_racism_condition_is_never_marked_as_from_the_subject() -> None:
     tables = inferred(["Staden ska vara en öppen stad."], "Plan mot rasism")
     assert tables[0]["function.governance"].rule_id == "goal-statement"
+
+
+def test_a_document_most_of_whose_items_name_racism_makes_its_other_items_anti_racist() -> None:
+    """Guide §2: the document as a whole decides, even when its title does not say it."""
+    texts = [
+        "Romer utsätts för antiziganism i skolan.",
+        "Staden arbetar mot antiziganism.",
+        "Invånarna bjuds in till samråd om arbetet.",
+    ]
+    tables = inferred(texts, "Stan ska vara till för alla")
+    rule = tables[2]["eccar.04"]
+    assert rule.rule_id == f"participation-against-racism {FROM_SUBJECT}"
+    assert "eccar.04" not in inferred(texts[2:], "Stan ska vara till för alla")[0]
+
+
+def test_a_document_where_racism_is_named_in_passing_is_not_about_racism() -> None:
+    texts = [
+        "Invånarna bjuds in till samråd om arbetet.",
+        "Parken rustas upp under året.",
+        "Ingen ska utsättas för rasism.",
+    ]
+    assert "eccar.04" not in inferred(texts, "Stan ska vara till för alla")[0]
+
+
+def test_the_racism_focus_must_name_focus_concepts() -> None:
+    document = tomllib.loads((ROOT / "data" / "rules.toml").read_text(encoding="utf-8"))
+    context = {**document["context"], "racism_focus": ["arena.school"]}
+    with pytest.raises(InputError, match="list focus concepts only"):
+        parse_rules({**document, "context": context}, SHIPPED, "rules.toml")
+    context = {**document["context"], "dominant_share": 2}
+    with pytest.raises(InputError, match="share between 0 and 1"):
+        parse_rules({**document, "context": context}, SHIPPED, "rules.toml")
