@@ -92,8 +92,8 @@ class InferenceRule:
         """
         return replace(
             self,
-            rule_id=f"{self.rule_id} {FROM_SUBJECT}",
-            why=f"{self.why}; {FROM_SUBJECT}: {title}",
+            rule_id=f"{self.rule_id} ({FROM_SUBJECT})",
+            why=f"{self.why}; the document: «{title}»",
         )
 
 

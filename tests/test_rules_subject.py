@@ -37,8 +37,8 @@ def inferred(texts: list[str], title: str) -> list[dict[str, InferenceRule]]:
 def test_a_rule_that_holds_through_the_document_says_so_and_names_it() -> None:
     title = "Handlingsplan mot rasism"
     (rule,) = inferred(["Invånarna bjuds in till samråd om arbetet."], title)[0].values()
-    assert rule.rule_id == f"participation-against-racism {FROM_SUBJECT}"
-    assert rule.why.endswith(f"{FROM_SUBJECT}: {title}")
+    assert rule.rule_id == f"participation-against-racism ({FROM_SUBJECT})"
+    assert rule.why.endswith(f"the document: «{title}»")
 
 
 def test_a_passage_naming_racism_itself_keeps_the_plain_rule() -> None:
@@ -61,7 +61,7 @@ def test_a_document_most_of_whose_items_name_racism_makes_its_other_items_anti_r
     ]
     tables = inferred(texts, "Stan ska vara till för alla")
     rule = tables[2]["eccar.04"]
-    assert rule.rule_id == f"participation-against-racism {FROM_SUBJECT}"
+    assert rule.rule_id == f"participation-against-racism ({FROM_SUBJECT})"
     assert "eccar.04" not in inferred(texts[2:], "Stan ska vara till för alla")[0]
 
 
