@@ -82,3 +82,18 @@ def test_the_racism_focus_must_name_focus_concepts() -> None:
     context = {**document["context"], "dominant_share": 2}
     with pytest.raises(InputError, match="share between 0 and 1"):
         parse_rules({**document, "context": context}, SHIPPED, "rules.toml")
+
+
+def test_raising_knowledge_is_not_assessing_racism_but_a_survey_is() -> None:
+    """Guide §2 eccar.02 is data, surveys, statistics, indicators: "öka kunskapen" is not."""
+    title = "Handlingsplan mot rasism"
+    texts = ["Staden ska öka kunskapen om rasism.", "Staden genomför en enkät om rasism."]
+    first, second = inferred(texts, title)
+    assert "eccar.02" not in first
+    assert second["eccar.02"].rule_id == "knowledge-about-racism"
+
+
+def test_civil_society_in_its_definite_form_counts() -> None:
+    """Guide §2 eccar.01: networks with civil society; "civilsamhället" is not stemmed."""
+    tables = inferred(["Stärka samverkan med civilsamhället i arbetet mot rasism."], "Plan")
+    assert tables[0]["eccar.01"].rule_id == "civil-society-against-racism"
