@@ -194,10 +194,12 @@ def dev_corpus(corpus: Corpus) -> int:
 def shipped_corpus(corpus: Corpus, paths: Paths, taxonomy: Taxonomy) -> int:
     """Add the shipped documents' items, as the build extracts them, with the gold joined.
 
-    Each gold row names a verbatim passage of a source file; it belongs to the item whose span
-    overlaps it most, and rows on one item pool their concepts. Items without a gold row come
-    along unlabelled: they are the rest of their document (its dominant concepts, the parents
-    of stated links) and are not scored.
+    Each gold row names a verbatim passage of a source file with the concepts it must get and
+    those acceptable (`ok`, as in the development gold); it belongs to the item whose span
+    overlaps it most, and rows on one item pool their concepts (must wins over ok). A row with
+    no concept at all is an item that must get none. Items without a gold row come along
+    unlabelled: they are the rest of their document (its dominant concepts, the parents of
+    stated links) and are not scored.
     """
     known = {c.concept_id for c in taxonomy.concepts}
     sources = read_sources(paths)
@@ -207,6 +209,7 @@ def shipped_corpus(corpus: Corpus, paths: Paths, taxonomy: Taxonomy) -> int:
     for source in sources:
         items = process_document(source, lexicon)[2]
         must: dict[str, set[str]] = {}
+        ok: dict[str, set[str]] = {}
         for row in rows:
             if not source.meta.source_file.startswith(f"{row['doc']}_"):
                 continue
@@ -220,13 +223,16 @@ def shipped_corpus(corpus: Corpus, paths: Paths, taxonomy: Taxonomy) -> int:
             if not overlaps:
                 print(f"gold row without an item: {row['doc']}: {row['passage'][:60]}")
                 continue
-            must.setdefault(max(overlaps)[1], set()).update(row["concepts"].split())
+            item_id = max(overlaps)[1]
+            must.setdefault(item_id, set()).update(row["concepts"].split())
+            ok.setdefault(item_id, set()).update(row["ok"].split())
         if not must:
             continue
         corpus.documents[source.meta.doc_id] = source.meta
         for item in items:
             if item.item_id in must:
-                corpus.add(item, _labels(must[item.item_id], set(), known), SOURCE_SHIPPED)
+                labels = _labels(must[item.item_id], ok[item.item_id], known)
+                corpus.add(item, labels, SOURCE_SHIPPED)
             else:
                 corpus.add(item, {}, SOURCE_CONTEXT)
     return len({r["doc"] for r in rows})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ CONTEXT_KEYS = (
     "subject_dimensions",
     "document_words",
     "passing_words",
+    "racism_focus",
+    "dominant_share",
 )
 COMPOUND_KEYS = ("min_alias", "min_rest", "linking", "not_after_modifier")
 RULE_KEYS = (
@@ -42,6 +44,8 @@ RULE_KEYS = (
     "example",
 )
 EXAMPLE_KEYS = ("text", "title", "kind")
+# How a rule's evidence says it holds through the document, not the passage's own words.
+FROM_SUBJECT = "from the document's subject"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,21 @@ class InferenceRule:
         """Does the rule have a second condition, on the passage's own words?"""
         return bool(self.also_concepts or self.also_words)
 
+    def from_document_subject(self, title: str) -> InferenceRule:
+        """The rule as it fires for a passage whose own words do not name racism or
+        discrimination but whose document does (guide §2: "an item of an action plan against
+        racism is anti-racism work even when its own sentence does not repeat the word").
+
+        Its own id, so that the link model keeps its record apart from the passage-worded
+        case, and a `why` naming the document, so that a reviewer sees where the link came
+        from.
+        """
+        return replace(
+            self,
+            rule_id=f"{self.rule_id} ({FROM_SUBJECT})",
+            why=f"{self.why}; the document: «{title}»",
+        )
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -91,6 +110,10 @@ class Rules:
     document_words: frozenset[tuple[str, ...]]
     # The dimensions whose concepts a document's title and subject give to its items.
     subject_dimensions: frozenset[str]
+    # Focus concepts that name racism or discrimination, and the share of a document's items
+    # naming it (by these or by a racism word) that makes racism the document's dominant focus.
+    racism_focus: tuple[str, ...] = ()
+    dominant_share: float = 1.0
     # Each distinct stem's answer, worked out once: a passage is asked about every word.
     _racism_stems: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
@@ -166,6 +189,8 @@ def parse_rules(document: dict[str, Any], taxonomy: Taxonomy, source: str) -> Ru
             for w in _texts(context, key, f"{source} [context]")
         ),
         rules=rules,
+        racism_focus=_racism_focus(context, known, source),
+        dominant_share=_share(context, "dominant_share", source),
     )
 
 
@@ -232,6 +257,23 @@ def _dimensions(context: dict[str, Any], source: str) -> frozenset[str]:
                 f"dimensions are {', '.join(DIMENSIONS)}"
             )
     return frozenset(named)
+
+
+def _racism_focus(context: dict[str, Any], known: set[str], source: str) -> tuple[str, ...]:
+    where = f"{source} [context] racism_focus"
+    named = _texts(context, "racism_focus", where)
+    _concepts_exist(named, known, where)
+    for concept_id in named:
+        if not concept_id.startswith("focus."):
+            raise InputError(f"{where} names {concept_id!r}; list focus concepts only")
+    return named
+
+
+def _share(table: dict[str, Any], key: str, source: str) -> float:
+    value = table.get(key, 1.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise InputError(f"{source} [context]: {key} must be a share between 0 and 1, like 0.5")
+    return float(value)
 
 
 def _known_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:

@@ -235,11 +235,19 @@ def compute_signals(
     item_contexts = [contexts[item.doc_id] for item in items]
     _document_evidence(items, item_contexts, pair, column)
     _rivals(pair, dims)
-    racism_doc = np.array([c.about_racism for c in item_contexts], dtype=np.float32)
+    racism_doc = np.maximum(
+        np.array([c.about_racism for c in item_contexts], dtype=np.float32),
+        _dominant_racism(items, racism_here, pair, column, rules),
+    )
     own = (pair["alias_word"] + pair["alias_part"]) > 0
     evident = own | (pair["subject"] > 0)
     fired = _rule_evidence(
-        tokens, (evident, own), (racism_here + racism_doc) > 0, pair, column, rules
+        tokens,
+        (evident, own),
+        (racism_here > 0, racism_doc > 0, [c.title for c in item_contexts]),
+        pair,
+        column,
+        rules,
     )
     return Signals(
         concept_ids=concept_ids,
@@ -316,6 +324,29 @@ def _document_evidence(
             pair["subject"][rows, column[concept_id]] = 1.0
 
 
+def _dominant_racism(
+    items: Sequence[Item],
+    racism_here: np.ndarray,
+    pair: dict[str, np.ndarray],
+    column: dict[str, int],
+    rules: Rules,
+) -> np.ndarray:
+    """Per item, 1 where its document's dominant focus is racism or discrimination: at least
+    `rules.dominant_share` of the document's items name it, by a racism word or by their own
+    alias of a racism focus (data/rules.toml [context] racism_focus). The guide reads a passage
+    in the light of its document as a whole, which a web page or minutes may say only in most
+    of their passages, not in their title."""
+    if not items:
+        return np.zeros(0, dtype=np.float32)
+    own = np.maximum(pair["alias_word"], pair["alias_part"])
+    focus = [column[c] for c in rules.racism_focus if c in column]
+    naming = (racism_here > 0) | (own[:, focus] > 0).any(axis=1)
+    documents = {doc_id: n for n, doc_id in enumerate(dict.fromkeys(i.doc_id for i in items))}
+    owner = np.fromiter((documents[i.doc_id] for i in items), dtype=np.int64, count=len(items))
+    share = np.bincount(owner, weights=naming) / np.bincount(owner)
+    return (share[owner] >= rules.dominant_share).astype(np.float32)
+
+
 def _rivals(pair: dict[str, np.ndarray], dims: np.ndarray) -> None:
     """How many other concepts of the same dimension the passage's own words name.
 
@@ -332,7 +363,7 @@ def _rivals(pair: dict[str, np.ndarray], dims: np.ndarray) -> None:
 def _rule_evidence(
     tokens: Tokens,
     evidence: tuple[np.ndarray, np.ndarray],
-    about_racism: np.ndarray,
+    about_racism: tuple[np.ndarray, np.ndarray, Sequence[str]],
     pair: dict[str, np.ndarray],
     column: dict[str, int],
     rules: Rules,
@@ -340,10 +371,15 @@ def _rule_evidence(
     """Mark the concepts the guide's rules infer for each item; per item, concept id → rule.
 
     `evidence`: items × concepts, found in the passage or its document (an alias, the
-    subject), and found in the passage's own words. A rule's condition is met by evidence for
+    subject), and found in the passage's own words. `about_racism`: per item, whether its
+    own words, and whether its document, speak of racism or discrimination, and the document's
+    title. A rule's condition is met by evidence for
     its `when` concepts in the passage or its document, or by its words in the passage; its
     `also` condition (if any) only by the passage's own words. The link model then weighs the
-    inference like any other evidence. Computed for all items at once: which rules fire is a
+    inference like any other evidence. Where only the document speaks of racism, an ECCAR
+    rule is recorded as holding "from the document's subject" (InferenceRule.
+    from_document_subject): its own record in the model, and the title in its evidence.
+    Computed for all items at once: which rules fire is a
     matrix product, their words are compared only where their first stem stands (found with
     arrays), and items on which the same rules fire share one (read-only) concept → rule table.
     """
@@ -375,19 +411,25 @@ def _rule_evidence(
     needs_also = np.array([rule.needs_also for rule in rules.rules], dtype=bool)
     fired = met[:, :n_rules] & (met[:, n_rules:] | ~needs_also)
     gated = np.array([rule.about_racism for rule in rules.rules], dtype=bool)
-    fired[:, gated] &= about_racism[:, None]
+    here, in_document, titles = about_racism
+    fired[:, gated] &= (here | in_document)[:, None]
     pair["rule"][(fired.astype(np.float32) @ then.astype(np.float32)) > 0] = 1.0
+    through_document = (in_document & ~here).tolist()
     concept_ids = list(column)
-    tables: dict[bytes, dict[str, InferenceRule]] = {}
+    tables: dict[tuple[bytes, str | None], dict[str, InferenceRule]] = {}
     per_item = []
-    for row_fired in fired:
-        key = row_fired.tobytes()
+    for row, row_fired in enumerate(fired):
+        title = titles[row] if through_document[row] else None
+        key = (row_fired.tobytes(), title)
         table = tables.get(key)
         if table is None:
             table = tables[key] = {}
             for fired_rule in np.flatnonzero(row_fired).tolist():
+                rule = rules.rules[fired_rule]
+                if title is not None and rule.about_racism:
+                    rule = rule.from_document_subject(title)
                 for c in np.flatnonzero(then[fired_rule]).tolist():
-                    table.setdefault(concept_ids[c], rules.rules[fired_rule])
+                    table.setdefault(concept_ids[c], rule)
         per_item.append(table)
     return per_item
 

@@ -28,6 +28,9 @@ GOLD_FILE = ROOT / "tests" / "fixtures" / "gold_mappings.tsv"
 MIN_ALIASES = 5
 GOLD_DOCS = ("000", "001", "003", "004")
 PASSAGE_CHARS = (20, 200)
+# Who labelled a gold row: the first sample, or the blind relabelling by LABELLING.md that
+# added the items it had left out (benchmarks/results/gold_changes.md counts them).
+GOLD_BATCHES = ("original", "gold6")
 
 # Aliases shared by two concepts of one dimension on purpose: (dimension, alias, concept ids).
 # Stockholm's MR-programme focus area "Kunskap och information" is both knowledge and
@@ -342,7 +345,8 @@ def source_texts() -> dict[str, str]:
 def test_gold_passages_are_verbatim_and_unique() -> None:
     texts = source_texts()
     rows = read_gold()
-    assert 60 <= len(rows) <= 80
+    # At most one row per extracted item: the four documents have about 140.
+    assert 60 <= len(rows) <= 150
     assert {row["doc"] for row in rows} == set(GOLD_DOCS)
     for row in rows:
         text, passage = texts[row["doc"]], row["passage"]
@@ -353,9 +357,15 @@ def test_gold_passages_are_verbatim_and_unique() -> None:
 
 
 def test_gold_concepts_exist(taxonomy: Taxonomy) -> None:
+    """Must and acceptable concepts are known, unrepeated and disjoint.
+
+    A row with neither is allowed: the guide's "item with no concept" (a general human-rights
+    statement), on which every predicted concept counts as wrong.
+    """
     known = {concept.concept_id for concept in taxonomy.concepts}
     for row in read_gold():
-        concepts = row["concepts"].split()
-        assert concepts, row["passage"]
-        assert len(set(concepts)) == len(concepts), row["passage"]
-        assert set(concepts) <= known, row["passage"]
+        must, ok = row["concepts"].split(), row["ok"].split()
+        assert len(set(must)) == len(must) and len(set(ok)) == len(ok), row["passage"]
+        assert set(must) <= known and set(ok) <= known, row["passage"]
+        assert not set(must) & set(ok), row["passage"]
+        assert row["batch"] in GOLD_BATCHES, row["passage"]
