@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -144,20 +145,24 @@ def skipped_blocks(doc: ParsedDocument) -> tuple[SkippedBlock, ...]:
     return tuple(unique[key] for key in sorted(unique))
 
 
-# The last document read and what it gave: the extract stage and the reader's account
-# (`skipped_blocks`, the build's next stage) read the same document, and reading is most of
-# either (0.9 CPU s of each on 100 generated documents). One entry, compared by identity.
-_last_read: tuple[ParsedDocument, tuple[_Passage | _Skip, ...]] | None = None
+# Each document's reading, while the document lives: the extract stage and the reader's
+# account (`skipped_blocks`, a later stage) read the same document, and reading is most of
+# either. A build runs each stage over a chunk of 32 documents before the next stage
+# (etl/pipeline.py `run_chunk`), so a memo of the last document only missed 31 times in 32:
+# the account stage cost 0.93 CPU s on 200 generated documents, its own reading again. An
+# entry goes when its document is freed (`weakref.finalize`), so an id is never reused while
+# it is remembered and nothing outlives the chunk.
+_reads: dict[int, tuple[_Passage | _Skip, ...]] = {}
 
 
 def _read(doc: ParsedDocument) -> tuple[_Passage | _Skip, ...]:
     """Passages and skips of a document, every block accounted for (see `_read_blocks`)."""
-    global _last_read
-    last = _last_read
-    if last is not None and last[0] is doc:
-        return last[1]
-    read = tuple(_read_blocks(doc))
-    _last_read = (doc, read)
+    key = id(doc)
+    read = _reads.get(key)
+    if read is None:
+        read = tuple(_read_blocks(doc))
+        _reads[key] = read
+        weakref.finalize(doc, _reads.pop, key, None)
     return read
 
 
