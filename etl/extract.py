@@ -39,7 +39,11 @@ from etl.model import Block, Item, ParsedDocument, SkippedBlock
 from etl.parse import TERMINAL, clean_with_map, section_label
 from etl.text import SENTENCE_END, fold, fold_each, sentence_spans
 
-YEAR = re.compile(r"(?<![\d/])(?<![A-Z]-)((?:19|20)\d\d)(?![\d/])")
+# A year 1900-2099 not inside a number, a date with slashes or a code ("SFS-2019"). The tests
+# on what precedes it come after its first two digits (looking back past them), so that the
+# pattern opens with "19" or "20" and the regex engine skips to those: a pattern opening with
+# a look-behind is tried at every character (0.26 of 1.8 CPU s of extraction, 7 x slower).
+YEAR = re.compile(r"((?:19|20)(?<![\d/]..)(?<![A-Z]-..)\d\d)(?![\d/])")
 LEAD_IN_MAX_CHARS = 120  # "De tre utvecklingsområdena är:" is a signpost; longer lead-ins say more
 SIGNPOST_MAX_CHARS = 250  # "… redogörs nedan för …" paragraphs in the corpus are 150-230 characters
 SUMMARY_REPEATED_SHARE = 0.75  # of a summary sentence's words found in the body: a repeat
