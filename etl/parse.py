@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from etl.language import LINE_KINDS, Language, Section, detect_language, language
 from etl.model import Block, ParsedDocument, SkippedBlock, SourceText
@@ -37,8 +37,12 @@ from etl.text import SENTENCE_END, fold, fold_each
 
 # Bullet glyphs: ASCII and typographic ones, Word's private-use symbols, and "e" or "o" — how
 # OCR reads •.
-BULLET = re.compile(r"^(\s*)([-–•▪●◦○■□➢✓*\uf000-\uf8ff]|[eo](?= [A-ZÅÄÖ0-9]))\s+(?=\S)")
-NUMBERED = re.compile(r"^(\s*)\d{1,2}[.)]\s+(?=\S)")
+# A bullet glyph, or a number "1." or "2)", then the item's text: one pattern, whose named
+# group says which (a bullet is tried first), at one call per line instead of two.
+LIST_MARKER = re.compile(
+    r"^\s*(?:(?P<bullet>[-–•▪●◦○■□➢✓*\uf000-\uf8ff]|[eo](?= [A-ZÅÄÖ0-9]))"
+    r"|(?P<numbered>\d{1,2}[.)]))\s+(?=\S)"
+)
 # "4.2 En myndighet …", "§ 3 Mötet avslutas": a numbered heading, not a list item.
 SECTION_NUMBER = re.compile(r"^(§ ?\d+|\d{1,2}(\.\d{1,2})+\.?)\s+(?=\S)")
 LIST_NUMBER_END = re.compile(r"(^|\s)\d{1,2}[.)]$")
@@ -63,16 +67,23 @@ WRAPPED_SHORT_SHARE = 0.75
 WRAPPED_MIN_LINES = 8  # hard-wrapped text has many lines of about the same width
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
+    """A line of the text, and what the rules ask of it, worked out once (`_classify`): each
+    rule asked again of every line (280,000 stripped texts, 82,000 marker searches and 47,000
+    heading searches on 200 generated documents, for 39,000 lines)."""
+
     start: int
     end: int
     text: str
+    stripped: str = field(init=False)
+    folded: str = ""  # fold(stripped)
+    marker: str = ""  # 'bullet' or 'numbered' when the line opens with a list marker
+    kind: str = ""  # what the line rules set it aside as ('boilerplate' …), or ''
+    heading: Section | None = None  # the standard section it opens, if any
 
-    @cached_property
-    def stripped(self) -> str:
-        """Asked of every line by several rules (280,000 times on 200 generated documents)."""
-        return self.text.strip()
+    def __post_init__(self) -> None:
+        self.stripped = self.text.strip()
 
 
 @dataclass
@@ -84,14 +95,21 @@ class _Draft:
     section: str
     subsection: str
     level: int = 0
-    # `text` for the first n lines: the rules ask for it many times while lines only grow.
-    _text: tuple[int, str] = (0, "")
+    # The clean text and map of the first n lines, joined: the rules ask for the text many
+    # times while lines only grow, and the block (`_to_block`) reuses the map.
+    _cleaned: tuple[int, str, tuple[str, list[int]]] = (0, "", ("", []))
 
     @property
     def text(self) -> str:
-        if self._text[0] != len(self.lines):
-            self._text = (len(self.lines), clean_lines([ln.text for ln in self.lines]))
-        return self._text[1]
+        return self.cleaned[1][0]
+
+    @property
+    def cleaned(self) -> tuple[str, tuple[str, list[int]]]:
+        """(the lines joined, `clean_with_map` of that)."""
+        if self._cleaned[0] != len(self.lines):
+            joined = "\n".join(ln.text for ln in self.lines)
+            self._cleaned = (len(self.lines), joined, clean_with_map(joined))
+        return self._cleaned[1:]
 
     @property
     def last_text(self) -> str:
@@ -106,6 +124,21 @@ def _lines(text: str) -> Iterator[_Line]:
         pos += len(raw)
 
 
+def _classify(lines: list[_Line], lang: Language) -> None:
+    """Fill in what the rules ask of each non-blank line, in one pass."""
+    for line in lines:
+        body = line.stripped
+        if not body:
+            continue
+        line.folded = folded = fold(body)
+        line.marker = strip_marker(body)[0]
+        line.kind = _line_kind(body, lang.code)
+        if body.startswith("#"):
+            line.heading = standard_section(body, lang)
+        elif len(folded) <= SUBHEADING_MAX_CHARS:  # `standard_section`, the line folded once
+            line.heading = lang.heading_section(folded)
+
+
 def standard_section(line: str, lang: Language | None = None) -> Section | None:
     """The standard section a heading line opens, or None."""
     folded = fold(line.lstrip("#").strip())
@@ -114,13 +147,19 @@ def standard_section(line: str, lang: Language | None = None) -> Section | None:
     return (lang or language("sv")).heading_section(folded)
 
 
-def _set_aside(body: str, lang: Language, running: set[str]) -> str:
+def _set_aside(line: _Line, running: set[str]) -> str:
     """The reason a line is no content ('boilerplate', 'furniture', 'contact'), or ''."""
-    return _line_kind(body, lang.code) or ("furniture" if fold(body) in running else "")
+    return line.kind or ("furniture" if line.folded in running else "")
 
 
-# A line is asked about up to three times (for itself, and as each neighbour of a candidate
-# running header); the rules are whole-line patterns of up to 200 characters of look-ahead.
+# The order the kinds of lines set aside are tried in: the first whose rules match names it.
+SET_ASIDE_ORDER = ("boilerplate", "contact", "furniture")
+
+
+# Lines repeat within a document and across a worker's documents (running headers, a site's
+# menus and footers); the rules are whole-line patterns of up to 200 characters of look-ahead,
+# a fifth of parsing, so a line's kind is remembered (without it, parsing 200 generated
+# documents took 10-20 % longer).
 LINE_KIND_MEMO_ENTRIES = 4096
 
 
@@ -131,34 +170,44 @@ def _line_kind(body: str, code: str) -> str:
     if not folded:
         return ""
     rules = _line_rules(code)
-    for kind in ("boilerplate", "contact", "furniture"):
-        if rules[kind].match(folded):
-            return kind
+    match = rules.any_kind.match(folded)
+    if match and match.lastgroup:
+        return SET_ASIDE_ORDER[int(match.lastgroup[1:])]
     # a menu or a mirror lists its links as bullets ("• Dela sidan", "• No results found")
-    unmarked = fold(strip_marker(body)[1])
-    if unmarked != folded and rules["boilerplate"].match(unmarked):
-        return "boilerplate"
+    marker, rest = strip_marker(body)
+    if marker:
+        unmarked = fold(rest)
+        if unmarked != folded and rules.boilerplate.match(unmarked):
+            return "boilerplate"
     return ""
 
 
-@cache
-def _line_rules(code: str) -> dict[str, re.Pattern[str]]:
-    """Each kind of line set aside, as one pattern over every language's rules, the document's
-    own first: a Swedish host frames English pages too.
+@dataclass(frozen=True)
+class _LineRules:
+    """The line rules of every language, the document's own first (a Swedish host frames
+    English pages too): the boilerplate rules alone, and every kind in one pattern."""
 
-    One alternation per kind matches where any of its patterns does (each is a whole line,
-    `^…$`), at one call instead of one per pattern: a per-pattern loop was a tenth of parsing.
-    """
+    boilerplate: re.Pattern[str]
+    any_kind: re.Pattern[str]  # group k<n> names `SET_ASIDE_ORDER[n]`
+
+
+@cache
+def _line_rules(code: str) -> _LineRules:
+    """One alternation matches where any of its patterns does (each is a whole line, `^…$`),
+    at one call instead of one per pattern: a per-pattern loop was a tenth of parsing. The
+    kinds are one alternation too, a group each, tried in `SET_ASIDE_ORDER` (three matches a
+    line before). Line patterns name no group and refer back to none (etl/language.py checks
+    it), so the group `k<n>` is the last to close and names the kind that matched."""
     languages = [language(code), *(language(c) for c in ("sv", "en") if c != code)]
-    return {
-        kind: re.compile(
-            "|".join(f"(?:{p.pattern})" for lang in languages for p in lang.lines[kind])
-        )
+    kinds = {
+        kind: "|".join(f"(?:{p.pattern})" for lang in languages for p in lang.lines[kind])
         for kind in LINE_KINDS
     }
+    any_kind = "|".join(f"(?P<k{n}>{kinds[kind]})" for n, kind in enumerate(SET_ASIDE_ORDER))
+    return _LineRules(re.compile(kinds["boilerplate"]), re.compile(any_kind))
 
 
-def _running_headers(lines: list[_Line], lang: Language) -> set[str]:
+def _running_headers(lines: list[_Line]) -> set[str]:
     """Short lines repeated in the document, each standing apart: a running header or footer.
 
     A line of prose can repeat too (a summary repeats the body word for word), but it sits
@@ -170,14 +219,14 @@ def _running_headers(lines: list[_Line], lang: Language) -> set[str]:
         if (
             not body
             or len(body) > RUNNING_HEADER_MAX_CHARS
-            or strip_marker(body)[0]
-            or standard_section(body, lang) is not None
+            or line.marker
+            or line.heading is not None
             or body.endswith(TERMINAL)
         ):
             continue
-        neighbours = [lines[i].stripped for i in (index - 1, index + 1) if 0 <= i < len(lines)]
-        if all(not n or _set_aside(n, lang, set()) == "furniture" for n in neighbours):
-            counts[fold(body)] += 1
+        neighbours = [lines[i] for i in (index - 1, index + 1) if 0 <= i < len(lines)]
+        if all(not n.stripped or n.kind == "furniture" for n in neighbours):
+            counts[line.folded] += 1
     return {text for text, n in counts.items() if n >= RUNNING_HEADER_MIN_REPEATS and text}
 
 
@@ -235,16 +284,10 @@ def _inline_headings(code: str) -> tuple[re.Pattern[str], ...]:
 
 def strip_marker(line: str) -> tuple[str, str]:
     """('bullet'|'numbered'|'', text without the marker)."""
-    for form, pattern in (("bullet", BULLET), ("numbered", NUMBERED)):
-        match = pattern.match(line)
-        if match:
-            return form, line[match.end() :]
+    match = LIST_MARKER.match(line)
+    if match and match.lastgroup:
+        return match.lastgroup, line[match.end() :]
     return "", line
-
-
-def clean_lines(lines: list[str]) -> str:
-    """Joined, readable text: markers, bold marks and line-end hyphenation removed."""
-    return clean_with_map("\n".join(lines))[0]
 
 
 def clean_with_map(raw: str) -> tuple[str, list[int]]:
@@ -314,7 +357,8 @@ def parse_document(source: SourceText) -> ParsedDocument:
     """Split a document into sections and blocks; see the module docstring for the rules."""
     lang = language(detect_language(source.text))
     lines = _unflatten(list(_lines(source.text)), lang)
-    running = _running_headers(lines, lang)
+    _classify(lines, lang)
+    running = _running_headers(lines)
     width = _wrapped_width(lines)
     first = next((ln.stripped for ln in lines if ln.stripped), "")
     running.discard(fold(first))
@@ -329,15 +373,15 @@ def parse_document(source: SourceText) -> ParsedDocument:
         if not body:
             current = None
             continue
-        reason = _set_aside(body, lang, running)
-        if not reason and index > 0 and fold(body) == running_title:
+        reason = _set_aside(line, running)
+        if not reason and index > 0 and line.folded == running_title:
             reason = "furniture"
         if reason:
             skipped.append(_skip(source, line, reason))
             if reason != "furniture":  # a footer sits inside a paragraph broken by a page
                 current = None
             continue
-        heading = standard_section(body, lang)
+        heading = line.heading
         if heading is not None:
             section, subsection, current = heading.key, "", None
             drafts.append(_Draft("heading", [line], section, ""))
@@ -349,7 +393,7 @@ def parse_document(source: SourceText) -> ParsedDocument:
             current = None
             previous_text = ""
             continue
-        form, _ = strip_marker(line.text)
+        form = line.marker
         if line.text[:1].isspace() and not form:
             form = _page_break_form(previous_text, body, current)
             if form == "continuation" and current is not None:
@@ -559,7 +603,9 @@ def _to_block(text: str, draft: _Draft) -> Block:
     start = draft.lines[0].start
     end = draft.lines[-1].end
     raw = text[start:end]
-    clean, where = clean_with_map(raw)
+    joined, cleaned = draft.cleaned
+    # the rules' text is the block's unless a line was changed (a form feed) or skipped
+    clean, where = cleaned if raw == joined else clean_with_map(raw)
     if where:
         start, end = _span_of_content(draft.lines, start + where[0], start + where[-1] + 1)
     return Block(

@@ -21,22 +21,22 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[A-ZÅÄÖÉÜ0-9\"“�
 MAX_REMEMBERED_CHARACTERS = 65_536
 
 
-class _CombiningMarks(dict[int, int | None]):
-    """For `str.translate`: None (delete) for a combining character, else the character itself.
+# Characters from the first combining diacritic (U+0300) up: every combining character is
+# among them, and in Swedish or English text after NFKD they are a few in a hundred.
+_FROM_FIRST_COMBINING = re.compile("[\u0300-\U0010ffff]+")
 
-    One C-level pass over a text instead of a Python test per character (fold ran 30-40 % of
-    the parse stage that way). Each character is looked up the first time a text has it, rather
-    than by testing all 1.1 million code points when a process starts (0.08 s).
+
+def _without_combining(text: str) -> str:
+    """`text` without its combining characters: each distinct one removed by `str.replace`.
+
+    A document holds a handful of distinct ones (the ring, the diaeresis, the acute), so a few
+    C-level replacements over the text beat a mapping looked up per character
+    (`str.translate` with a dict: 1.4 ms per 40,000 characters, a quarter of parsing).
     """
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.combining(chr(code)) else code
-        if len(self) < MAX_REMEMBERED_CHARACTERS:
-            self[code] = kept
-        return kept
-
-
-_COMBINING_MARKS = _CombiningMarks()
+    for char in set("".join(_FROM_FIRST_COMBINING.findall(text))):
+        if unicodedata.combining(char):
+            text = text.replace(char, "")
+    return text
 
 
 # The same text is folded several times while a document is read: each line by every rule that
@@ -49,8 +49,11 @@ FOLD_MEMO_ENTRIES = 4096
 @lru_cache(maxsize=FOLD_MEMO_ENTRIES)
 def fold(text: str) -> str:
     """Lower case without diacritics or markup: the form headings and furniture are matched on."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("**", "").lower())
-    return " ".join(decomposed.translate(_COMBINING_MARKS).split())
+    lowered = text.replace("**", "").lower()
+    if lowered.isascii():  # NFKD leaves ASCII as it is: most English and a quarter of lines
+        return " ".join(lowered.split())
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return " ".join(_without_combining(decomposed).split())
 
 
 def fold_each(text: str) -> str:
