@@ -534,7 +534,7 @@ def lexicon_from_counts(domain: Mapping[str, int], rules: OcrRules | None = None
     )
     words = list(zipf)
     skeletons = _skeletons(words, rules)
-    index = dict(zip(skeletons, zip(words), strict=True))
+    index: dict[str, tuple[str, ...]] = dict(zip(skeletons, zip(words), strict=True))
     if len(index) < len(words):  # some words share a skeleton ("for", "för"): all of them
         shared = {skel for skel, word in zip(skeletons, words, strict=True) if skel != word}
         groups: dict[str, list[str]] = {}
