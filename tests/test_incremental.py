@@ -327,7 +327,9 @@ def test_editing_a_stage_module_reruns_its_stages_and_those_after_them(
     report = build(corpus, quiet)
     assert report.processed == 4
     after_extract = {"extract", "compare", "account", *MAPPING_STAGES}
-    assert {n for n in ran if n in DOCUMENT_STAGES} == after_extract
+    # The repaired parse extract reads is not kept (only its text is), so parse and repair
+    # run again to give it; the loaded text comes from the cache.
+    assert {n for n in ran if n in DOCUMENT_STAGES} == {"parse", "repair", *after_extract}
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
 
 
