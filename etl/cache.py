@@ -195,6 +195,17 @@ class BuildCache:
                 self.con = self._reset(error)
         return digests
 
+    def remember(self, folder: Path, digests: Mapping[str, str]) -> None:
+        """Learn the sha256 of files just written in `folder` (an ingest's new file) with their
+        stamps, so that no build reads them again to find out."""
+        rows = [(str(folder), n, file_stamp(folder / n), sha) for n, sha in digests.items()]
+        try:
+            with self.con:
+                self.con.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.DatabaseError as error:  # the digests stand; the next build rereads
+            self.con.close()
+            self.con = self._reset(error)
+
     def close(self) -> None:
         """Close the file, keeping the modules' imports this process parsed (`_imports`)."""
         new = [(s, json.dumps(n)) for s, n in _written_imports.items() if s in _parsed_here]

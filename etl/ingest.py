@@ -52,7 +52,7 @@ from etl.manifest import (
 )
 from etl.model import DOC_KINDS, ITEM_KINDS, DocumentMeta
 from etl.paths import Paths
-from etl.pipeline import BuildReport, Progress, build
+from etl.pipeline import BuildReport, Corpus, Progress, build
 from etl.publish import STALE_TOPIC
 from etl.text import fold
 
@@ -179,8 +179,8 @@ def ingest_bytes(
     sha256 = hashlib.sha256(data).hexdigest()
     with corpus_lock(paths):
         recover(paths)
-        documents, cities_text = _check_against_corpus(paths, meta, sha256, new_city)
-        report = _commit(paths, meta, data, documents, cities_text, progress)
+        corpus, cities_text = _check_against_corpus(paths, meta, sha256, new_city)
+        report = _commit(paths, meta, data, sha256, corpus, cities_text, progress)
     return IngestResult(
         doc_id=meta.doc_id,
         source_file=source_file,
@@ -294,12 +294,18 @@ def _find_document(documents: tuple[DocumentMeta, ...], doc_id: str) -> Document
 
 
 def _transaction(
-    paths: Paths, journal: Path, change: Callable[[], None], progress: Progress, what: str
+    paths: Paths,
+    journal: Path,
+    change: Callable[[], None],
+    progress: Progress,
+    what: str,
+    corpus: Corpus | None = None,
 ) -> BuildReport:
-    """Apply `change` to the corpus and rebuild; on any failure the journal restores all."""
+    """Apply `change` to the corpus and rebuild (from `corpus`, the corpus after the change,
+    when the caller has it); on any failure the journal restores all."""
     try:
         change()
-        report = build(paths, progress)
+        report = build(paths, progress, corpus=corpus)
     except BaseException as error:
         _roll_back(paths, journal)
         error.add_note(f"The corpus and the database were left as they were before this {what}.")
@@ -485,12 +491,13 @@ def _script(letter: str) -> str:
 
 def _check_against_corpus(
     paths: Paths, meta: DocumentMeta, sha256: str, new_city: bool
-) -> tuple[tuple[DocumentMeta, ...], str | None]:
+) -> tuple[Corpus, str | None]:
     """The corpus as it is, and cities.csv's new text if the city is to be added (else None)."""
     cities_text = read_text(paths.cities)
     cities = read_cities(cities_text)
     documents, existing = _corpus_documents(paths, "added")
-    _refuse_duplicate(paths, meta.source_file, sha256, documents, existing)
+    digests = _refuse_duplicate(paths, meta.source_file, sha256, documents, existing)
+    corpus = Corpus(documents, tuple(existing), digests)
     for existing_name in existing:
         if doc_id_for(existing_name) == meta.doc_id:
             suggestion = f"{meta.doc_id}_2{PurePath(meta.source_file).suffix}"
@@ -500,7 +507,7 @@ def _check_against_corpus(
                 Problem("same_name", {"name": meta.source_file, "suggestion": suggestion}),
             )
     if meta.city in cities:
-        return documents, None
+        return corpus, None
     if new_city:
         same = [known for known in cities if fold(known) == fold(meta.city)]
         if same:
@@ -509,7 +516,7 @@ def _check_against_corpus(
                 f"or accents; write {same[0]!r} (a second spelling would split the city in two)",
                 Problem("city_spelling", {"city": meta.city, "known": same[0]}),
             )
-        return documents, _with_city(cities_text, meta.city)
+        return corpus, _with_city(cities_text, meta.city)
     raise _unknown_city(meta.city, cities)
 
 
@@ -519,10 +526,10 @@ def _refuse_duplicate(
     sha256: str,
     documents: tuple[DocumentMeta, ...],
     existing: list[str],
-) -> None:
-    """An `InputError` naming the document if the same bytes are already in data/raw (the
-    `existing` files). Their digests come from the build cache, which reads again only the
-    files whose stamp changed (`BuildCache.file_digests`); the build then finds them there."""
+) -> dict[str, str]:
+    """The sha256 of the `existing` files in data/raw, or an `InputError` naming the document
+    if the same bytes are already there. The digests come from the build cache, which reads
+    again only the files whose stamp changed (`BuildCache.file_digests`)."""
     described = {d.source_file: d for d in documents}
     with BuildCache(paths.cache) as cache:
         digests = cache.file_digests(paths.raw, existing)
@@ -538,6 +545,7 @@ def _refuse_duplicate(
                     {"title": twin.title, "city": twin.city} if twin else {"name": name},
                 ),
             )
+    return digests
 
 
 def _unknown_city(city: str, cities: tuple[str, ...]) -> InputError:
@@ -618,20 +626,31 @@ def _commit(
     paths: Paths,
     meta: DocumentMeta,
     data: bytes,
-    documents: tuple[DocumentMeta, ...],
+    sha256: str,
+    corpus: Corpus,
     cities_text: str | None,
     progress: Progress,
 ) -> BuildReport:
-    """Copy, describe, rebuild — under a journal that undoes all of it on any failure."""
+    """Copy, describe, rebuild — under a journal that undoes all of it on any failure.
+
+    The build is handed the corpus as checked here with the new document added (the same
+    records the written manifest parses to), instead of reading and checking it again."""
     journal = _open_journal(paths, added=meta.source_file)
+    documents = (*corpus.documents, meta)
+    after = Corpus(
+        documents,
+        tuple(sorted((*corpus.files, meta.source_file))),
+        {**corpus.digests, meta.source_file: sha256},
+        written=(meta.source_file,),
+    )
 
     def add() -> None:
         _write_atomically(paths.raw / meta.source_file, data, mode=0o444)
         if cities_text is not None:
             _write_atomically(paths.cities, cities_text.encode("utf-8"))
-        _write_atomically(paths.manifest, render_manifest([*documents, meta]).encode("utf-8"))
+        _write_atomically(paths.manifest, render_manifest(documents).encode("utf-8"))
 
-    return _transaction(paths, journal, add, progress, "ingest")
+    return _transaction(paths, journal, add, progress, "ingest", after)
 
 
 def _open_journal(paths: Paths, added: str | None, removed: str | None = None) -> Path:

@@ -30,7 +30,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.cache import digest
 from etl.model import METHOD_BASIS, Item, Mapping, SkippedBlock, SourceText
 from etl.overrides import Decision
 from etl.schema import BUILD_INPUT_KINDS, Scope, ddl, frame, violations
@@ -271,11 +270,16 @@ class Publication:
 
 
 def inputs_digest(con: duckdb.DuckDBPyConnection, schema: str = "main") -> str:
-    """A digest of a database's `build_inputs` rows: what it was published from."""
-    rows = con.execute(
-        f"SELECT kind, name, digest FROM {schema}.build_inputs ORDER BY ALL"  # noqa: S608
-    ).fetchall()
-    return digest(*(part for row in rows for part in row))
+    """A digest of a database's `build_inputs` rows: what it was published from. Made by
+    DuckDB (each value after its length, so no two row sets give one text): fetching the
+    10,002 rows of a 10,000-document database and hashing them in Python took 0.36 s, twice
+    per ingest."""
+    (found,) = con.execute(
+        "SELECT sha256(coalesce(string_agg(concat_ws(':', length(kind), kind, length(name), "  # noqa: S608
+        "name, length(digest), digest), ';' ORDER BY kind, name, digest), '')) "
+        f"FROM {schema}.build_inputs"
+    ).fetchone()  # type: ignore[misc]
+    return str(found)
 
 
 def counts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> Published:

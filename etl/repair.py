@@ -556,6 +556,18 @@ def _skeletons(words: list[str], rules: OcrRules) -> list[str]:
     return joined.split("\n") if words else []
 
 
+def read_domain_lexicon(domain_words: Path) -> Lexicon:
+    """The build's repair lexicon: general Swedish plus the domain words file (a TSV of word
+    and count; no file, no domain words). Here, beside the repair it shapes, so that its
+    code is part of the repair stage's cache key (`etl.cache.code_digest`)."""
+    counts: dict[str, int] = {}
+    if domain_words.exists():
+        for line in domain_words.read_text(encoding="utf-8").splitlines()[1:]:
+            word, count = line.split("\t")
+            counts[word] = int(count)
+    return lexicon_from_counts(counts)
+
+
 def needs_repair(text: str, rules: OcrRules | None = None) -> bool:
     """Swedish prose with (almost) no å/ä/ö has lost them: clean Swedish uses them constantly."""
     rules = rules or default_rules()

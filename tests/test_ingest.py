@@ -31,7 +31,7 @@ from etl.errors import InputError
 from etl.ingest import corpus_lock, ingest, ingest_bytes, safe_file_name
 from etl.load import decode_text, docx_text
 from etl.paths import ROOT, Paths
-from etl.pipeline import build
+from etl.pipeline import Corpus, build
 
 REVIEW = (
     "item_id,city,concept_id,decision,reviewer,decided_at,note\n"
@@ -510,8 +510,10 @@ def test_failing_rebuild_restores_everything(
 ) -> None:
     """The worst moment: the new database is already published when something fails."""
 
-    def build_then_fail(paths: Paths, progress: Callable[[str], None]) -> None:
-        build(paths, progress)
+    def build_then_fail(
+        paths: Paths, progress: Callable[[str], None], corpus: Corpus | None = None
+    ) -> None:
+        build(paths, progress, corpus=corpus)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(etl.ingest, "build", build_then_fail)
@@ -539,7 +541,7 @@ def die_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the next ingest, removal or replacement die as a killed process would: after its
     files are changed and before the build, leaving its journal for the next writer."""
 
-    def die(paths: Paths, progress: Callable[[str], None]) -> None:
+    def die(paths: Paths, progress: Callable[[str], None], corpus: Corpus | None = None) -> None:
         raise SystemExit("killed")
 
     monkeypatch.setattr(etl.ingest, "build", die)

@@ -37,7 +37,7 @@ from etl.ingest import corpus_lock, ingest_bytes, recover, remove, replace_docum
 from etl.manifest import load_manifest
 from etl.overrides import Decision, record_decision
 from etl.paths import Paths
-from etl.pipeline import build
+from etl.pipeline import Corpus, build
 
 # The added concept used for decisions in these tests: any concept works for an "add".
 CONCEPT = "arena.housing"
@@ -263,9 +263,11 @@ def test_cli_refuses_with_status_2(corpus: Paths, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- failures after the start
 
 
-def build_then_fail(paths: Paths, progress: Callable[[str], None]) -> None:
+def build_then_fail(
+    paths: Paths, progress: Callable[[str], None], corpus: Corpus | None = None
+) -> None:
     """The worst moment: the new database is already published when something fails."""
-    build(paths, progress)
+    build(paths, progress, corpus=corpus)
     raise RuntimeError("disk full")
 
 
