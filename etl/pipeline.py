@@ -915,7 +915,7 @@ def _run_tasks(
     A pool's workers send each output pickled as the cache stores it (`_run_in_worker`): the
     main process, which shares the two cores with them, stores those bytes as they are and
     unpickles each once, where it used to unpickle the pool's results and pickle them again
-    for the cache (0.8 of its 9 CPU ms a document, cold, at 1,000 generated documents)."""
+    for the cache (0.8 of its 8 CPU ms a document, cold, at 1,000 generated documents)."""
     chunks = [tasks[n : n + BATCH_DOCUMENTS] for n in range(0, len(tasks), BATCH_DOCUMENTS)]
     kept = frozenset(out for stage in document_stages() for out in stage.kept)
     returned = frozenset(wanted) | kept

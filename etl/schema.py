@@ -455,8 +455,8 @@ def columns_frame(name: str, columns: Mapping[str, Sequence[object]]) -> pl.Data
     `name`; keys that are not columns of the table are left out, a missing column is named.
 
     One list per column, not one dict per row: at 200 generated documents (46,000 rows of
-    items, skipped blocks and links) making the frames took 0.77 CPU s from row dicts
-    (`pl.DataFrame` of dicts, a dict per row) and 0.1 s from columns."""
+    items, skipped blocks and links) making their frames took 0.77 CPU s from a dict per row
+    and 0.3 s from columns (benchmarks/results/scale.md, "Write path")."""
     schema = polars_schema(name)
     missing = [c for c in schema if c not in columns]
     if missing:
