@@ -119,10 +119,12 @@ class BuildCache:
 
     def put_many(self, results: Mapping[str, object]) -> None:
         """Store results in one transaction: all of them, or (if killed) none."""
-        rows = []
-        for key, value in results.items():
-            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            rows.append((key, hashlib.sha256(blob).hexdigest(), blob))
+        self.put_pickled({key: pickled(value) for key, value in results.items()})
+
+    def put_pickled(self, results: Mapping[str, bytes]) -> None:
+        """Store results already pickled (`pickled`), as `put_many` does: a build's pool
+        workers pickle what they made, and the main process stores those bytes as they are."""
+        rows = [(key, hashlib.sha256(blob).hexdigest(), blob) for key, blob in results.items()]
         try:
             with self.con:
                 self.con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
@@ -221,6 +223,11 @@ class BuildCache:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def pickled(value: object) -> bytes:
+    """A result as the cache stores it."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def file_stamp(path: str | Path) -> str:

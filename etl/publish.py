@@ -25,6 +25,7 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 
 import duckdb
@@ -32,7 +33,7 @@ import polars as pl
 
 from etl.model import METHOD_BASIS, Item, Mapping, SkippedBlock, SourceText
 from etl.overrides import Decision
-from etl.schema import BUILD_INPUT_KINDS, Scope, ddl, frame, violations
+from etl.schema import BUILD_INPUT_KINDS, Scope, columns_frame, ddl, frame, violations
 from etl.schema import table as declared
 from etl.taxonomy import Taxonomy
 from etl.text import covered_share
@@ -525,17 +526,24 @@ def document_frames(documents: Documents) -> dict[str, pl.DataFrame]:
             "document_texts",
             ({"doc_id": s.meta.doc_id, "text_raw": s.text, "text": r} for s, r, _ in sources),
         ),
-        "items": frame(
+        "items": columns_frame(
             "items",
-            (
-                {**vars(item), "years": list(item.years), "position": position}
-                for item, position in zip(documents.items, positions, strict=True)
-            ),
+            {
+                **record_columns(documents.items, Item),
+                "position": positions,
+            },
         ),
-        "skipped_blocks": frame("skipped_blocks", map(_flat_row, documents.skipped)),
-        "suggestions": frame("suggestions", map(_row_with_basis, documents.suggestions)),
+        "skipped_blocks": columns_frame(
+            "skipped_blocks", record_columns(documents.skipped, SkippedBlock)
+        ),
+        "suggestions": _mapping_frame(documents.suggestions, "suggestions"),
         "mappings": _mapping_frame(documents.mappings),
     }
+
+
+def record_columns(records: Sequence[object], kind: type) -> dict[str, list[object]]:
+    """Records of one dataclass → a list of values per field (`columns_frame`'s input)."""
+    return {f.name: list(map(attrgetter(f.name), records)) for f in fields(kind)}
 
 
 def whole_frames(
@@ -565,32 +573,16 @@ def whole_frames(
     }
 
 
-def _mapping_frame(mappings: Sequence[Mapping]) -> pl.DataFrame:
-    """Mappings with a basis each: a link that came without one takes it from its method."""
-    return frame(
-        "mappings",
-        map(_row_with_basis, mappings),
-    )
-
-
-def _row_with_basis(link: Mapping) -> dict[str, object]:
-    """A link's row; one that came without a basis (a reviewer's addition) takes its method's."""
-    return {**_flat_row(link), "basis": link.basis or METHOD_BASIS[link.method]}
-
-
-def _flat_row(record: Mapping | SkippedBlock | Decision) -> dict[str, object]:
-    """A record of plain values as a dict: `asdict` without its deep copy, which took half of
-    publish at 1,000 documents (170,000 links)."""
-    return {name: getattr(record, name) for name in _FIELD_NAMES[type(record)]}
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {
-    kind: tuple(f.name for f in fields(kind)) for kind in (Mapping, SkippedBlock, Decision)
-}
+def _mapping_frame(mappings: Sequence[Mapping], table: str = "mappings") -> pl.DataFrame:
+    """Links' rows (of `mappings` or `suggestions`), a basis each: a link that came without
+    one (a reviewer's addition) takes its method's."""
+    columns = record_columns(mappings, Mapping)
+    columns["basis"] = [link.basis or METHOD_BASIS[link.method] for link in mappings]
+    return columns_frame(table, columns)
 
 
 def _cell_review_frame(not_covered: Sequence[Decision]) -> pl.DataFrame:
-    return frame("cell_reviews", map(_flat_row, not_covered))
+    return columns_frame("cell_reviews", record_columns(not_covered, Decision))
 
 
 def _log_frame(log: Sequence[tuple[str, str]]) -> pl.DataFrame:

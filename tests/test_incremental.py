@@ -483,3 +483,23 @@ def test_a_change_the_stamp_hides_is_found_by_a_verifying_build(
     assert (report.processed, report.publish, report.published) == (1, "incremental", 1)
     assert stamps(corpus)[document.name][1] != sha256
     assert content(corpus.db) == from_scratch(corpus, tmp_path / "scratch")
+
+
+def test_a_pooled_build_stores_what_an_in_process_one_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's workers send their results pickled, and the main process stores those bytes
+    in the cache as they are: the database is the in-process build's, and a later build takes
+    every document's results from that cache."""
+    pooled = copy_data(tmp_path / "data")
+    monkeypatch.setattr(pipeline, "POOL_MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda _: {0, 1})
+    first = build(pooled, quiet)
+    assert first.processed == first.documents > 1
+    monkeypatch.undo()
+    in_process = from_scratch(pooled, tmp_path / "scratch")
+    assert content(pooled.db) == in_process
+    pooled.db.unlink()
+    again = build(pooled, quiet)
+    assert (again.processed, again.publish) == (0, "full")
+    assert content(pooled.db) == in_process

@@ -22,9 +22,19 @@ from etl.publish import (
     PublishCheckFailed,
     check,
     document_frames,
+    record_columns,
     whole_frames,
 )
-from etl.schema import TABLES, VIEWS, ddl, frame, markdown, polars_schema, table
+from etl.schema import (
+    TABLES,
+    VIEWS,
+    columns_frame,
+    ddl,
+    frame,
+    markdown,
+    polars_schema,
+    table,
+)
 from etl.taxonomy import REQUIRED_CONCEPT_IDS, Concept, Taxonomy
 from tests.check_contract import contract_problems
 
@@ -164,6 +174,26 @@ def test_frames_are_typed_by_the_schema_and_name_a_missing_column() -> None:
     assert frame("build_log", []).columns == ["topic", "message"]
     with pytest.raises(KeyError, match="build_log: rows lack column\\(s\\) message"):
         frame("build_log", [{"topic": "unmapped"}])
+
+
+def test_column_frames_are_the_row_frames() -> None:
+    """The large tables' frames are made from columns; a list column (tuples, as the records
+    hold them) comes out as rows would give it, an empty one kept apart from values."""
+    items = [
+        Item("i1", "d", "Malmö", "activity", "Text 2024", "Text 2024", "A", 0, 9, years=(2024,)),
+        Item("i2", "d", "Malmö", "component", "Mål", "Mål", "B", 10, 13),
+    ]
+    rows = [
+        {**vars(item), "years": list(item.years), "position": n} for n, item in enumerate(items)
+    ]
+    by_columns = columns_frame("items", {**record_columns(items, Item), "position": [0, 1]})
+    assert by_columns.equals(frame("items", rows))
+    assert by_columns["years"].to_list() == [[2024], []]
+    with pytest.raises(KeyError, match="skipped_blocks: rows lack column\\(s\\) reason"):
+        columns_frame(
+            "skipped_blocks",
+            {"doc_id": ["d"], "char_start": [0], "char_end": [1], "text_raw": ["x"]},
+        )
 
 
 def test_contract_check_names_a_missing_column_and_missing_concepts(
